@@ -1,0 +1,18 @@
+package io.texttoimage.contracts;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.util.UUID;
+
+/** Storage adapter → generators: one image of a job is safely in the bucket under {@code key}. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ImageStored(int schemaVersion, UUID jobId, int index, String key, long sizeBytes, String error) {
+    public static final int SCHEMA_VERSION = 1;
+
+    public boolean failed() {
+        return error != null;
+    }
+}

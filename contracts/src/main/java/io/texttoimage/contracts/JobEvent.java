@@ -1,0 +1,38 @@
+package io.texttoimage.contracts;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Generators → every gateway: state and progress of one job. Routing key {@code job.<type lower-case>}.
+ *
+ * @param sequence  strictly increasing per job and attempt; used as the SSE event id
+ * @param step      denoising steps done so far (0 before the first)
+ * @param imageKeys object keys, only on SUCCEEDED
+ * @param error     one-sentence reason, only on FAILED
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record JobEvent(
+        int schemaVersion,
+        UUID jobId,
+        JobEventType type,
+        long sequence,
+        int step,
+        int totalSteps,
+        String workerId,
+        List<String> imageKeys,
+        String error,
+        Instant at) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public String routingKey() {
+        return "job." + type.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
