@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Instant;
 import java.util.UUID;
 
-/** Gateway → generators: one job to run. Small by design: parameters only, never pixels. */
+/**
+ * Gateway → generators: one job to run. Small by design: parameters only, never pixels.
+ * {@code width}, {@code height} and {@code scheduler} may be null: the generator then uses its model's defaults
+ * and reports the resolved values in the RUNNING {@link JobEvent}.
+ */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerationRequested(
@@ -17,8 +21,8 @@ public record GenerationRequested(
         String negativePrompt,
         int numSteps,
         double guidanceScale,
-        int width,
-        int height,
+        Integer width,
+        Integer height,
         String scheduler,
         long seed,
         int numImages,

@@ -15,6 +15,9 @@ import java.util.UUID;
  * @param step      denoising steps done so far (0 before the first)
  * @param imageKeys object keys, only on SUCCEEDED
  * @param error     one-sentence reason, only on FAILED
+ * @param width     resolved image width, on RUNNING (null otherwise)
+ * @param height    resolved image height, on RUNNING (null otherwise)
+ * @param scheduler resolved scheduler name, on RUNNING (null otherwise)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -28,6 +31,9 @@ public record JobEvent(
         String workerId,
         List<String> imageKeys,
         String error,
+        Integer width,
+        Integer height,
+        String scheduler,
         Instant at) {
 
     public static final int SCHEMA_VERSION = 1;
