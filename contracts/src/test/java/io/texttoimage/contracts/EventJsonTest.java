@@ -1,0 +1,64 @@
+package io.texttoimage.contracts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The wire format is what crosses service boundaries: snake_case, versioned, tolerant of new fields. */
+class EventJsonTest {
+
+    private final ObjectMapper mapper = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    @Test
+    void generationRequestedIsSnakeCaseAndRoundTrips() throws Exception {
+        var request = new GenerationRequested(GenerationRequested.SCHEMA_VERSION, UUID.randomUUID(), "a cat", null,
+                20, 7.5, 512, null, "euler-a", Long.MAX_VALUE, 2, Instant.parse("2026-11-28T01:00:00Z"));
+        JsonNode json = mapper.readTree(mapper.writeValueAsString(request));
+        assertEquals(1, json.get("schema_version").asInt());
+        assertEquals("a cat", json.get("prompt").asText());
+        assertEquals(Long.MAX_VALUE, json.get("seed").asLong(), "64-bit seeds must survive JSON");
+        assertTrue(json.has("num_steps") && json.has("guidance_scale") && json.has("num_images"));
+        assertFalse(json.has("numSteps"));
+        assertEquals(request, mapper.treeToValue(json, GenerationRequested.class));
+    }
+
+    @Test
+    void jobEventRoundTripsAndIgnoresFieldsFromNewerProducers() throws Exception {
+        var event = new JobEvent(JobEvent.SCHEMA_VERSION, UUID.randomUUID(), JobEventType.SUCCEEDED, 7, 20, 20, "w1",
+                List.of("images/x/0.png"), null, null, null, null, Instant.parse("2026-11-28T01:00:00Z"));
+        String json = mapper.writeValueAsString(event);
+        assertTrue(json.contains("\"image_keys\":[\"images/x/0.png\"]"), json);
+        String withExtraField = json.replaceFirst("\\{", "{\"added_in_v2\":true,");
+        assertEquals(event, mapper.readValue(withExtraField, JobEvent.class));
+        assertEquals("job.succeeded", event.routingKey());
+    }
+
+    @Test
+    void terminalTypesAreExactlyTheEndStates() {
+        for (JobEventType type : JobEventType.values()) {
+            boolean expected = type == JobEventType.SUCCEEDED || type == JobEventType.FAILED
+                    || type == JobEventType.CANCELLED;
+            assertEquals(expected, type.isTerminal(), type.name());
+        }
+    }
+
+    @Test
+    void imageKeysAreStablePerJobAndIndex() {
+        UUID job = UUID.fromString("00000000-0000-0000-0000-000000000001");
+        assertEquals("images/00000000-0000-0000-0000-000000000001/1.png", Topology.imageKey(job, 1));
+        assertEquals(Topology.imageKey(job, 1), Topology.imageKey(job, 1));
+        assertEquals("t2i.job-events", Topology.name(Topology.DEFAULT_PREFIX, Topology.JOB_EVENTS));
+    }
+}
