@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Creates the Secrets of the local overlay with random credentials (nothing is written to disk or to git).
+# Run once before `kubectl apply -k deploy/k8s/overlays/local`; running it again keeps existing Secrets.
+set -euo pipefail
+namespace="${NAMESPACE:-text-to-image}"
+random() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
+
+kubectl get namespace "$namespace" >/dev/null 2>&1 || kubectl create namespace "$namespace"
+exists() { kubectl -n "$namespace" get secret "$1" >/dev/null 2>&1; }
+
+exists t2i-postgresql || kubectl -n "$namespace" create secret generic t2i-postgresql \
+  --from-literal=username=texttoimage --from-literal=password="$(random)"
+
+if ! exists t2i-rabbitmq; then
+  rabbit_password="$(random)"
+  kubectl -n "$namespace" create secret generic t2i-rabbitmq \
+    --from-literal=username=texttoimage --from-literal=password="$rabbit_password" \
+    --from-literal=management-uri="http://texttoimage:${rabbit_password}@rabbitmq.${namespace}.svc:15672/"
+fi
+
+if ! exists t2i-s3; then
+  access_key="$(random)"
+  kubectl -n "$namespace" create secret generic t2i-s3 \
+    --from-literal=access-key="t2i-${access_key:0:8}" --from-literal=secret-key="$(random)"
+fi
+
+echo "Secrets t2i-postgresql, t2i-rabbitmq and t2i-s3 are in namespace $namespace."
