@@ -1,0 +1,81 @@
+package io.texttoimage.cli;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.util.List;
+import java.util.Set;
+
+/** The gateway's public REST API as Java records; JSON is snake_case on the wire. */
+public final class Api {
+
+    /** Shared mapper: snake_case, tolerant of fields added to the API later. */
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+
+    public static final Set<String> TERMINAL_STATUSES = Set.of("succeeded", "failed", "cancelled");
+
+    private Api() {
+    }
+
+    /** Body of {@code POST /generated-images}; null fields are left out so the server applies its defaults. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record GenerateRequest(String prompt, String negativePrompt, Integer numSteps, Double guidanceScale,
+                                  Integer width, Integer height, String scheduler, Long seed, Integer numImages) {
+
+        public static GenerateRequest of(String prompt) {
+            return new GenerateRequest(prompt, null, null, null, null, null, null, null, null);
+        }
+    }
+
+    /** A generation job as the gateway stores it. */
+    public record JobRecord(String id, String status, String prompt, String negativePrompt, Integer numSteps,
+                            Double guidanceScale, Integer width, Integer height, String scheduler, Long seed,
+                            Integer numImages, Integer progress, Integer currentStep, Integer totalSteps, String error,
+                            List<String> imageKeys, String createdAt, String startedAt, String finishedAt,
+                            String updatedAt, Boolean cancelRequested) {
+
+        public boolean isTerminal() {
+            return status != null && TERMINAL_STATUSES.contains(status);
+        }
+    }
+
+    public record JobPage(List<JobRecord> items, int page, int size, long total) {
+    }
+
+    public record ImageUrl(int index, String key, String url) {
+    }
+
+    public record ImageUrls(String expiresAt, List<ImageUrl> images) {
+    }
+
+    /** The {@code data} of one SSE event from {@code /generated-images/{id}/events}. */
+    public record JobEvent(String id, String status, Integer step, Integer totalSteps, Integer progress,
+                           List<String> imageKeys, String error, Long sequence) {
+    }
+
+    public record FieldError(String field, String message) {
+    }
+
+    /** RFC 9457 problem details, with the gateway's per-field validation errors. */
+    public record Problem(String type, String title, Integer status, String detail, String instance,
+                          List<FieldError> errors) {
+
+        /** "detail (field: message; ...)" — what a user needs to fix the request. */
+        public String describe() {
+            StringBuilder text = new StringBuilder(detail != null ? detail : title != null ? title : "request rejected");
+            if (errors != null && !errors.isEmpty()) {
+                text.append(':');
+                for (FieldError error : errors) {
+                    text.append("\n  ").append(error.field()).append(": ").append(error.message());
+                }
+            }
+            return text.toString();
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package io.texttoimage.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs t2i commands against a loopback server that speaks the gateway's API over real HTTP and SSE. */
+class T2iTest {
+
+    @TempDir
+    Path out;
+    FakeGateway gateway;
+
+    record Run(int exitCode, String stdout, String stderr) {
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        gateway = new FakeGateway();
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+    }
+
+    Run t2i(String... args) {
+        List<String> all = new ArrayList<>(List.of("--url", gateway.url().toString()));
+        all.addAll(List.of(args));
+        return t2iRaw(all.toArray(String[]::new));
+    }
+
+    static Run t2iRaw(String... args) {
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        int code = T2i.execute(new PrintWriter(stdout, true), new PrintWriter(stderr, true), args);
+        return new Run(code, stdout.toString(), stderr.toString());
+    }
+
+    long requestsTo(String pathPrefix) {
+        return gateway.requests().stream().filter(r -> r.pathAndQuery().startsWith(pathPrefix)).count();
+    }
+
+    // ---- generate --------------------------------------------------------------------------------------------
+
+    @Test
+    void generateSubmitsFollowsAndSavesThePng() throws IOException {
+        Run run = t2i("generate", "a red fox in snow", "--steps", "2", "--seed", "7", "-n", "blurry", "--out", out.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        FakeGateway.Request submit = gateway.requests().get(0);
+        assertEquals("POST", submit.method());
+        JsonNode body = Api.JSON.readTree(submit.body());
+        assertEquals("a red fox in snow", body.get("prompt").asText());
+        assertEquals(2, body.get("num_steps").asInt());
+        assertEquals(7, body.get("seed").asLong());
+        assertEquals("blurry", body.get("negative_prompt").asText());
+        assertFalse(body.has("width") || body.has("scheduler"), "unset options are left to the server: " + body);
+
+        String id = gateway.requests().stream()
+                .filter(r -> r.pathAndQuery().endsWith("/events")).findFirst().orElseThrow()
+                .pathAndQuery().split("/")[2];
+        Path png = out.resolve(id + "-0.png");
+        assertArrayEquals(FakeGateway.PNG, Files.readAllBytes(png));
+        assertTrue(run.stdout().contains("saved " + png), run.stdout());
+        assertTrue(run.stdout().contains("url   " + gateway.url() + "/storage/images/" + id + "/0.png?X-Amz-Signature=abc123"),
+                run.stdout());
+        assertTrue(run.stdout().contains("seed  7"), run.stdout());
+        assertTrue(run.stderr().contains("100%") && run.stderr().contains("step 2/2"), "progress bar: " + run.stderr());
+        assertFalse(Files.exists(out.resolve(id + "-0.png.part")), "no partial file left");
+    }
+
+    @Test
+    void generateJsonIsOneParsableDocument() throws IOException {
+        Run run = t2i("--json", "generate", "a lighthouse", "--out", out.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        JsonNode result = Api.JSON.readTree(run.stdout());
+        assertEquals("succeeded", result.at("/job/status").asText());
+        assertEquals(0, result.at("/images/0/index").asInt());
+        assertArrayEquals(FakeGateway.PNG, Files.readAllBytes(Path.of(result.at("/images/0/file").asText())));
+        assertTrue(result.at("/images/0/url").asText().contains("X-Amz-Signature"));
+        assertEquals("", run.stderr(), "no progress bar in --json mode");
+    }
+
+    @Test
+    void generateIsALibraryCallForLaunchers() {
+        List<String> seen = new ArrayList<>();
+        JobProgressListener listener = new JobProgressListener() {
+            @Override
+            public void onSubmitted(Api.JobRecord job) {
+                seen.add("submitted " + job.status());
+            }
+
+            @Override
+            public void onEvent(String name, Api.JobEvent event) {
+                seen.add(name + " " + event.progress() + " " + event.step());
+            }
+
+            @Override
+            public void onFinished(Api.JobRecord job) {
+                seen.add("finished " + job.status());
+            }
+        };
+        GenerateCommand.Result result = GenerateCommand.run(new GatewayClient(gateway.url()),
+                Api.GenerateRequest.of("a castle"), out, listener);
+
+        assertEquals(List.of("submitted queued", "queued 0 null", "running 0 0", "progress 50 1", "progress 100 2",
+                "succeeded 100 null", "finished succeeded"), seen, "heartbeats and comments are not events");
+        assertEquals(1, result.images().size());
+        assertTrue(Files.isRegularFile(result.images().get(0).file()));
+        assertEquals(List.of("images/" + result.job().id() + "/0.png"), result.job().imageKeys());
+    }
+
+    @Test
+    void failedAndCancelledJobsExitWithOne() {
+        gateway.outcome(FakeGateway.Outcome.FAIL);
+        Run failed = t2i("generate", "a cat", "--out", out.toString());
+        assertEquals(ExitCodes.JOB_FAILED, failed.exitCode());
+        assertTrue(failed.stderr().contains("failed: CUDA out of memory"), failed.stderr());
+
+        gateway.outcome(FakeGateway.Outcome.CANCEL);
+        Run cancelled = t2i("--json", "generate", "a dog", "--out", out.toString());
+        assertEquals(ExitCodes.JOB_FAILED, cancelled.exitCode());
+        assertTrue(cancelled.stderr().contains("ended cancelled"), cancelled.stderr());
+        assertEquals(1, t2iJson(cancelled).get("exit_code").asInt(), cancelled.stdout());
+        assertEquals(0, requestsTo("/storage"), "nothing to download");
+    }
+
+    JsonNode t2iJson(Run run) {
+        try {
+            return Api.JSON.readTree(run.stdout());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + run.stdout(), e);
+        }
+    }
+
+    // ---- validation and exit codes ------------------------------------------------------------------------------
+
+    @Test
+    void serverValidationErrorsExitWithTwoAndShowTheProblem() {
+        Run run = t2i("generate", "a cat", "--steps", "500", "--out", out.toString());
+        assertEquals(ExitCodes.USAGE, run.exitCode());
+        assertTrue(run.stderr().contains("The generation request is invalid."), run.stderr());
+        assertTrue(run.stderr().contains("num_steps: must be between 1 and 150"), run.stderr());
+
+        Run json = t2i("--json", "generate", "a cat", "--steps", "0");
+        assertEquals(ExitCodes.USAGE, json.exitCode());
+        assertEquals("num_steps", t2iJson(json).at("/problem/errors/0/field").asText());
+    }
+
+    @Test
+    void badArgumentsExitWithTwoBeforeAnyRequest() {
+        for (String[] args : List.of(
+                new String[]{"generate", "   "},
+                new String[]{"generate"},
+                new String[]{"generate", "cat", "--steps", "many"},
+                new String[]{"generate", "cat", "--bogus"},
+                new String[]{"get", "not-a-uuid"},
+                new String[]{"list", "--size", "0"},
+                new String[]{"list", "--page", "-1"},
+                new String[]{"nonsense"},
+                new String[]{})) {
+            Run run = t2i(args);
+            assertEquals(ExitCodes.USAGE, run.exitCode(), String.join(" ", args) + " → " + run.stderr());
+            assertFalse(run.stderr().isBlank(), "says what is wrong: " + String.join(" ", args));
+        }
+        assertEquals(List.of(), gateway.requests());
+    }
+
+    @Test
+    void unknownJobExitsWithFour() {
+        String id = UUID.randomUUID().toString();
+        for (String command : List.of("get", "watch", "cancel", "download")) {
+            Run run = t2i(command, id);
+            assertEquals(ExitCodes.NOT_FOUND, run.exitCode(), command + ": " + run.stderr());
+            assertTrue(run.stderr().contains("No generated image job with id " + id), run.stderr());
+        }
+    }
+
+    @Test
+    void unreachableGatewayExitsWithThree() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Run run = t2iRaw("--url", "http://127.0.0.1:" + closedPort, "list");
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
+        assertTrue(run.stderr().contains("Cannot reach the gateway at http://127.0.0.1:" + closedPort), run.stderr());
+    }
+
+    @Test
+    void helpWorksEverywhere() {
+        for (String command : List.of("generate", "watch", "get", "list", "cancel", "download")) {
+            Run run = t2i(command, "--help");
+            assertEquals(0, run.exitCode());
+            assertTrue(run.stdout().startsWith("Usage: t2i " + command), run.stdout());
+        }
+        Run top = t2iRaw("--help");
+        assertEquals(0, top.exitCode());
+        assertTrue(top.stdout().contains("Exit codes:") && top.stdout().contains("T2I_URL"), top.stdout());
+        assertEquals(List.of(), gateway.requests());
+    }
+
+    // ---- the other commands --------------------------------------------------------------------------------------
+
+    @Test
+    void getShowsTheJob() throws IOException {
+        String id = gateway.addJob("succeeded");
+        Run human = t2i("get", id);
+        assertEquals(0, human.exitCode(), human.stderr());
+        assertTrue(human.stdout().contains("status:    succeeded") && human.stdout().contains("seeded job"), human.stdout());
+
+        Run json = t2i("get", id, "--json");
+        assertEquals(id, Api.JSON.readTree(json.stdout()).get("id").asText());
+    }
+
+    @Test
+    void listPagesThroughJobs() throws IOException {
+        for (int i = 0; i < 3; i++) {
+            gateway.addJob("queued");
+        }
+        Run page = t2i("list", "--page", "1", "--size", "2");
+        assertEquals(0, page.exitCode(), page.stderr());
+        assertTrue(gateway.requests().stream().anyMatch(r -> r.pathAndQuery().equals("/generated-images?page=1&size=2")));
+        assertTrue(page.stdout().contains("page 1 of 2, 3 jobs"), page.stdout());
+
+        JsonNode json = Api.JSON.readTree(t2i("--json", "list").stdout());
+        assertEquals(3, json.get("total").asInt());
+        assertEquals(3, json.get("items").size());
+    }
+
+    @Test
+    void cancelRequestsCancellationAndConflictsOnFinishedJobs() {
+        String running = gateway.addJob("running");
+        Run run = t2i("cancel", running);
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(gateway.job(running).get("cancel_requested").asBoolean());
+        assertTrue(run.stdout().contains("cancel requested for " + running), run.stdout());
+
+        Run finished = t2i("cancel", gateway.addJob("succeeded"));
+        assertEquals(ExitCodes.JOB_FAILED, finished.exitCode());
+        assertTrue(finished.stderr().contains("already succeeded"), finished.stderr());
+    }
+
+    @Test
+    void downloadSavesAFinishedJobsImages() throws IOException {
+        String id = gateway.addJob("succeeded");
+        Run run = t2i("download", id, "-o", out.resolve("nested/dir").toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertArrayEquals(FakeGateway.PNG, Files.readAllBytes(out.resolve("nested/dir/" + id + "-0.png")));
+
+        Run notYet = t2i("download", gateway.addJob("running"));
+        assertEquals(ExitCodes.JOB_FAILED, notYet.exitCode());
+        assertTrue(notYet.stderr().contains("images exist only once it succeeded"), notYet.stderr());
+    }
+
+    @Test
+    void watchResumesWithLastEventIdWhenTheStreamDrops() throws IOException {
+        String id = Api.JSON.readTree(t2i("--json", "generate", "a boat", "--no-wait").stdout()).get("id").asText();
+        gateway.dropFirstStreamAfter(3);
+
+        Run run = t2i("watch", id, "--json");
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<FakeGateway.Request> streams = gateway.requests().stream()
+                .filter(r -> r.pathAndQuery().endsWith("/events")).toList();
+        assertEquals(2, streams.size(), "one reconnect");
+        assertEquals(null, streams.get(0).lastEventId());
+        assertEquals("3", streams.get(1).lastEventId(), "resumes after the last event it saw");
+        String[] lines = run.stdout().strip().split("\n");
+        assertEquals(6, lines.length, "5 events without duplicates, then the record: " + run.stdout());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i + 1, Api.JSON.readTree(lines[i]).get("sequence").asInt());
+        }
+        assertEquals("succeeded", Api.JSON.readTree(lines[5]).get("status").asText());
+    }
+
+    @Test
+    void watchGivesUpWhenTheStreamNeverEnds() {
+        gateway.outcome(FakeGateway.Outcome.NEVER);
+        String id = gateway.addJob("running");
+        Run run = t2i("watch", id);
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
+        assertTrue(run.stderr().contains("keeps closing"), run.stderr());
+    }
+
+    @Test
+    void gatewayUrlComesFromTheEnvironment() throws Exception {
+        gateway.addJob("queued");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), T2i.class.getName(), "--json", "list");
+        builder.environment().put("T2I_URL", gateway.url().toString());
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), output);
+        assertEquals(1, Api.JSON.readTree(output).get("total").asInt(), output);
+    }
+
+    @Test
+    void badGatewayUrlIsAUsageError() {
+        Run run = t2iRaw("--url", "not a url", "list");
+        assertEquals(ExitCodes.USAGE, run.exitCode(), run.stderr());
+        assertThrows(CliException.class, () -> new GatewayClient(java.net.URI.create("localhost")));
+    }
+}
