@@ -1,0 +1,80 @@
+package io.texttoimage.generator.service;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.texttoimage.generator.hub.HubModelResolver;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** The worker's settings; see docs/generator-service.md for the environment variables. */
+@ConfigMapping(prefix = "t2i.generator")
+public interface GeneratorConfig {
+
+    /** A local model folder or a Hugging Face repo id. */
+    @WithDefault(HubModelResolver.DEFAULT_MODEL)
+    String model();
+
+    @WithDefault(HubModelResolver.DEFAULT_REVISION)
+    String modelRevision();
+
+    Ort ort();
+
+    /** Minimum time between two PROGRESS events of one job; the last step is always sent. */
+    @WithDefault("PT0S")
+    Duration progressInterval();
+
+    /** How long to wait for the storage adapter's ImageStored notifications of one job. */
+    @WithDefault("PT60S")
+    Duration storeTimeout();
+
+    /** Defaults to hostname-pid. */
+    Optional<String> workerId();
+
+    /** What a shutdown does with the job in progress. */
+    @WithDefault("requeue")
+    ShutdownMode onShutdown();
+
+    /** Longest wait for the job in progress when shutting down (stopping between steps is much quicker). */
+    @WithDefault("PT2M")
+    Duration shutdownGrace();
+
+    CancelledIds cancelledIds();
+
+    /** Run one tiny generation after loading, before reporting ready, so the first job does not pay for warm-up. */
+    @WithDefault("true")
+    boolean warmUp();
+
+    interface Ort {
+        @WithDefault("false")
+        boolean useCuda();
+
+        @WithDefault("0")
+        int deviceId();
+
+        @WithDefault("ALL")
+        String optimizationLevel();
+
+        @WithDefault("0")
+        int intraOpThreads();
+
+        @WithDefault("0")
+        int interOpThreads();
+    }
+
+    /** Cancellations remembered for jobs that are still queued; bounded in size and age. */
+    interface CancelledIds {
+        @WithDefault("10000")
+        int maxSize();
+
+        @WithDefault("PT24H")
+        Duration ttl();
+    }
+
+    enum ShutdownMode {
+        /** Stop between steps and hand the job back to the queue, so another worker runs it. */
+        REQUEUE,
+        /** Finish the job (within shutdown-grace), then stop. */
+        FINISH
+    }
+}

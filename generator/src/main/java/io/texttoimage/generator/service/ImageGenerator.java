@@ -1,0 +1,21 @@
+package io.texttoimage.generator.service;
+
+import io.texttoimage.generator.pipeline.CancellationToken;
+import io.texttoimage.generator.pipeline.GenerationRequest;
+import io.texttoimage.generator.pipeline.GenerationResult;
+import io.texttoimage.generator.pipeline.ModelInfo;
+import io.texttoimage.generator.pipeline.ProgressListener;
+
+/** What the worker needs from a loaded model: the pipeline's own API, as an interface the service can hold. */
+public interface ImageGenerator extends AutoCloseable {
+
+    ModelInfo info();
+
+    /** Rejects a request this model cannot run (size, scheduler, ...) without running it. */
+    void check(GenerationRequest request);
+
+    GenerationResult generate(GenerationRequest request, ProgressListener listener, CancellationToken cancel);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,168 @@
+package io.texttoimage.generator.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import io.texttoimage.contracts.ImageStored;
+import io.texttoimage.contracts.Topology;
+import io.texttoimage.generator.pipeline.GeneratedImage;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Hands PNGs to the storage adapter and waits for its {@link ImageStored} notifications. The generator has no S3
+ * credentials: each image travels once, as the body of a persistent StoreImage message, and only keys come back.
+ */
+@ApplicationScoped
+public class ImageStoreClient {
+    private static final Logger LOG = Logger.getLogger(ImageStoreClient.class);
+
+    /** A job's images could not be stored; the message is one sentence for the user. */
+    public static final class StoreFailedException extends Exception {
+        StoreFailedException(String message) {
+            super(message);
+        }
+    }
+
+    private final RabbitConnection rabbit;
+    private final MessagingConfig messaging;
+    private final ConfirmedPublisher publisher;
+    private final ObjectMapper json;
+    private final Map<UUID, PendingJob> pending = new ConcurrentHashMap<>();
+    private Channel notifications;
+
+    public ImageStoreClient(RabbitConnection rabbit, MessagingConfig messaging, ConfirmedPublisher publisher,
+                            ObjectMapper json) {
+        this.rabbit = rabbit;
+        this.messaging = messaging;
+        this.publisher = publisher;
+        this.json = json;
+    }
+
+    /** Declares the storage topology (as the storage adapter does) and starts listening for notifications. */
+    synchronized void start() throws IOException {
+        if (notifications != null) {
+            return;
+        }
+        Channel channel = rabbit.get().createChannel();
+        String storeExchange = messaging.name(Topology.IMAGE_STORE);
+        channel.exchangeDeclare(storeExchange, BuiltinExchangeType.TOPIC, true);
+        channel.queueDeclare(storeExchange, true, false, false, null);
+        channel.queueBind(storeExchange, storeExchange, "#");
+        String storedExchange = messaging.name(Topology.IMAGE_STORED);
+        channel.exchangeDeclare(storedExchange, BuiltinExchangeType.FANOUT, true);
+        // This worker's own queue: server-named, exclusive, deleted with the connection.
+        String queue = channel.queueDeclare().getQueue();
+        channel.queueBind(queue, storedExchange, "");
+        channel.basicConsume(queue, true, new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+                onNotification(body);
+            }
+        });
+        notifications = channel;
+    }
+
+    private void onNotification(byte[] body) {
+        ImageStored stored;
+        try {
+            stored = json.readValue(body, ImageStored.class);
+        } catch (IOException e) {
+            LOG.warnf("Ignoring an unreadable ImageStored notification: %s", e.getMessage());
+            return;
+        }
+        PendingJob job = stored.jobId() == null ? null : pending.get(stored.jobId());
+        if (job != null) {
+            job.accept(stored);
+        }
+    }
+
+    /**
+     * Sends every image and waits until all are stored; returns the keys in image order.
+     *
+     * @throws StoreFailedException when the adapter reports an error or does not answer within {@code timeout}
+     */
+    public List<String> store(UUID jobId, List<GeneratedImage> images, Duration timeout)
+            throws IOException, StoreFailedException, InterruptedException {
+        PendingJob job = new PendingJob(images.size());
+        // Registered before sending: a fast adapter must not answer before anyone listens.
+        pending.put(jobId, job);
+        try {
+            for (GeneratedImage image : images) {
+                Map<String, Object> headers = new HashMap<>();
+                headers.put(Topology.HEADER_JOB_ID, jobId.toString());
+                headers.put(Topology.HEADER_IMAGE_INDEX, image.index());
+                headers.put(Topology.HEADER_IMAGE_COUNT, images.size());
+                headers.put(Topology.HEADER_SCHEMA, 1);
+                AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                        .contentType("image/png").deliveryMode(2).headers(headers).build();
+                publisher.publish(messaging.name(Topology.IMAGE_STORE), "image", props, image.png());
+            }
+            publisher.awaitConfirms(timeout);
+            return job.await(timeout);
+        } finally {
+            pending.remove(jobId);
+        }
+    }
+
+    /** Collects one notification per image index; the first error or a timeout ends the wait. */
+    private static final class PendingJob {
+        private final ImageStored[] byIndex;
+        private final CompletableFuture<List<String>> done = new CompletableFuture<>();
+        private int received;
+
+        PendingJob(int count) {
+            this.byIndex = new ImageStored[count];
+        }
+
+        synchronized void accept(ImageStored stored) {
+            if (stored.failed()) {
+                done.completeExceptionally(new StoreFailedException(
+                        "Storing image " + stored.index() + " failed: " + stored.error()));
+                return;
+            }
+            int index = stored.index();
+            if (index < 0 || index >= byIndex.length || byIndex[index] != null) {
+                return; // a duplicate from a redelivery, or not ours
+            }
+            byIndex[index] = stored;
+            if (++received == byIndex.length) {
+                List<String> keys = new ArrayList<>(byIndex.length);
+                for (ImageStored each : byIndex) {
+                    keys.add(each.key());
+                }
+                done.complete(keys);
+            }
+        }
+
+        List<String> await(Duration timeout) throws StoreFailedException, InterruptedException {
+            try {
+                return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new StoreFailedException("The storage adapter did not confirm the images within "
+                        + timeout.toSeconds() + " s.");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof StoreFailedException failed) {
+                    throw failed;
+                }
+                throw new StoreFailedException("Storing the images failed: " + e.getCause().getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.texttoimage.generator.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The events of one attempt at one job, with a strictly increasing {@code sequence}. A first delivery counts from 1;
+ * a redelivered job (its previous worker died or shut down) starts at {@code epoch millis × 1000}, above anything the
+ * earlier attempt can have sent, so consumers that drop older sequences keep the new attempt's events.
+ */
+final class JobEvents {
+    private static final AMQP.BasicProperties PERSISTENT_JSON = new AMQP.BasicProperties.Builder()
+            .contentType("application/json").deliveryMode(2).build();
+
+    private final ConfirmedPublisher publisher;
+    private final ObjectMapper json;
+    private final String exchange;
+    private final UUID jobId;
+    private final String workerId;
+    private long sequence;
+
+    JobEvents(ConfirmedPublisher publisher, ObjectMapper json, String exchange, UUID jobId, String workerId,
+              boolean redelivered) {
+        this.publisher = publisher;
+        this.json = json;
+        this.exchange = exchange;
+        this.jobId = jobId;
+        this.workerId = workerId;
+        this.sequence = redelivered ? System.currentTimeMillis() * 1000 : 0;
+    }
+
+    void running(int totalSteps, int width, int height, String scheduler) throws IOException {
+        send(JobEventType.RUNNING, 0, totalSteps, null, null, width, height, scheduler);
+    }
+
+    void progress(int step, int totalSteps) throws IOException {
+        send(JobEventType.PROGRESS, step, totalSteps, null, null, null, null, null);
+    }
+
+    void succeeded(int totalSteps, List<String> imageKeys) throws IOException {
+        send(JobEventType.SUCCEEDED, totalSteps, totalSteps, imageKeys, null, null, null, null);
+    }
+
+    void failed(int step, int totalSteps, String reason) throws IOException {
+        send(JobEventType.FAILED, step, totalSteps, null, reason, null, null, null);
+    }
+
+    void cancelled(int step, int totalSteps) throws IOException {
+        send(JobEventType.CANCELLED, step, totalSteps, null, null, null, null, null);
+    }
+
+    private void send(JobEventType type, int step, int totalSteps, List<String> keys, String error,
+                      Integer width, Integer height, String scheduler) throws IOException {
+        JobEvent event = new JobEvent(JobEvent.SCHEMA_VERSION, jobId, type, ++sequence, step, totalSteps, workerId,
+                keys, error, width, height, scheduler, Instant.now());
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        publisher.publish(exchange, event.routingKey(), PERSISTENT_JSON, body);
+    }
+}

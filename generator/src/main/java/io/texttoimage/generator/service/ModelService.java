@@ -1,0 +1,136 @@
+package io.texttoimage.generator.service;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.texttoimage.generator.hub.DownloadProgress;
+import io.texttoimage.generator.hub.HubModelResolver;
+import io.texttoimage.generator.hub.HubSettings;
+import io.texttoimage.generator.pipeline.CancellationToken;
+import io.texttoimage.generator.pipeline.GenerationRequest;
+import io.texttoimage.generator.pipeline.ModelInfo;
+import io.texttoimage.generator.pipeline.OrtSettings;
+import io.texttoimage.generator.pipeline.ProgressListener;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Loads the model once, on its own thread, so that start-up (and the event loop) never waits for a download or
+ * ONNX Runtime session creation. Until it is loaded the worker takes no job and readiness says "model loading".
+ */
+@ApplicationScoped
+public class ModelService {
+    private static final Logger LOG = Logger.getLogger(ModelService.class);
+
+    public enum State { LOADING, READY, FAILED }
+
+    private final GeneratorConfig config;
+    private final CompletableFuture<ImageGenerator> loaded = new CompletableFuture<>();
+    private volatile State state = State.LOADING;
+    private volatile String failure;
+
+    public ModelService(GeneratorConfig config) {
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        Thread.ofPlatform().name("t2i-model-loader").daemon().start(this::load);
+    }
+
+    private void load() {
+        long started = System.nanoTime();
+        try {
+            LOG.infof("Resolving model %s (revision %s)", config.model(), config.modelRevision());
+            Path folder = new HubModelResolver(HubSettings.fromEnvironment())
+                    .resolve(config.model(), config.modelRevision(), downloadLogger());
+            GeneratorConfig.Ort ort = config.ort();
+            OrtSettings settings = new OrtSettings(ort.useCuda(), ort.deviceId(),
+                    ort.optimizationLevel().toLowerCase(Locale.ROOT), ort.intraOpThreads(), ort.interOpThreads());
+            ImageGenerator generator = PipelineImageGenerator.load(folder, settings);
+            if (config.warmUp()) {
+                warmUp(generator);
+            }
+            state = State.READY;
+            ModelInfo info = generator.info();
+            LOG.infof("Model %s ready on %s in %d ms", info.name(), info.executionProvider(),
+                    (System.nanoTime() - started) / 1_000_000);
+            loaded.complete(generator);
+        } catch (Throwable e) {
+            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            state = State.FAILED;
+            LOG.errorf(e, "Loading model %s failed", config.model());
+            loaded.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * One 1-step generation at the smallest size before reporting ready: the first real job then finds the JIT, the
+     * ONNX Runtime allocators and every class on its path already warm instead of paying for them itself.
+     */
+    private static void warmUp(ImageGenerator generator) {
+        long started = System.nanoTime();
+        int side = generator.info().sizeMultiple();
+        try {
+            generator.generate(new GenerationRequest("warm-up", null, side, side, 1, 7.5, null, 0L, 1, null),
+                    ProgressListener.NONE, CancellationToken.NEVER);
+            LOG.infof("Warm-up generation (%dx%d, 1 step) took %d ms", side, side,
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (RuntimeException e) {
+            // Not fatal: a model that cannot do the tiny run will say why on the first real job.
+            LOG.warnf("Warm-up generation failed: %s", e.getMessage());
+        }
+    }
+
+    /** Logs download progress at most every 5 seconds per file, so a multi-GB download shows life without noise. */
+    private static DownloadProgress downloadLogger() {
+        AtomicLong lastLog = new AtomicLong();
+        return new DownloadProgress() {
+            @Override
+            public void onProgress(String file, long done, long total, double rate) {
+                long now = System.nanoTime();
+                long previous = lastLog.get();
+                if (now - previous > 5_000_000_000L && lastLog.compareAndSet(previous, now)) {
+                    LOG.infof("Downloading %s: %d/%d MB at %.1f MB/s", file, done >> 20, total >> 20, rate / 1e6);
+                }
+            }
+
+            @Override
+            public void onFileDone(String file, long totalBytes) {
+                LOG.infof("Downloaded %s (%d MB)", file, totalBytes >> 20);
+            }
+        };
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public String failure() {
+        return failure;
+    }
+
+    /** Completes once, when the model is loaded (or fails to load). */
+    public CompletionStage<ImageGenerator> whenLoaded() {
+        return loaded.minimalCompletionStage();
+    }
+
+    /** The loaded model; only valid once {@link #state()} is READY. */
+    public ImageGenerator generator() {
+        return loaded.getNow(null);
+    }
+
+    /** After the job worker has stopped (lower priority runs first), free the native sessions. */
+    void onStop(@Observes @Priority(50) ShutdownEvent event) {
+        ImageGenerator generator = loaded.getNow(null);
+        if (generator != null) {
+            generator.close();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.texttoimage.generator.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import io.texttoimage.contracts.CancelRequested;
+import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.ImageStored;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.Topology;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Plays the gateway and the storage adapter around the worker under test: publishes jobs and cancels, records every
+ * job event (in arrival order), and answers StoreImage messages with ImageStored like the real adapter would.
+ */
+final class BrokerHarness implements AutoCloseable {
+
+    /** One recorded event and its arrival position across all jobs. */
+    record Arrival(long position, JobEvent event) {
+    }
+
+    /** One StoreImage message as the storage side received it. */
+    record StoredImage(Map<String, Object> headers, byte[] png) {
+    }
+
+    private final String prefix;
+    private final ObjectMapper json;
+    private final Connection connection;
+    private final Channel channel;
+    private final AtomicLong arrivals = new AtomicLong();
+    private final List<Arrival> events = new CopyOnWriteArrayList<>();
+    final Map<UUID, List<StoredImage>> images = new ConcurrentHashMap<>();
+    /** When set, the fake storage side reports this error instead of storing. */
+    volatile String storeError;
+
+    BrokerHarness(String prefix, ObjectMapper json) throws Exception {
+        this.prefix = prefix;
+        this.json = json;
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        connection = factory.newConnection("generator-test");
+        channel = connection.createChannel();
+        channel.confirmSelect();
+        recordJobEvents();
+        actAsStorageAdapter();
+    }
+
+    private void recordJobEvents() throws IOException {
+        Channel events = connection.createChannel();
+        String queue = events.queueDeclare().getQueue();
+        events.queueBind(queue, Topology.name(prefix, Topology.JOB_EVENTS), "job.#");
+        events.basicConsume(queue, true, new DefaultConsumer(events) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
+                    throws IOException {
+                BrokerHarness.this.events.add(
+                        new Arrival(arrivals.incrementAndGet(), json.readValue(body, JobEvent.class)));
+            }
+        });
+    }
+
+    private void actAsStorageAdapter() throws IOException {
+        Channel storage = connection.createChannel();
+        storage.basicConsume(Topology.name(prefix, Topology.IMAGE_STORE), false, new DefaultConsumer(storage) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
+                    throws IOException {
+                Map<String, Object> headers = props.getHeaders();
+                UUID jobId = UUID.fromString(headers.get(Topology.HEADER_JOB_ID).toString());
+                int index = Integer.parseInt(headers.get(Topology.HEADER_IMAGE_INDEX).toString());
+                images.computeIfAbsent(jobId, id -> new CopyOnWriteArrayList<>()).add(new StoredImage(headers, body));
+                String error = storeError;
+                ImageStored reply = new ImageStored(ImageStored.SCHEMA_VERSION, jobId, index,
+                        error == null ? Topology.imageKey(jobId, index) : null, error == null ? body.length : 0, error);
+                getChannel().basicPublish(Topology.name(prefix, Topology.IMAGE_STORED), "", null,
+                        json.writeValueAsBytes(reply));
+                getChannel().basicAck(envelope.getDeliveryTag(), false);
+            }
+        });
+    }
+
+    static GenerationRequested job(UUID jobId, int steps, Integer width, Integer height, String scheduler,
+                                   int numImages) {
+        return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, jobId, "a red apple on a table",
+                "blurry", steps, 7.5, width, height, scheduler, 42L, numImages, Instant.now());
+    }
+
+    void publish(GenerationRequested job) throws Exception {
+        publishBytes(json.writeValueAsBytes(job));
+    }
+
+    void publishBytes(byte[] body) throws Exception {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType("application/json").deliveryMode(2).build();
+        channel.basicPublish(Topology.name(prefix, Topology.GENERATION_REQUESTS), "generation.requested", true,
+                props, body);
+        channel.waitForConfirmsOrDie(5_000);
+    }
+
+    void cancel(UUID jobId) throws Exception {
+        channel.basicPublish(Topology.name(prefix, Topology.CONTROL), "", null,
+                json.writeValueAsBytes(new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now())));
+        channel.waitForConfirmsOrDie(5_000);
+    }
+
+    List<Arrival> arrivals(UUID jobId) {
+        List<Arrival> result = new ArrayList<>();
+        for (Arrival arrival : events) {
+            if (arrival.event().jobId().equals(jobId)) {
+                result.add(arrival);
+            }
+        }
+        return result;
+    }
+
+    List<JobEvent> events(UUID jobId) {
+        return arrivals(jobId).stream().map(Arrival::event).toList();
+    }
+
+    /** Every event of the job up to and including its terminal one. */
+    List<JobEvent> awaitTerminal(UUID jobId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<JobEvent> events = events(jobId);
+            if (!events.isEmpty() && events.get(events.size() - 1).type().isTerminal()) {
+                return events;
+            }
+            Thread.sleep(20);
+        }
+        return fail("No terminal event for job " + jobId + " within " + timeout + "; got " + events(jobId));
+    }
+
+    /** Waits for the first event of a job that satisfies the condition. */
+    JobEvent awaitEvent(UUID jobId, java.util.function.Predicate<JobEvent> condition, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (JobEvent event : events(jobId)) {
+                if (condition.test(event)) {
+                    return event;
+                }
+            }
+            Thread.sleep(10);
+        }
+        return fail("No matching event for job " + jobId + " within " + timeout + "; got " + events(jobId));
+    }
+
+    long readyJobs() throws IOException {
+        return channel.queueDeclarePassive(Topology.name(prefix, Topology.GENERATION_REQUESTS)).getMessageCount();
+    }
+
+    /** Takes one job message off the work queue, as another worker would. */
+    com.rabbitmq.client.GetResponse takeJob() throws IOException {
+        return channel.basicGet(Topology.name(prefix, Topology.GENERATION_REQUESTS), true);
+    }
+
+    @Override
+    public void close() throws Exception {
+        connection.close();
+    }
+}

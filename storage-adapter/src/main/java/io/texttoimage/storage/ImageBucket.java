@@ -1,0 +1,110 @@
+package io.texttoimage.storage;
+
+import io.minio.BucketExistsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.errors.ErrorResponseException;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
+import org.jboss.logging.Logger;
+
+import java.io.ByteArrayInputStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The bucket of generated images, through the internal endpoint. Every method blocks: call it off the event loop. */
+@ApplicationScoped
+public class ImageBucket {
+    private static final Logger LOG = Logger.getLogger(ImageBucket.class);
+    static final String PNG_CONTENT_TYPE = "image/png";
+
+    private final MinioClient client;
+    private final String bucket;
+    private volatile boolean bucketReady;
+
+    public ImageBucket(@Named("internal") MinioClient client, StorageConfig config) {
+        this.client = client;
+        this.bucket = config.bucket();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        try {
+            ensureBucket();
+        } catch (Exception e) {
+            // Not fatal: readiness stays DOWN and retries, so a late S3 does not crash-loop the pod.
+            LOG.warnf("S3 bucket '%s' is not available yet: %s", bucket, e.getMessage());
+        }
+    }
+
+    /** Creates the bucket if it is missing; cheap once it has succeeded. */
+    public void ensureBucket() throws Exception {
+        if (bucketReady) {
+            return;
+        }
+        if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            try {
+                client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+                LOG.infof("Created bucket '%s'", bucket);
+            } catch (ErrorResponseException e) {
+                // Another replica created it between our check and our call.
+                if (!"BucketAlreadyOwnedByYou".equals(e.errorResponse().code())) {
+                    throw e;
+                }
+            }
+        }
+        bucketReady = true;
+    }
+
+    /** Readiness probe: the bucket exists (created if missing) and the server answers right now. */
+    public void checkReachable() throws Exception {
+        if (!bucketReady) {
+            ensureBucket();
+        } else if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            bucketReady = false;
+            ensureBucket();
+        }
+    }
+
+    /** Overwrites on purpose: a redelivered job writes the same key, so there is never a duplicate object. */
+    public void putPng(String key, byte[] png, UUID jobId, int index) throws Exception {
+        ensureBucket();
+        try {
+            client.putObject(PutObjectArgs.builder()
+                    .bucket(bucket)
+                    .object(key)
+                    .stream(new ByteArrayInputStream(png), png.length, -1)
+                    .contentType(PNG_CONTENT_TYPE)
+                    .userMetadata(Map.of("job-id", jobId.toString(), "image-index", Integer.toString(index)))
+                    .build());
+        } catch (ErrorResponseException e) {
+            if ("NoSuchBucket".equals(e.errorResponse().code())) {
+                bucketReady = false; // deleted behind our back: the retry re-creates it
+            }
+            throw e;
+        }
+    }
+
+    /** Empty when the object does not exist; other S3 failures propagate. */
+    public Optional<StatObjectResponse> stat(String key) throws Exception {
+        try {
+            return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()));
+        } catch (ErrorResponseException e) {
+            String code = e.errorResponse().code();
+            if ("NoSuchKey".equals(code) || "NoSuchObject".equals(code) || "NotFound".equals(code)
+                    || e.response() != null && e.response().code() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+}

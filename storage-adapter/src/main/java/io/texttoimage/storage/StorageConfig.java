@@ -1,0 +1,46 @@
+package io.texttoimage.storage;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** S3 side of the storage adapter; see docs/storage-adapter.md for the environment variables. */
+@ConfigMapping(prefix = "t2i.storage")
+public interface StorageConfig {
+
+    /** Internal S3 endpoint used for writes and existence checks. */
+    @WithDefault("http://localhost:9000")
+    String endpoint();
+
+    /** Endpoint whose host goes into signed URLs (what clients can reach); defaults to {@link #endpoint()}. */
+    Optional<String> publicEndpoint();
+
+    String accessKey();
+
+    String secretKey();
+
+    /** Explicit region: signing then never asks the server for the bucket location. */
+    @WithDefault("us-east-1")
+    String region();
+
+    @WithDefault("generated-images")
+    String bucket();
+
+    /** Longest expiry a caller may ask for; SigV4 itself allows at most 7 days. */
+    @WithDefault("P7D")
+    Duration maxUrlExpiry();
+
+    /** Parallel image-store consumers (one AMQP channel each, prefetch 1). */
+    @WithDefault("2")
+    int consumers();
+
+    /** Pause before a message whose S3 write failed (server down) is handed back to the queue. */
+    @WithDefault("PT1S")
+    Duration retryBackoff();
+
+    default String signingEndpoint() {
+        return publicEndpoint().filter(s -> !s.isBlank()).orElse(endpoint());
+    }
+}

@@ -1,0 +1,243 @@
+package io.texttoimage.storage;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.messages.Item;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.texttoimage.contracts.ImageStored;
+import io.texttoimage.contracts.Topology;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The storage side of the job flow against the real RabbitMQ and an in-process S3Proxy. */
+@QuarkusTest
+@QuarkusTestResource(value = StorageTestResource.class, restrictToAnnotatedClass = false)
+class ImageStoreConsumerTest {
+
+    @Inject
+    ObjectMapper json;
+
+    private Connection connection;
+    private Channel channel;
+    private String storedQueue;
+    private MinioClient s3;
+
+    @BeforeEach
+    void connect() throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        connection = factory.newConnection("storage-adapter-test");
+        channel = connection.createChannel();
+        channel.confirmSelect();
+        // Act as a generator: own auto-delete queue on the fanout exchange of notifications.
+        storedQueue = channel.queueDeclare().getQueue();
+        channel.queueBind(storedQueue, Topology.name(StorageTestResource.prefix, Topology.IMAGE_STORED), "");
+        s3 = MinioClient.builder().endpoint(StorageTestResource.s3.endpoint())
+                .credentials(StorageTestResource.s3.accessKey(), StorageTestResource.s3.secretKey()).build();
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        connection.close();
+    }
+
+    @Test
+    void storesPngWithContentTypeAndMetadataThenNotifies() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        byte[] png = TestImages.png(16, 8, 1);
+
+        publish(headers(jobId, 0, 1), png);
+
+        ImageStored stored = awaitStored(jobId);
+        assertNull(stored.error());
+        assertEquals(Topology.imageKey(jobId, 0), stored.key());
+        assertEquals(0, stored.index());
+        assertEquals(png.length, stored.sizeBytes());
+
+        StatObjectResponse stat = s3.statObject(StatObjectArgs.builder()
+                .bucket(StorageTestResource.BUCKET).object(stored.key()).build());
+        assertEquals("image/png", stat.contentType());
+        assertEquals(jobId.toString(), stat.userMetadata().get("job-id"));
+        assertEquals("0", stat.userMetadata().get("image-index"));
+        try (InputStream in = s3.getObject(GetObjectArgs.builder()
+                .bucket(StorageTestResource.BUCKET).object(stored.key()).build())) {
+            assertArrayEquals(png, in.readAllBytes());
+        }
+        assertQueueDrained();
+    }
+
+    @Test
+    void redeliveryOverwritesTheSameKeyWithoutDuplicates() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        byte[] first = TestImages.png(8, 8, 2);
+        byte[] retry = TestImages.png(8, 8, 3);
+
+        publish(headers(jobId, 1, 2), first);
+        assertNull(awaitStored(jobId).error());
+        publish(headers(jobId, 1, 2), retry);
+        ImageStored again = awaitStored(jobId);
+        assertNull(again.error());
+
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : s3.listObjects(ListObjectsArgs.builder().bucket(StorageTestResource.BUCKET)
+                .prefix("images/" + jobId + "/").recursive(true).build())) {
+            keys.add(item.get().objectName());
+        }
+        assertEquals(List.of(Topology.imageKey(jobId, 1)), keys);
+        try (InputStream in = s3.getObject(GetObjectArgs.builder()
+                .bucket(StorageTestResource.BUCKET).object(again.key()).build())) {
+            assertArrayEquals(retry, in.readAllBytes(), "the retry's bytes replace the first write");
+        }
+    }
+
+    @Test
+    void bodyThatIsNotAPngIsRejectedWithAReasonAndNotRequeued() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        publish(headers(jobId, 0, 1), "{\"not\":\"an image\"}".getBytes());
+
+        ImageStored stored = awaitStored(jobId);
+        assertNotNull(stored.error());
+        assertTrue(stored.error().contains("not a PNG"), stored.error());
+        assertEquals(0, stored.sizeBytes());
+        assertQueueDrained();
+        assertNoFurtherNotification(jobId);
+        given().queryParam("key", Topology.imageKey(jobId, 0)).get("/signed-urls").then().statusCode(404);
+    }
+
+    @Test
+    void missingHeaderIsRejectedWithAReason() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        Map<String, Object> headers = headers(jobId, 0, 1);
+        headers.remove(Topology.HEADER_IMAGE_INDEX);
+        publish(headers, TestImages.png(8, 8, 4));
+
+        ImageStored stored = awaitStored(jobId);
+        assertEquals("Header " + Topology.HEADER_IMAGE_INDEX + " is missing.", stored.error());
+        assertQueueDrained();
+        assertNoFurtherNotification(jobId);
+    }
+
+    @Test
+    void failedS3WriteIsRetriedUntilItSucceeds() throws Exception {
+        // Delete the bucket behind the adapter's back: the first write fails, the requeued retry re-creates it.
+        for (Result<Item> item : s3.listObjects(ListObjectsArgs.builder().bucket(StorageTestResource.BUCKET)
+                .recursive(true).build())) {
+            s3.removeObject(io.minio.RemoveObjectArgs.builder().bucket(StorageTestResource.BUCKET)
+                    .object(item.get().objectName()).build());
+        }
+        s3.removeBucket(io.minio.RemoveBucketArgs.builder().bucket(StorageTestResource.BUCKET).build());
+        UUID jobId = UUID.randomUUID();
+        byte[] png = TestImages.png(8, 8, 5);
+
+        publish(headers(jobId, 0, 1), png);
+
+        ImageStored stored = awaitStored(jobId);
+        assertNull(stored.error(), "a transient S3 failure is retried, not reported as an error");
+        try (InputStream in = s3.getObject(GetObjectArgs.builder()
+                .bucket(StorageTestResource.BUCKET).object(stored.key()).build())) {
+            assertArrayEquals(png, in.readAllBytes());
+        }
+        assertQueueDrained();
+        assertNoFurtherNotification(jobId);
+    }
+
+    @Test
+    void readinessReportsBucketAndBroker() throws Exception {
+        assertTrue(s3.bucketExists(io.minio.BucketExistsArgs.builder().bucket(StorageTestResource.BUCKET).build()),
+                "the adapter created its bucket at start");
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.find { it.name == 's3' }.data.bucket", equalTo(StorageTestResource.BUCKET));
+    }
+
+    private static Map<String, Object> headers(UUID jobId, int index, int count) {
+        Map<String, Object> headers = new HashMap<>();
+        headers.put(Topology.HEADER_JOB_ID, jobId.toString());
+        headers.put(Topology.HEADER_IMAGE_INDEX, index);
+        headers.put(Topology.HEADER_IMAGE_COUNT, count);
+        headers.put(Topology.HEADER_SCHEMA, 1);
+        return headers;
+    }
+
+    private void publish(Map<String, Object> headers, byte[] body) throws Exception {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType("image/png").deliveryMode(2).headers(headers).build();
+        channel.basicPublish(Topology.name(StorageTestResource.prefix, Topology.IMAGE_STORE), "image", true, props, body);
+        channel.waitForConfirmsOrDie(5_000);
+    }
+
+    /** Next notification for this job; notifications of other tests' jobs are skipped. */
+    private ImageStored awaitStored(UUID jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            GetResponse response = channel.basicGet(storedQueue, true);
+            if (response == null) {
+                Thread.sleep(20);
+                continue;
+            }
+            ImageStored stored = json.readValue(response.getBody(), ImageStored.class);
+            if (jobId.equals(stored.jobId())) {
+                return stored;
+            }
+        }
+        return fail("No ImageStored for job " + jobId + " within 20 s");
+    }
+
+    private void assertQueueDrained() throws Exception {
+        String queue = Topology.name(StorageTestResource.prefix, Topology.IMAGE_STORE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long count;
+        do {
+            count = channel.queueDeclarePassive(queue).getMessageCount();
+            if (count == 0) {
+                return;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        fail(count + " message(s) left in " + queue);
+    }
+
+    /** A requeued message would be processed again and notify again; none may arrive. */
+    private void assertNoFurtherNotification(UUID jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        while (System.nanoTime() < deadline) {
+            GetResponse response = channel.basicGet(storedQueue, true);
+            if (response != null) {
+                ImageStored stored = json.readValue(response.getBody(), ImageStored.class);
+                assertTrue(!jobId.equals(stored.jobId()), "unexpected second notification " + stored);
+            } else {
+                Thread.sleep(50);
+            }
+        }
+    }
+}

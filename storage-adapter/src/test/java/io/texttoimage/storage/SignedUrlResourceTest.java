@@ -1,0 +1,129 @@
+package io.texttoimage.storage;
+
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
+import io.texttoimage.contracts.Topology;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@QuarkusTestResource(value = StorageTestResource.class, restrictToAnnotatedClass = false)
+class SignedUrlResourceTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private String key;
+    private byte[] png;
+
+    @BeforeEach
+    void putObject() throws Exception {
+        key = Topology.imageKey(UUID.randomUUID(), 0);
+        png = TestImages.png(8, 16, 7);
+        MinioClient s3 = MinioClient.builder().endpoint(StorageTestResource.s3.endpoint())
+                .credentials(StorageTestResource.s3.accessKey(), StorageTestResource.s3.secretKey()).build();
+        s3.putObject(PutObjectArgs.builder().bucket(StorageTestResource.BUCKET).object(key)
+                .stream(new ByteArrayInputStream(png), png.length, -1).contentType("image/png").build());
+    }
+
+    @Test
+    void signedUrlCarriesThePublicHostAndDownloadsTheBytes() throws Exception {
+        Instant before = Instant.now();
+        ExtractableResponse<Response> response = given().queryParam("key", key).queryParam("expiry", "PT1H")
+                .get("/signed-urls").then().statusCode(200).contentType("application/json")
+                .body("key", equalTo(key)).extract();
+        URI url = URI.create(response.path("url"));
+        Instant expiresAt = Instant.parse(response.path("expires_at"));
+
+        assertEquals(URI.create(StorageTestResource.publicEndpoint()).getAuthority(), url.getAuthority());
+        assertTrue(url.getQuery().contains("X-Amz-Signature="), url.toString());
+        assertTrue(url.getQuery().contains("X-Amz-Expires=3600"), url.toString());
+        assertTrue(!expiresAt.isBefore(before.plusSeconds(3600)) && expiresAt.isBefore(Instant.now().plusSeconds(3601)),
+                "expires_at " + expiresAt);
+
+        HttpResponse<byte[]> download = http.send(HttpRequest.newBuilder(url).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, download.statusCode());
+        assertEquals("image/png", download.headers().firstValue("Content-Type").orElse(""));
+        assertArrayEquals(png, download.body());
+    }
+
+    @Test
+    void expiryDefaultsToOneHour() {
+        String url = given().queryParam("key", key).get("/signed-urls").then().statusCode(200).extract().path("url");
+        assertTrue(url.contains("X-Amz-Expires=3600"), url);
+    }
+
+    @Test
+    void expiredUrlIsRefusedByTheServer() throws Exception {
+        String url = given().queryParam("key", key).queryParam("expiry", "PT1S")
+                .get("/signed-urls").then().statusCode(200).extract().path("url");
+        Thread.sleep(2_500);
+        HttpResponse<String> download = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, download.statusCode(), download.body());
+    }
+
+    @Test
+    void tamperedSignatureIsRefusedByTheServer() throws Exception {
+        String url = given().queryParam("key", key).get("/signed-urls").then().statusCode(200).extract().path("url");
+        String otherKey = url.replace(key, Topology.imageKey(UUID.randomUUID(), 0));
+        HttpResponse<String> download = http.send(HttpRequest.newBuilder(URI.create(otherKey)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, download.statusCode(), download.body());
+    }
+
+    @Test
+    void missingObjectIs404ProblemJson() {
+        String missing = Topology.imageKey(UUID.randomUUID(), 3);
+        given().queryParam("key", missing).get("/signed-urls").then().statusCode(404)
+                .contentType("application/problem+json")
+                .body("status", equalTo(404))
+                .body("title", equalTo("Not Found"))
+                .body("detail", containsString(missing));
+    }
+
+    @Test
+    void badExpiryIs400ProblemJson() {
+        given().queryParam("key", key).queryParam("expiry", "one hour").get("/signed-urls").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("ISO-8601"));
+        given().queryParam("key", key).queryParam("expiry", "P2D").get("/signed-urls").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("must not exceed PT24H"));
+        given().queryParam("key", key).queryParam("expiry", "PT0S").get("/signed-urls").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("at least one second"));
+    }
+
+    @Test
+    void badKeyIs400ProblemJson() {
+        given().get("/signed-urls").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("'key' is required"));
+        given().queryParam("key", "../etc/passwd").get("/signed-urls").then().statusCode(400)
+                .contentType("application/problem+json").body("status", equalTo(400));
+        given().queryParam("key", "/images/x.png").get("/signed-urls").then().statusCode(400)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void unknownPathIsProblemJsonToo() {
+        given().get("/no-such-thing").then().statusCode(404).contentType("application/problem+json")
+                .body("detail", containsString("/no-such-thing"));
+    }
+}

@@ -1,0 +1,43 @@
+package io.texttoimage.storage;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Starts S3Proxy for the application under test and gives the run its own RabbitMQ prefix, so tests running at the
+ * same time on the shared broker never see each other's messages. The public endpoint deliberately differs from the
+ * internal one (localhost vs 127.0.0.1, same server) so tests can tell which host a signed URL carries.
+ */
+public class StorageTestResource implements QuarkusTestResourceLifecycleManager {
+
+    static S3ProxyServer s3;
+    static String prefix;
+    static final String BUCKET = "test-images";
+
+    @Override
+    public Map<String, String> start() {
+        s3 = S3ProxyServer.start();
+        prefix = "t2i-test-" + UUID.randomUUID().toString().substring(0, 8);
+        return Map.of(
+                "t2i.messaging.prefix", prefix,
+                "t2i.storage.endpoint", s3.endpoint(),
+                "t2i.storage.public-endpoint", publicEndpoint(),
+                "t2i.storage.access-key", s3.accessKey(),
+                "t2i.storage.secret-key", s3.secretKey(),
+                "t2i.storage.bucket", BUCKET,
+                "t2i.storage.max-url-expiry", "P1D");
+    }
+
+    static String publicEndpoint() {
+        return "http://localhost:" + s3.port();
+    }
+
+    @Override
+    public void stop() {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+}
