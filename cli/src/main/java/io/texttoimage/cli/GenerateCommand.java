@@ -89,10 +89,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (root.json) {
             Output.printJson(stdout, result);
         } else {
-            for (Images.SavedImage image : result.images()) {
-                stdout.println("saved " + image.file());
-                stdout.println("url   " + image.url());
-            }
+            Output.printImages(stdout, result.images());
             stdout.println("seed  " + result.job().seed());
             stdout.flush();
         }

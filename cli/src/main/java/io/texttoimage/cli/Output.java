@@ -52,6 +52,14 @@ final class Output {
         out.flush();
     }
 
+    /** The human listing of saved images: each file and its signed URL (does not flush). */
+    static void printImages(PrintWriter out, List<Images.SavedImage> images) {
+        for (Images.SavedImage image : images) {
+            out.println("saved " + image.file());
+            out.println("url   " + image.url());
+        }
+    }
+
     static String summaryLine(Api.JobRecord job) {
         String prompt = job.prompt() == null ? "" : job.prompt().replaceAll("\\s+", " ");
         if (prompt.length() > 50) {
