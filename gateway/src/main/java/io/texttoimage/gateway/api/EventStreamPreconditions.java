@@ -1,0 +1,50 @@
+package io.texttoimage.gateway.api;
+
+import io.smallrye.mutiny.Uni;
+import io.texttoimage.gateway.job.JobEventStore;
+import io.texttoimage.gateway.problem.ProblemException;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An SSE response is committed (200, headers sent) as soon as its stream is returned, so an unknown job
+ * must be refused before that: this filter answers 404 problem+json for the events of a job that does
+ * not exist. Malformed ids pass through and get their 400 from the resource.
+ */
+public class EventStreamPreconditions {
+    private static final Pattern EVENTS_PATH = Pattern.compile("^/generated-images/([^/]+)/events/?$");
+
+    private final JobEventStore store;
+
+    public EventStreamPreconditions(JobEventStore store) {
+        this.store = store;
+    }
+
+    @ServerRequestFilter
+    public Uni<Response> requireKnownJob(ContainerRequestContext request) {
+        if (!"GET".equals(request.getMethod())) {
+            return null;
+        }
+        Matcher matcher = EVENTS_PATH.matcher(request.getUriInfo().getPath());
+        if (!matcher.matches()) {
+            return null;
+        }
+        UUID id;
+        try {
+            id = UUID.fromString(matcher.group(1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return store.currentState(id).onItem().transform(state -> {
+            if (state == null) {
+                throw ProblemException.notFound(id);
+            }
+            return null;
+        });
+    }
+}

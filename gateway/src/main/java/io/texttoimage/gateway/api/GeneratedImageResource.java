@@ -1,0 +1,186 @@
+package io.texttoimage.gateway.api;
+
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.texttoimage.gateway.config.GatewayConfig;
+import io.texttoimage.gateway.events.JobEventStreams;
+import io.texttoimage.gateway.events.JobEventView;
+import io.texttoimage.gateway.job.GeneratedImage;
+import io.texttoimage.gateway.job.JobService;
+import io.texttoimage.gateway.job.JobStatus;
+import io.texttoimage.gateway.problem.Problem;
+import io.texttoimage.gateway.problem.ProblemException;
+import io.texttoimage.gateway.storage.SignedUrlIssuer;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+import java.net.URI;
+import java.util.UUID;
+
+/** The public API: submit prompts, follow and cancel jobs, fetch download links. */
+@Path("/generated-images")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Generated images")
+public class GeneratedImageResource {
+    static final int MAX_PAGE_SIZE = 100;
+
+    private final JobService jobs;
+    private final JobEventStreams eventStreams;
+    private final SignedUrlIssuer signedUrls;
+    private final GatewayConfig config;
+
+    public GeneratedImageResource(JobService jobs, JobEventStreams eventStreams, SignedUrlIssuer signedUrls,
+                                  GatewayConfig config) {
+        this.jobs = jobs;
+        this.eventStreams = eventStreams;
+        this.signedUrls = signedUrls;
+        this.config = config;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Submit a prompt", description = "Stores the job as queued and hands it to the generators.")
+    @APIResponse(responseCode = "201", description = "Queued; Location names the new job",
+            content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
+    @APIResponse(responseCode = "400", description = "Invalid request",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> submit(@NotNull @Valid GenerationRequest body) {
+        return jobs.submit(body).map(job -> Response.created(URI.create("/generated-images/" + job.id))
+                .entity(GeneratedImageRecord.of(job)).build());
+    }
+
+    @GET
+    @Path("{id}")
+    @WithSession
+    @Operation(summary = "Get one job: status, progress, parameters, seed, image keys")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
+    @APIResponse(responseCode = "404", description = "Unknown id",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<GeneratedImageRecord> get(@PathParam("id") String id) {
+        return jobs.find(parseId(id)).map(GeneratedImageRecord::of);
+    }
+
+    @GET
+    @WithSession
+    @Operation(summary = "List jobs, newest first")
+    public Uni<PageResponse<GeneratedImageRecord>> list(
+            @QueryParam("page") @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "0")) String page,
+            @QueryParam("size") @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "20",
+                    maximum = "100")) String size) {
+        int pageIndex = parseInt("page", page, 0, 0, Integer.MAX_VALUE);
+        int pageSize = parseInt("size", size, 20, 1, MAX_PAGE_SIZE);
+        return jobs.list(pageIndex, pageSize).flatMap(items -> jobs.count().map(total -> new PageResponse<>(
+                items.stream().map(GeneratedImageRecord::of).toList(), pageIndex, pageSize, total)));
+    }
+
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Follow a job over SSE",
+            description = "The current state first, then every event until the terminal one; event id = sequence. "
+                    + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open.")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+            schema = @Schema(implementation = JobEventView.class)))
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id,
+                                          @HeaderParam("Last-Event-ID") String lastEventId,
+                                          @Context Sse sse) {
+        UUID jobId = parseId(id);
+        long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1
+                : parseLong("Last-Event-ID", lastEventId.trim());
+        return eventStreams.stream(jobId, resumeAfter, sse);
+    }
+
+    @GET
+    @Path("{id}/url")
+    @WithSession
+    @Operation(summary = "Signed download URLs of a finished job")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SignedUrlsResponse.class)))
+    @APIResponse(responseCode = "409", description = "The job has not succeeded (yet)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "502", description = "The storage adapter refused to sign",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "The storage adapter is unreachable",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<SignedUrlsResponse> url(@PathParam("id") String id) {
+        return jobs.find(parseId(id)).flatMap(job -> {
+            if (job.status != JobStatus.SUCCEEDED) {
+                return Uni.createFrom().failure(notReady(job));
+            }
+            return signedUrls.sign(job.imageKeys, config.signedUrlExpiry());
+        });
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Cancel a queued or running job",
+            description = "Accepted: the generator stops between steps and the job ends cancelled.")
+    @APIResponse(responseCode = "202", content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
+    @APIResponse(responseCode = "409", description = "The job has already finished",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> cancel(@PathParam("id") String id) {
+        return jobs.cancel(parseId(id))
+                .map(job -> Response.accepted(GeneratedImageRecord.of(job)).build());
+    }
+
+    private static ProblemException notReady(GeneratedImage job) {
+        return new ProblemException(409, "not-ready", "Images not ready",
+                "Job " + job.id + " is " + job.status.apiName() + "; download URLs exist only once it has succeeded.");
+    }
+
+    static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("id", "'" + id + "' is not a valid id (expected a UUID).");
+        }
+    }
+
+    private static int parseInt(String name, String value, int defaultValue, int min, int max) {
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ProblemException.badRequest(name, name + " must be an integer between " + min + " and " + max + ".");
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw ProblemException.badRequest(name, name + " must be an event id (an integer).");
+        }
+    }
+}

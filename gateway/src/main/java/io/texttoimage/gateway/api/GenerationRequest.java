@@ -1,0 +1,58 @@
+package io.texttoimage.gateway.api;
+
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** Body of {@code POST /generated-images}; absent optional values take the documented defaults. */
+@Schema(description = "What to generate")
+public record GenerationRequest(
+        @NotBlank @Size(max = MAX_PROMPT_LENGTH)
+        @Schema(required = true, maxLength = MAX_PROMPT_LENGTH, examples = "a lighthouse at dawn, oil painting")
+        String prompt,
+
+        @Size(max = MAX_PROMPT_LENGTH)
+        String negativePrompt,
+
+        @Min(1) @Max(150)
+        @Schema(defaultValue = "50", minimum = "1", maximum = "150")
+        Integer numSteps,
+
+        @DecimalMin("0") @DecimalMax("30")
+        @Schema(defaultValue = "7.5", minimum = "0", maximum = "30")
+        Double guidanceScale,
+
+        @Min(64) @Max(1024) @MultipleOf(64)
+        @Schema(description = "multiple of 64; null = model default", minimum = "64", maximum = "1024")
+        Integer width,
+
+        @Min(64) @Max(1024) @MultipleOf(64)
+        @Schema(description = "multiple of 64; null = model default", minimum = "64", maximum = "1024")
+        Integer height,
+
+        @Pattern(regexp = SCHEDULERS, message = "must be one of pndm, ddim, euler, euler-a, lms, dpmpp-2m, "
+                + "dpmpp-2m-karras, unipc")
+        @Schema(description = "null = model default",
+                enumeration = {"pndm", "ddim", "euler", "euler-a", "lms", "dpmpp-2m", "dpmpp-2m-karras", "unipc"})
+        String scheduler,
+
+        @PositiveOrZero
+        @Schema(description = "0..2^63-1; chosen at random and returned when absent")
+        Long seed,
+
+        @Min(1) @Max(4)
+        @Schema(defaultValue = "1", minimum = "1", maximum = "4")
+        Integer numImages) {
+
+    public static final int MAX_PROMPT_LENGTH = 2000;
+    public static final int DEFAULT_NUM_STEPS = 50;
+    public static final double DEFAULT_GUIDANCE_SCALE = 7.5;
+    public static final int DEFAULT_NUM_IMAGES = 1;
+    static final String SCHEDULERS = "pndm|ddim|euler|euler-a|lms|dpmpp-2m|dpmpp-2m-karras|unipc";
+}

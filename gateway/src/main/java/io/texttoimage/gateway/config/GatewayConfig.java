@@ -1,0 +1,33 @@
+package io.texttoimage.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Gateway settings ({@code t2i.gateway.*}); every key can be overridden by an environment variable. */
+@ConfigMapping(prefix = "t2i.gateway")
+public interface GatewayConfig {
+
+    /** Lifetime of the signed image URLs handed out by {@code GET /generated-images/{id}/url}. */
+    @WithDefault("PT1H")
+    Duration signedUrlExpiry();
+
+    /** Progress events are coalesced per job and written to PostgreSQL at most once per this interval. */
+    @WithDefault("PT0.5S")
+    Duration progressFlushInterval();
+
+    /** Interval of SSE heartbeat events, so proxies do not close idle streams. */
+    @WithDefault("PT15S")
+    Duration sseHeartbeat();
+
+    /** How long a submission waits for the broker's publisher confirm before the job is failed with 503. */
+    @WithDefault("PT5S")
+    Duration publishTimeout();
+
+    /**
+     * Identity of this replica; names its own auto-delete event queue. Defaults to a random UUID
+     * ({@link InstanceIdConfigSource}); set it to the pod name to make queues recognisable.
+     */
+    String instanceId();
+}

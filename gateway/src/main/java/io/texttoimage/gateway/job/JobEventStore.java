@@ -1,0 +1,168 @@
+package io.texttoimage.gateway.job;
+
+import io.smallrye.mutiny.Uni;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.gateway.events.JobEventView;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Writes new jobs and job events to PostgreSQL with plain SQL on the reactive client: each statement is a guarded,
+ * idempotent update (only non-terminal rows, only newer sequences), so redelivered, duplicated or
+ * reordered events and concurrent gateway replicas cannot move a job backwards. No ORM session is
+ * needed, which keeps these writes safe outside HTTP requests (message consumers, timers).
+ */
+@ApplicationScoped
+public class JobEventStore {
+    private static final String ACTIVE = "status IN ('QUEUED', 'RUNNING')";
+
+    private static final String APPLY_RUNNING = """
+            UPDATE generated_images SET status = 'RUNNING', started_at = COALESCE(started_at, $2),
+                width = COALESCE($3, width), height = COALESCE($4, height), scheduler = COALESCE($5, scheduler),
+                worker_id = $6, current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
+                progress = $9, last_sequence = $10, updated_at = now()
+            WHERE id = $1 AND %s AND (last_sequence < $10 OR worker_id IS DISTINCT FROM $6)
+            RETURNING cancel_requested""".formatted(ACTIVE);
+
+    /** One statement for any number of jobs: the coalesced progress of one flush interval. */
+    private static final String APPLY_PROGRESS = """
+            UPDATE generated_images g SET status = 'RUNNING', current_step = u.step,
+                total_steps = CASE WHEN u.total_steps > 0 THEN u.total_steps ELSE g.total_steps END,
+                progress = u.progress, last_sequence = u.sequence, worker_id = COALESCE(g.worker_id, u.worker_id),
+                started_at = COALESCE(g.started_at, u.at), updated_at = now()
+            FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::text[], $7::timestamptz[])
+                AS u(id, step, total_steps, progress, sequence, worker_id, at)
+            WHERE g.id = u.id AND g.status IN ('QUEUED', 'RUNNING') AND g.last_sequence < u.sequence
+                AND (g.worker_id IS NULL OR u.worker_id IS NULL OR g.worker_id = u.worker_id)
+            RETURNING g.id, g.cancel_requested""";
+
+    private static final String APPLY_TERMINAL = """
+            UPDATE generated_images SET status = $2, current_step = GREATEST(current_step, $3),
+                total_steps = CASE WHEN $4 > 0 THEN $4 ELSE total_steps END, progress = COALESCE($5::int, progress),
+                error = $6, image_keys = COALESCE($7::text[], image_keys), finished_at = $8,
+                last_sequence = GREATEST(last_sequence, $9), worker_id = COALESCE(worker_id, $10), updated_at = now()
+            WHERE id = $1 AND %s""".formatted(ACTIVE);
+
+    private static final String MARK_UNQUEUED = """
+            UPDATE generated_images SET status = 'FAILED', error = $2, finished_at = now(), updated_at = now()
+            WHERE id = $1 AND status = 'QUEUED'""";
+
+    private static final String INSERT_QUEUED = """
+            INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
+                scheduler, seed, num_images, total_steps, created_at, updated_at)
+            VALUES ($1, 'QUEUED', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)""";
+
+    private static final String CURRENT_STATE = """
+            SELECT status, current_step, total_steps, progress, image_keys, error, last_sequence
+            FROM generated_images WHERE id = $1""";
+
+    private final Pool pool;
+
+    public JobEventStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Applies a RUNNING event; yields whether a cancel was requested for the job (empty if ignored). */
+    public Uni<Optional<Boolean>> applyRunning(JobEvent event) {
+        Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), time(event.at()), event.width(), event.height(),
+                event.scheduler(), event.workerId(), event.step(), event.totalSteps(),
+                JobEventView.percent(event.step(), event.totalSteps()), event.sequence()));
+        return pool.preparedQuery(APPLY_RUNNING).execute(params)
+                .map(rows -> rows.size() == 0 ? Optional.empty()
+                        : Optional.of(rows.iterator().next().getBoolean("cancel_requested")));
+    }
+
+    /** Applies the latest PROGRESS event of several jobs at once; yields the ids of those with a cancel request. */
+    public Uni<List<UUID>> applyProgress(Collection<JobEvent> latestPerJob) {
+        int n = latestPerJob.size();
+        UUID[] ids = new UUID[n];
+        Integer[] steps = new Integer[n];
+        Integer[] totals = new Integer[n];
+        Integer[] percents = new Integer[n];
+        Long[] sequences = new Long[n];
+        String[] workers = new String[n];
+        OffsetDateTime[] times = new OffsetDateTime[n];
+        int i = 0;
+        for (JobEvent event : latestPerJob) {
+            ids[i] = event.jobId();
+            steps[i] = event.step();
+            totals[i] = event.totalSteps();
+            percents[i] = JobEventView.percent(event.step(), event.totalSteps());
+            sequences[i] = event.sequence();
+            workers[i] = event.workerId();
+            times[i] = time(event.at());
+            i++;
+        }
+        Tuple params = Tuple.tuple(Arrays.asList(ids, steps, totals, percents, sequences, workers, times));
+        return pool.preparedQuery(APPLY_PROGRESS).execute(params).map(JobEventStore::cancelRequestedIds);
+    }
+
+    /** Applies SUCCEEDED, FAILED or CANCELLED; yields whether the row changed (false if already terminal). */
+    public Uni<Boolean> applyTerminal(JobEvent event) {
+        JobStatus status = JobStatus.after(event.type());
+        boolean succeeded = event.type() == JobEventType.SUCCEEDED;
+        String[] keys = event.imageKeys() == null ? null : event.imageKeys().toArray(String[]::new);
+        Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), status.name(), event.step(), event.totalSteps(),
+                succeeded ? 100 : null, event.type() == JobEventType.FAILED ? event.error() : null,
+                succeeded ? keys : null, time(event.at()), event.sequence(), event.workerId()));
+        return pool.preparedQuery(APPLY_TERMINAL).execute(params).map(rows -> rows.rowCount() > 0);
+    }
+
+    /**
+     * Inserts a new queued job in one auto-committed statement: the submission hot path, where an ORM
+     * transaction would cost two more round trips (BEGIN, COMMIT) per request.
+     */
+    public Uni<Void> insertQueued(GeneratedImage job) {
+        Tuple params = Tuple.tuple(Arrays.asList(job.id, job.prompt, job.negativePrompt, job.numSteps,
+                job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps,
+                time(job.createdAt)));
+        return pool.preparedQuery(INSERT_QUEUED).execute(params).replaceWithVoid();
+    }
+
+    /** Fails a job that could not be handed to the broker, so that it is not left queued forever. */
+    public Uni<Void> markUnqueued(UUID jobId, String reason) {
+        return pool.preparedQuery(MARK_UNQUEUED).execute(Tuple.of(jobId, reason)).replaceWithVoid();
+    }
+
+    /** The job's current state as an SSE event, or null for an unknown id. */
+    public Uni<JobEventView> currentState(UUID jobId) {
+        return pool.preparedQuery(CURRENT_STATE).execute(Tuple.of(jobId)).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            String[] keys = row.getArrayOfStrings("image_keys");
+            return new JobEventView(jobId, JobStatus.valueOf(row.getString("status")).apiName(),
+                    row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
+                    keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"));
+        });
+    }
+
+    private static List<UUID> cancelRequestedIds(RowSet<Row> rows) {
+        List<UUID> ids = new ArrayList<>();
+        for (Row row : rows) {
+            if (row.getBoolean("cancel_requested")) {
+                ids.add(row.getUUID("id"));
+            }
+        }
+        return ids;
+    }
+
+    private static OffsetDateTime time(Instant at) {
+        return (at != null ? at : Instant.now()).atOffset(ZoneOffset.UTC);
+    }
+}

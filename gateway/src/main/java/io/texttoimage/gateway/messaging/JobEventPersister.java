@@ -1,0 +1,157 @@
+package io.texttoimage.gateway.messaging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.gateway.config.GatewayConfig;
+import io.texttoimage.gateway.job.JobEventStore;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Keeps PostgreSQL in step with the job events, from the durable queue {@code <prefix>.job-events.persist}
+ * that all gateway replicas share (each event is written by exactly one replica).
+ * <ul>
+ * <li>RUNNING and terminal events are written at once, and acknowledged only after the write.</li>
+ * <li>PROGRESS events are coalesced: only the newest per job is kept in memory and all pending jobs are
+ * written by one statement every {@code t2i.gateway.progress-flush-interval}, so the database sees at most
+ * one write per job per interval however many steps or clients there are. They are acknowledged when
+ * buffered: losing one (replica crash) only delays the stored step until the next event.</li>
+ * <li>A RUNNING or PROGRESS event of a job whose cancel was requested re-sends the cancel, so a generator
+ * that took the job after the first broadcast still stops it.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class JobEventPersister {
+    private static final Logger LOG = Logger.getLogger(JobEventPersister.class);
+
+    private final Map<UUID, JobEvent> pendingProgress = new ConcurrentHashMap<>();
+    private final AtomicBoolean flushing = new AtomicBoolean();
+    private final JobEventStore store;
+    private final JobPublisher publisher;
+    private final JsonCodec codec;
+    private final GatewayConfig config;
+    private final Counter progressWrites;
+    private final Counter progressEvents;
+    private long timerId = -1;
+
+    public JobEventPersister(JobEventStore store, JobPublisher publisher, JsonCodec codec, GatewayConfig config,
+                             MeterRegistry registry) {
+        this.store = store;
+        this.publisher = publisher;
+        this.codec = codec;
+        this.config = config;
+        this.progressEvents = registry.counter("t2i.gateway.progress.events");
+        this.progressWrites = registry.counter("t2i.gateway.progress.rows.written");
+    }
+
+    void startFlushing(@Observes StartupEvent event, Vertx vertx) {
+        long intervalMs = Math.max(10, config.progressFlushInterval().toMillis());
+        timerId = vertx.setPeriodic(intervalMs, id -> flushProgress().subscribe().with(ignored -> { }));
+    }
+
+    void flushOnShutdown(@Observes ShutdownEvent event, Vertx vertx) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+        flushProgress().await().atMost(Duration.ofSeconds(5));
+    }
+
+    @Incoming("job-events-persist")
+    public Uni<Void> onEvent(Message<Object> message) {
+        JobEvent event;
+        try {
+            event = codec.decode(message.getPayload(), JobEvent.class);
+        } catch (RuntimeException e) {
+            // A message nobody can read must not block the queue: log it and drop it.
+            LOG.warnf("Dropping unreadable job event: %s", e.getMessage());
+            return Uni.createFrom().completionStage(message.ack());
+        }
+        return apply(event).onItemOrFailure().transformToUni((ignored, failure) -> failure == null
+                ? Uni.createFrom().completionStage(message.ack())
+                : Uni.createFrom().completionStage(message.nack(failure)));
+    }
+
+    private Uni<Void> apply(JobEvent event) {
+        if (event.jobId() == null || event.type() == null) {
+            LOG.warnf("Dropping incomplete job event %s", event);
+            return Uni.createFrom().voidItem();
+        }
+        return switch (event.type()) {
+            case QUEUED -> Uni.createFrom().voidItem(); // the gateway stored the job as queued itself
+            case PROGRESS -> {
+                progressEvents.increment();
+                pendingProgress.merge(event.jobId(), event, (old, neu) -> neu.sequence() > old.sequence() ? neu : old);
+                yield Uni.createFrom().voidItem();
+            }
+            case RUNNING -> store.applyRunning(event)
+                    .invoke(cancelRequested -> {
+                        if (cancelRequested.orElse(false)) {
+                            resendCancel(event.jobId());
+                        }
+                    })
+                    .replaceWithVoid();
+            case SUCCEEDED, FAILED, CANCELLED -> {
+                pendingProgress.remove(event.jobId());
+                yield store.applyTerminal(event).replaceWithVoid();
+            }
+        };
+    }
+
+    /** Writes the newest pending progress of every job in one statement (lazy: runs when subscribed). */
+    Uni<Void> flushProgress() {
+        return Uni.createFrom().deferred(() -> {
+            if (pendingProgress.isEmpty() || !flushing.compareAndSet(false, true)) {
+                return Uni.createFrom().voidItem();
+            }
+            List<JobEvent> batch = takePendingProgress();
+            return store.applyProgress(batch)
+                    .invoke(cancelRequested -> {
+                        progressWrites.increment(batch.size());
+                        cancelRequested.forEach(this::resendCancel);
+                    })
+                    .onFailure().invoke(failure -> {
+                        LOG.warnf("Progress flush of %d jobs failed, retrying next interval: %s", batch.size(),
+                                failure.getMessage());
+                        batch.forEach(event -> pendingProgress.merge(event.jobId(), event,
+                                (newer, old) -> newer.sequence() >= old.sequence() ? newer : old));
+                    })
+                    .onTermination().invoke(() -> flushing.set(false))
+                    .replaceWithVoid()
+                    .onFailure().recoverWithNull();
+        });
+    }
+
+    private List<JobEvent> takePendingProgress() {
+        List<JobEvent> batch = new ArrayList<>(pendingProgress.size());
+        for (UUID jobId : List.copyOf(pendingProgress.keySet())) {
+            JobEvent event = pendingProgress.remove(jobId);
+            if (event != null) {
+                batch.add(event);
+            }
+        }
+        return batch;
+    }
+
+    private void resendCancel(UUID jobId) {
+        LOG.debugf("Job %s is still running although cancelled: sending the cancel again", jobId);
+        publisher.requestCancel(jobId).subscribe().with(
+                ignored -> { },
+                failure -> LOG.warnf("Could not re-send the cancel of job %s: %s", jobId, failure.getMessage()));
+    }
+}

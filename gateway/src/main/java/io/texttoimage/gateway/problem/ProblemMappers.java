@@ -1,0 +1,145 @@
+package io.texttoimage.gateway.problem;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Turns every failure into RFC 9457 problem+json; client mistakes never become a 500. */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e, HttpServerRequest request) {
+        List<Problem.FieldError> errors = e instanceof ProblemException.InvalidField invalid
+                ? List.of(new Problem.FieldError(invalid.field(), e.getMessage()))
+                : null;
+        return respond(new Problem(Problem.TYPE_BASE + e.type(), e.title(), e.status(), e.getMessage(),
+                request.path(), errors));
+    }
+
+    @ServerExceptionMapper
+    public Response restViolation(ResteasyReactiveViolationException e, HttpServerRequest request) {
+        return violations(e, request);
+    }
+
+    @ServerExceptionMapper
+    public Response violation(ConstraintViolationException e, HttpServerRequest request) {
+        return violations(e, request);
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(JsonParseException e, HttpServerRequest request) {
+        return streamRead(e, request);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedJson(MismatchedInputException e, HttpServerRequest request) {
+        return jsonMapping(e, request);
+    }
+
+    @ServerExceptionMapper
+    public Response unmappableJson(JsonMappingException e, HttpServerRequest request) {
+        return jsonMapping(e, request);
+    }
+
+    @ServerExceptionMapper
+    public Response http(WebApplicationException e, HttpServerRequest request) {
+        // Quarkus REST wraps body parsing failures; answer them as the JSON problems they are.
+        if (e.getCause() instanceof JsonMappingException mapping) {
+            return jsonMapping(mapping, request);
+        }
+        if (e.getCause() instanceof StreamReadException read) {
+            return streamRead(read, request);
+        }
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.errorf(e, "HTTP %d on %s", status, request.path());
+        }
+        Response.StatusType statusType = Response.Status.fromStatusCode(status);
+        String title = statusType != null ? statusType.getReasonPhrase() : "HTTP " + status;
+        return respond(new Problem("about:blank", title, status, e.getMessage(), request.path(), null));
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, HttpServerRequest request) {
+        LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
+        return respond(new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
+                "The gateway failed unexpectedly; the error is logged.", request.path(), null));
+    }
+
+    private Response violations(ConstraintViolationException e, HttpServerRequest request) {
+        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
+                .map(v -> new Problem.FieldError(fieldName(v), v.getMessage()))
+                .sorted(Comparator.comparing(Problem.FieldError::field))
+                .toList();
+        String detail = errors.stream().map(err -> err.field() + " " + err.message())
+                .collect(Collectors.joining("; "));
+        return respond(new Problem(Problem.TYPE_BASE + "invalid-request", "Invalid request", 400,
+                detail, request.path(), errors));
+    }
+
+    private Response streamRead(StreamReadException e, HttpServerRequest request) {
+        String field = null;
+        if (e.getProcessor() instanceof JsonParser parser && parser.getParsingContext() != null) {
+            field = parser.getParsingContext().getCurrentName();
+        }
+        if (field != null && e instanceof InputCoercionException) {
+            return badJson("Field '" + field + "' is out of range: " + e.getOriginalMessage(), field, request);
+        }
+        return badJson("The request body is not valid JSON: " + e.getOriginalMessage(), null, request);
+    }
+
+    private Response jsonMapping(JsonMappingException e, HttpServerRequest request) {
+        String field = e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+        if (field.isEmpty()) {
+            return badJson("The request body does not match the expected JSON: " + e.getOriginalMessage(), null,
+                    request);
+        }
+        return badJson("Invalid value for '" + field + "': " + e.getOriginalMessage(), field, request);
+    }
+
+    private Response badJson(String detail, String field, HttpServerRequest request) {
+        List<Problem.FieldError> errors = field == null ? null
+                : List.of(new Problem.FieldError(field, "has the wrong type or format"));
+        return respond(new Problem(Problem.TYPE_BASE + "malformed-json", "Malformed JSON", 400, detail,
+                request.path(), errors));
+    }
+
+    /** The JSON name of the invalid value: the last property (or parameter) of the path, in snake_case. */
+    static String fieldName(ConstraintViolation<?> violation) {
+        String name = null;
+        for (Path.Node node : violation.getPropertyPath()) {
+            if (node.getKind() == ElementKind.PROPERTY || node.getKind() == ElementKind.PARAMETER) {
+                name = node.getName();
+            }
+        }
+        return name == null ? "body" : snakeCase(name);
+    }
+
+    static String snakeCase(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static Response respond(Problem problem) {
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+    }
+}

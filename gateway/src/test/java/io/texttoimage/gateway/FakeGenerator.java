@@ -1,0 +1,137 @@
+package io.texttoimage.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import io.texttoimage.contracts.CancelRequested;
+import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.Topology;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Plays the generator side over the real broker with the plain RabbitMQ client: takes jobs from the
+ * shared work queue, listens to the control exchange and publishes job events to the real exchange.
+ */
+final class FakeGenerator implements AutoCloseable {
+    static final String WORKER = "fake-generator-1";
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    private final String prefix;
+    private final Connection connection;
+    private final Channel channel;
+    private final String controlQueue;
+
+    FakeGenerator(String prefix) throws Exception {
+        this.prefix = prefix;
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1"));
+        connection = factory.newConnection("gateway-test-fake-generator");
+        channel = connection.createChannel();
+        // Same declarations as every service makes, so this is idempotent.
+        channel.exchangeDeclare(Topology.name(prefix, Topology.CONTROL), "fanout", true, false, Map.of());
+        channel.exchangeDeclare(Topology.name(prefix, Topology.JOB_EVENTS), "topic", true, false, Map.of());
+        controlQueue = channel.queueDeclare().getQueue();
+        channel.queueBind(controlQueue, Topology.name(prefix, Topology.CONTROL), "");
+    }
+
+    /** Takes messages from the work queue until the one of {@code jobId} arrives; others are discarded. */
+    GenerationRequested takeRequest(UUID jobId, Duration timeout) throws Exception {
+        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            GetResponse response = channel.basicGet(queue, true);
+            if (response == null) {
+                Thread.sleep(20);
+                continue;
+            }
+            GenerationRequested request = JSON.readValue(response.getBody(), GenerationRequested.class);
+            if (request.jobId().equals(jobId)) {
+                lastRequestProperties = response.getProps();
+                return request;
+            }
+        }
+        throw new AssertionError("No GenerationRequested for job " + jobId + " within " + timeout);
+    }
+
+    AMQP.BasicProperties lastRequestProperties;
+
+    /** Waits for a CancelRequested of {@code jobId} on the control exchange; null on timeout. */
+    CancelRequested takeCancel(UUID jobId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            GetResponse response = channel.basicGet(controlQueue, true);
+            if (response == null) {
+                Thread.sleep(20);
+                continue;
+            }
+            CancelRequested cancel = JSON.readValue(response.getBody(), CancelRequested.class);
+            if (cancel.jobId().equals(jobId)) {
+                return cancel;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Replaces the work queue by one that refuses every message (length limit 0, overflow reject-publish): the
+     * broker then nacks each publish, as it does when a queue is full. {@link #restoreWorkQueue()} undoes it.
+     */
+    void makeWorkQueueRejectPublishes() throws IOException {
+        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        channel.queueDelete(queue);
+        channel.queueDeclare(queue, true, false, false, Map.of("x-max-length", 0, "x-overflow", "reject-publish"));
+        channel.queueBind(queue, queue, "#");
+    }
+
+    void restoreWorkQueue() throws IOException {
+        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        channel.queueDelete(queue);
+        channel.queueDeclare(queue, true, false, false, Map.of());
+        channel.queueBind(queue, queue, "#");
+    }
+
+    void publish(JobEvent event) throws IOException {
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                .contentType("application/json").deliveryMode(2).build();
+        channel.basicPublish(Topology.name(prefix, Topology.JOB_EVENTS), event.routingKey(), properties,
+                JSON.writeValueAsBytes(event));
+    }
+
+    static JobEvent event(UUID jobId, JobEventType type, long sequence, int step, int totalSteps) {
+        return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, type, sequence, step, totalSteps, WORKER, null, null,
+                null, null, null, Instant.now());
+    }
+
+    static JobEvent running(UUID jobId, long sequence, int totalSteps) {
+        return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.RUNNING, sequence, 0, totalSteps, WORKER,
+                null, null, 512, 512, "pndm", Instant.now());
+    }
+
+    static JobEvent succeeded(UUID jobId, long sequence, int totalSteps, List<String> keys) {
+        return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.SUCCEEDED, sequence, totalSteps, totalSteps,
+                WORKER, keys, null, null, null, null, Instant.now());
+    }
+
+    static JobEvent failed(UUID jobId, long sequence, String error) {
+        return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.FAILED, sequence, 1, 3, WORKER, null,
+                error, null, null, null, Instant.now());
+    }
+
+    @Override
+    public void close() throws Exception {
+        connection.close();
+    }
+}

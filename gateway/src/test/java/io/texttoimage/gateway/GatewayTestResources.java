@@ -1,0 +1,77 @@
+package io.texttoimage.gateway;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.texttoimage.contracts.Topology;
+
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Real servers for the gateway tests: the machine's PostgreSQL (own database {@value #DATABASE}, schema
+ * recreated by Flyway) and RabbitMQ under a random prefix, so concurrent test runs never share a queue.
+ * The broker names are deleted again when the tests end.
+ */
+public class GatewayTestResources implements QuarkusTestResourceLifecycleManager {
+    static final String DATABASE = "t2i_gateway_test";
+    private static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
+    private static final String RABBIT_HOST = System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1");
+
+    private String prefix;
+
+    @Override
+    public Map<String, String> start() {
+        createDatabaseIfMissing();
+        prefix = "t2i-gwtest-" + UUID.randomUUID().toString().substring(0, 8);
+        return Map.ofEntries(
+                Map.entry("quarkus.datasource.reactive.url", "postgresql://" + PG_HOST + ":5432/" + DATABASE),
+                Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + ":5432/" + DATABASE),
+                Map.entry("quarkus.flyway.clean-at-start", "true"),
+                Map.entry("quarkus.flyway.clean-disabled", "false"),
+                Map.entry("rabbitmq-host", RABBIT_HOST),
+                Map.entry("t2i.messaging.prefix", prefix),
+                Map.entry("t2i.gateway.progress-flush-interval", "PT0.2S"),
+                Map.entry("t2i.gateway.sse-heartbeat", "PT1S"),
+                // Nothing listens on port 1: the URL endpoint's "adapter unreachable" path is exercised for real.
+                Map.entry("t2i.storage-adapter.url", "http://127.0.0.1:1"));
+    }
+
+    @Override
+    public void stop() {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(RABBIT_HOST);
+        try (Connection connection = factory.newConnection("gateway-test-cleanup");
+             Channel channel = connection.createChannel()) {
+            for (String queue : List.of(Topology.GENERATION_REQUESTS, Topology.JOB_EVENTS_PERSIST_QUEUE)) {
+                channel.queueDelete(Topology.name(prefix, queue));
+            }
+            for (String exchange : List.of(Topology.GENERATION_REQUESTS, Topology.JOB_EVENTS, Topology.CONTROL)) {
+                channel.exchangeDelete(Topology.name(prefix, exchange));
+            }
+        } catch (Exception e) {
+            System.err.println("Could not delete test broker names of prefix " + prefix + ": " + e);
+        }
+    }
+
+    private static void createDatabaseIfMissing() {
+        try (var connection = DriverManager.getConnection("jdbc:postgresql://" + PG_HOST + ":5432/postgres",
+                "postgres", "");
+             Statement statement = connection.createStatement()) {
+            try (ResultSet rs = statement.executeQuery(
+                    "SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+            statement.execute("CREATE DATABASE " + DATABASE);
+        } catch (Exception e) {
+            throw new IllegalStateException("PostgreSQL on " + PG_HOST + ":5432 is needed for the gateway tests", e);
+        }
+    }
+}

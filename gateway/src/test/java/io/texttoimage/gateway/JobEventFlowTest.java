@@ -1,0 +1,261 @@
+package io.texttoimage.gateway;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.texttoimage.contracts.CancelRequested;
+import io.texttoimage.contracts.JobEventType;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.restassured.RestAssured.given;
+import static io.texttoimage.gateway.FakeGenerator.event;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The asynchronous half: the test plays the generator on the real broker (takes the job from the work
+ * queue, publishes JobEvents to the real exchange, listens for cancels) and checks the database record,
+ * the SSE stream and cancellation.
+ */
+@QuarkusTest
+@WithTestResource(GatewayTestResources.class)
+class JobEventFlowTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TestHTTPResource("/generated-images")
+    URL base;
+
+    private FakeGenerator generator;
+
+    @BeforeEach
+    void connect() throws Exception {
+        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        generator.close();
+    }
+
+    private UUID submitAndTake(String prompt, int steps) throws Exception {
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"prompt\":\"" + prompt + "\",\"num_steps\":" + steps + "}")
+                .post("/generated-images").then().statusCode(201).extract().path("id");
+        UUID jobId = UUID.fromString(id);
+        generator.takeRequest(jobId, WAIT);
+        return jobId;
+    }
+
+    private static JsonPath record(UUID id) {
+        return given().get("/generated-images/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    private SseClient sse(UUID id, String lastEventId) throws Exception {
+        return new SseClient(URI.create(base + "/" + id + "/events"), lastEventId);
+    }
+
+    @Test
+    void eventsUpdateTheStoredRecord() throws Exception {
+        UUID id = submitAndTake("db updates", 4);
+        generator.publish(FakeGenerator.running(id, 1, 4));
+        Eventually.await(WAIT, "the record is running", () -> "running".equals(record(id).getString("status")));
+        JsonPath running = record(id);
+        assertEquals(512, running.getInt("width"));
+        assertEquals("pndm", running.getString("scheduler"));
+        assertNotNull(running.getString("started_at"));
+
+        for (int step = 1; step <= 3; step++) {
+            generator.publish(event(id, JobEventType.PROGRESS, 1 + step, step, 4));
+        }
+        Eventually.await(WAIT, "step 3 is stored", () -> record(id).getInt("current_step") == 3);
+        assertEquals(75, record(id).getInt("progress"));
+
+        // A late duplicate of an older step must not move the record backwards.
+        generator.publish(event(id, JobEventType.PROGRESS, 2, 1, 4));
+        generator.publish(FakeGenerator.failed(id, 5, "out of GPU memory"));
+        Eventually.await(WAIT, "the record failed", () -> "failed".equals(record(id).getString("status")));
+        JsonPath failed = record(id);
+        assertEquals("out of GPU memory", failed.getString("error"));
+        assertEquals(3, failed.getInt("current_step"));
+        assertNotNull(failed.getString("finished_at"));
+
+        // Terminal is final: nothing after it changes the record.
+        generator.publish(event(id, JobEventType.PROGRESS, 6, 4, 4));
+        generator.publish(FakeGenerator.succeeded(id, 7, 4, List.of("images/" + id + "/0.png")));
+        Thread.sleep(600);
+        assertEquals("failed", record(id).getString("status"));
+        assertEquals(List.of(), record(id).getList("image_keys"));
+    }
+
+    @Test
+    void progressWritesAreCoalesced() throws Exception {
+        UUID id = submitAndTake("coalescing", 150);
+        generator.publish(FakeGenerator.running(id, 1, 150));
+        Eventually.await(WAIT, "the record is running", () -> "running".equals(record(id).getString("status")));
+        double writesBefore = metric("t2i_gateway_progress_rows_written_total");
+        for (int step = 1; step <= 150; step++) {
+            generator.publish(event(id, JobEventType.PROGRESS, 1 + step, step, 150));
+        }
+        Eventually.await(WAIT, "step 150 is stored", () -> record(id).getInt("current_step") == 150);
+        double writes = metric("t2i_gateway_progress_rows_written_total") - writesBefore;
+        assertTrue(writes >= 1 && writes < 150, "150 progress events gave " + writes + " row writes");
+    }
+
+    @Test
+    void sseShowsTheCurrentStateThenEveryStepThenSucceededAndCloses() throws Exception {
+        UUID id = submitAndTake("sse", 3);
+        try (SseClient stream = sse(id, null)) {
+            assertEquals(200, stream.status);
+            assertTrue(stream.contentType.startsWith("text/event-stream"), stream.contentType);
+            SseClient.Event first = stream.nextNonHeartbeat(WAIT);
+            assertNotNull(first, "no current-state event");
+            assertEquals("queued", first.name());
+            assertEquals("0", first.id());
+            assertEquals(id.toString(), first.data().get("id").asText());
+            assertEquals("queued", first.data().get("status").asText());
+
+            generator.publish(FakeGenerator.running(id, 1, 3));
+            generator.publish(event(id, JobEventType.PROGRESS, 2, 1, 3));
+            generator.publish(event(id, JobEventType.PROGRESS, 3, 2, 3));
+            generator.publish(event(id, JobEventType.PROGRESS, 2, 1, 3)); // duplicate: dropped
+            generator.publish(event(id, JobEventType.PROGRESS, 4, 3, 3));
+            generator.publish(FakeGenerator.succeeded(id, 5, 3, List.of("images/" + id + "/0.png")));
+
+            List<SseClient.Event> events = stream.untilEnd(WAIT);
+            assertEquals(List.of("running", "progress", "progress", "progress", "succeeded"),
+                    events.stream().map(SseClient.Event::name).toList());
+            assertEquals(List.of("1", "2", "3", "4", "5"), events.stream().map(SseClient.Event::id).toList());
+            int previousStep = -1;
+            for (SseClient.Event event : events.subList(0, 4)) {
+                int step = event.data().get("step").asInt();
+                assertTrue(step > previousStep, "steps must strictly increase: " + events);
+                previousStep = step;
+            }
+            SseClient.Event last = events.get(4);
+            assertEquals("succeeded", last.data().get("status").asText());
+            assertEquals(100, last.data().get("progress").asInt());
+            assertEquals("images/" + id + "/0.png", last.data().get("image_keys").get(0).asText());
+            assertEquals(5, last.data().get("sequence").asLong());
+        }
+        Eventually.await(WAIT, "the record succeeded", () -> "succeeded".equals(record(id).getString("status")));
+        assertEquals(List.of("images/" + id + "/0.png"), record(id).getList("image_keys"));
+
+        // A client connecting after the end gets the final state and the stream closes at once.
+        try (SseClient late = sse(id, null)) {
+            List<SseClient.Event> events = late.untilEnd(WAIT);
+            assertEquals(1, events.size());
+            assertEquals("succeeded", events.get(0).name());
+            assertEquals("5", events.get(0).id());
+        }
+        // The URL endpoint now asks the storage adapter, which is unreachable in this test: 503 problem.
+        given().get("/generated-images/" + id + "/url").then().statusCode(503)
+                .contentType("application/problem+json")
+                .body("detail", containsString("images/" + id + "/0.png"));
+    }
+
+    @Test
+    void lastEventIdResumesAfterTheEventsAlreadySeen() throws Exception {
+        UUID id = submitAndTake("resume", 5);
+        generator.publish(FakeGenerator.running(id, 1, 5));
+        generator.publish(event(id, JobEventType.PROGRESS, 2, 1, 5));
+        Eventually.await(WAIT, "step 1 is stored", () -> record(id).getInt("current_step") == 1);
+
+        try (SseClient seenAll = sse(id, "2"); SseClient seenOne = sse(id, "1")) {
+            SseClient.Event state = seenOne.nextNonHeartbeat(WAIT);
+            assertEquals("2", state.id(), "a client that saw event 1 gets the current state (2)");
+            assertEquals("running", state.name());
+            assertEquals(1, state.data().get("step").asInt());
+
+            // The client that saw event 2 gets nothing until a newer event; heartbeats keep it open meanwhile.
+            SseClient.Event heartbeat = seenAll.next(Duration.ofSeconds(5));
+            assertNotNull(heartbeat, "no heartbeat within 5 s");
+            assertEquals("heartbeat", heartbeat.name());
+            assertNull(heartbeat.id(), "heartbeats must not carry an event id");
+
+            generator.publish(event(id, JobEventType.PROGRESS, 3, 2, 5));
+            SseClient.Event next = seenAll.nextNonHeartbeat(WAIT);
+            assertEquals("3", next.id());
+            assertEquals(2, next.data().get("step").asInt());
+            assertEquals("3", seenOne.nextNonHeartbeat(WAIT).id());
+
+            generator.publish(event(id, JobEventType.CANCELLED, 4, 2, 5));
+            assertEquals(List.of("cancelled"), seenAll.untilEnd(WAIT).stream().map(SseClient.Event::name).toList());
+            assertEquals(List.of("cancelled"), seenOne.untilEnd(WAIT).stream().map(SseClient.Event::name).toList());
+        }
+    }
+
+    @Test
+    void lastEventIdMustBeANumber() throws Exception {
+        UUID id = submitAndTake("bad header", 2);
+        given().header("Last-Event-ID", "abc").accept("text/event-stream")
+                .get("/generated-images/" + id + "/events")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", org.hamcrest.Matchers.hasItem("Last-Event-ID"));
+    }
+
+    @Test
+    void cancelIsBroadcastRepeatedForLateGeneratorsAndEndsCancelled() throws Exception {
+        UUID id = submitAndTake("cancel me", 10);
+        given().delete("/generated-images/" + id).then().statusCode(202)
+                .body("id", equalTo(id.toString()))
+                .body("status", equalTo("queued"))
+                .body("cancel_requested", equalTo(true));
+        CancelRequested cancel = generator.takeCancel(id, WAIT);
+        assertNotNull(cancel, "CancelRequested was not broadcast");
+        assertEquals(CancelRequested.SCHEMA_VERSION, cancel.schemaVersion());
+
+        // A generator that took the job without having seen the cancel reports RUNNING: it is told again.
+        generator.publish(FakeGenerator.running(id, 1, 10));
+        assertNotNull(generator.takeCancel(id, WAIT), "the cancel was not re-sent after RUNNING");
+
+        // Cancelling again while it is still running is accepted (idempotent).
+        given().delete("/generated-images/" + id).then().statusCode(202).body("cancel_requested", equalTo(true));
+
+        generator.publish(event(id, JobEventType.CANCELLED, 2, 1, 10));
+        Eventually.await(WAIT, "the record is cancelled", () -> "cancelled".equals(record(id).getString("status")));
+        assertNotNull(record(id).getString("finished_at"));
+
+        given().delete("/generated-images/" + id).then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("cancelled"));
+        given().get("/generated-images/" + id + "/url").then().statusCode(409)
+                .body("detail", containsString("cancelled"));
+    }
+
+    @Test
+    void eventsOfUnknownJobsAndGarbageAreIgnored() throws Exception {
+        UUID unknown = UUID.randomUUID();
+        generator.publish(FakeGenerator.running(unknown, 1, 3));
+        generator.publish(FakeGenerator.succeeded(unknown, 2, 3, List.of("x")));
+        // The consumers keep working afterwards.
+        UUID id = submitAndTake("after garbage", 2);
+        generator.publish(FakeGenerator.running(id, 1, 2));
+        Eventually.await(WAIT, "the record is running", () -> "running".equals(record(id).getString("status")));
+        given().get("/generated-images/" + unknown).then().statusCode(404);
+    }
+
+    private static double metric(String name) {
+        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$").matcher(body);
+        assertTrue(matcher.find(), name + " not in /q/metrics");
+        return Double.parseDouble(matcher.group(1));
+    }
+}

@@ -1,0 +1,108 @@
+package io.texttoimage.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A minimal SSE reader over the JDK HTTP client: parses events into a queue; END marks the stream's end. */
+final class SseClient implements AutoCloseable {
+    record Event(String id, String name, JsonNode data) {
+    }
+
+    static final Event END = new Event(null, "<end>", null);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final Stream<String> body;
+    final int status;
+    final String contentType;
+
+    SseClient(URI uri, String lastEventId) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
+                .send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        status = response.statusCode();
+        contentType = response.headers().firstValue("Content-Type").orElse("");
+        body = response.body();
+        Thread.ofVirtual().start(() -> read(body));
+    }
+
+    private void read(Stream<String> lines) {
+        String id = null;
+        String name = null;
+        StringBuilder data = new StringBuilder();
+        try (lines) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.isEmpty()) {
+                    if (!data.isEmpty()) {
+                        events.add(new Event(id, name, JSON.readTree(data.toString())));
+                    }
+                    id = null;
+                    name = null;
+                    data.setLength(0);
+                } else if (line.startsWith("id:")) {
+                    id = line.substring(3).trim();
+                } else if (line.startsWith("event:")) {
+                    name = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    data.append(line.substring(5).trim());
+                }
+            }
+        } catch (Exception e) {
+            // the stream was closed by close() or failed: END tells the reader either way
+        } finally {
+            events.add(END);
+        }
+    }
+
+    /** The next event (heartbeats included), or null if none arrives in time. */
+    Event next(Duration timeout) throws InterruptedException {
+        return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The next non-heartbeat event, or null if none arrives in time. */
+    Event nextNonHeartbeat(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Event event = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (event == null || !"heartbeat".equals(event.name())) {
+                return event;
+            }
+        }
+    }
+
+    /** Every non-heartbeat event until the stream ends; fails if it has not ended within the timeout. */
+    List<Event> untilEnd(Duration timeout) throws InterruptedException {
+        List<Event> result = new ArrayList<>();
+        while (true) {
+            Event event = nextNonHeartbeat(timeout);
+            if (event == null) {
+                throw new AssertionError("SSE stream did not end within " + timeout + "; got " + result);
+            }
+            if (event == END) {
+                return result;
+            }
+            result.add(event);
+        }
+    }
+
+    @Override
+    public void close() {
+        body.close();
+    }
+}
