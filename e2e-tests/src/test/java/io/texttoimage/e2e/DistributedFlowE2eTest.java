@@ -1,0 +1,316 @@
+package io.texttoimage.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.texttoimage.localstack.client.ApiException;
+import io.texttoimage.localstack.client.GatewayClient;
+import io.texttoimage.localstack.client.SseEvent;
+import io.texttoimage.localstack.service.ServiceKind;
+import io.texttoimage.localstack.service.ServiceProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The web-queue-worker flow across real processes: one storage adapter, two generators and two gateway replicas
+ * (each its own JVM from quarkus-run.jar) on one broker, one database and one S3Proxy, with the tiny model.
+ * The last test kills a generator, so it runs last.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributedFlowE2eTest {
+    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled");
+    /** Where the helpers keep each SSE event's name next to its data. */
+    private static final String EVENT_NAME = "sse_event";
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
+
+    private E2eStack e2e;
+    private JobBus bus;
+    private GatewayClient gatewayA;
+    private GatewayClient gatewayB;
+    private final Map<String, ServiceProcess> generators = new LinkedHashMap<>();
+
+    @BeforeAll
+    void startTheSystem() throws Exception {
+        e2e = E2eStack.startInfrastructure();
+        Map<String, ServiceKind> instances = new LinkedHashMap<>();
+        instances.put("storage-adapter", ServiceKind.STORAGE_ADAPTER);
+        instances.put("generator-a", ServiceKind.GENERATOR);
+        instances.put("generator-b", ServiceKind.GENERATOR);
+        instances.put("gateway-a", ServiceKind.GATEWAY);
+        instances.put("gateway-b", ServiceKind.GATEWAY);
+        List<ServiceProcess> started = e2e.start(instances);
+        for (ServiceProcess process : started) {
+            if (process.kind() == ServiceKind.GENERATOR) {
+                generators.put(process.name(), process);
+            }
+        }
+        gatewayA = new GatewayClient(started.get(3).baseUri());
+        gatewayB = new GatewayClient(started.get(4).baseUri());
+        bus = JobBus.listen(e2e.amqpConnectionFactory(), e2e.prefixInUse());
+    }
+
+    @AfterAll
+    void stopTheSystem() throws Exception {
+        if (bus != null) {
+            bus.close();
+        }
+        if (e2e != null) {
+            e2e.close();
+            for (ServiceProcess process : e2e.stack.services()) {
+                assertFalse(process.isAlive(), process.name() + " (pid " + process.pid() + ") outlived the stack");
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void submitStreamsIncreasingStepsAndTheSignedUrlServesTheCommandLinesPixels() throws Exception {
+        // Big and long enough (seconds) that the stream is connected before the last step: a 64x64 job of the tiny
+        // model can finish before the client subscribes, and then only the final state is left to stream.
+        Map<String, Object> request = Map.of("prompt", "a photo of an astronaut riding a horse on mars",
+                "num_steps", 25, "guidance_scale", 7.5, "width", 256, "height", 256, "scheduler", "pndm", "seed", 1234);
+        JsonNode record = gatewayA.submit(request);
+        String id = record.get("id").asText();
+        assertEquals(1234, record.get("seed").asLong());
+
+        List<JsonNode> events = followToTheEnd(gatewayA, id);
+        assertEquals("succeeded", last(events).path("status").asText(), "events: " + events);
+        assertStepsStrictlyIncrease(events);
+        long progressEvents = events.stream().filter(e -> "progress".equals(e.path(EVENT_NAME).asText())).count();
+        assertTrue(progressEvents >= 2, "only " + progressEvents + " live progress events: " + events);
+
+        JsonNode finished = awaitTerminal(gatewayA, id); // the record follows the stream a moment later
+        assertEquals("succeeded", finished.get("status").asText());
+        assertEquals(1, finished.get("image_keys").size());
+
+        byte[] served = downloadOnlyImage(gatewayA, id);
+        byte[] reference = commandLinePng(request);
+        Pngs.assertSamePixels(Pngs.decode(reference), Pngs.decode(served));
+    }
+
+    @Test
+    @Order(2)
+    void aReplicaStreamsTheEventsOfAJobSubmittedOnTheOtherReplica() throws Exception {
+        JsonNode record = gatewayA.submit(Map.of("prompt", "a lighthouse at dusk", "num_steps", 30, "width", 256, "height", 256,
+                "scheduler", "ddim"));
+        String id = record.get("id").asText();
+        CompletableFuture<List<JsonNode>> onB = CompletableFuture.supplyAsync(() -> followQuietly(gatewayB, id));
+        CompletableFuture<List<JsonNode>> onA = CompletableFuture.supplyAsync(() -> followQuietly(gatewayA, id));
+
+        List<JsonNode> seenByB = onB.get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        List<JsonNode> seenByA = onA.get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("succeeded", last(seenByB).path("status").asText(), "replica B: " + seenByB);
+        assertEquals("succeeded", last(seenByA).path("status").asText(), "replica A: " + seenByA);
+        assertStepsStrictlyIncrease(seenByB);
+        long liveOnB = seenByB.stream().filter(e -> "progress".equals(e.path(EVENT_NAME).asText())).count();
+        assertTrue(liveOnB >= 2, "replica B saw only " + liveOnB + " live progress events: " + seenByB);
+    }
+
+    @Test
+    @Order(3)
+    void bothGeneratorsTakeJobsFromTheSharedQueue() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            GatewayClient gateway = i % 2 == 0 ? gatewayA : gatewayB;
+            ids.add(gateway.submit(Map.of("prompt", "job " + i, "num_steps", 20, "width", 128, "height", 128)).get("id").asText());
+        }
+        for (String id : ids) {
+            assertEquals("succeeded", awaitTerminal(gatewayA, id).get("status").asText());
+        }
+        Set<String> workers = new HashSet<>();
+        for (String id : ids) {
+            JsonNode running = bus.await(JobBus.event(id, "RUNNING"), Duration.ofSeconds(10), "RUNNING of " + id);
+            workers.add(generatorNameOf(running.path("worker_id").asText()));
+        }
+        assertEquals(Set.of("generator-a", "generator-b"), workers, "jobs went to " + workers);
+    }
+
+    @Test
+    @Order(4)
+    void cancellingARunningJobEndsItCancelled() throws Exception {
+        JsonNode record = gatewayA.submit(Map.of("prompt", "a very long job", "num_steps", 150, "width", 256, "height", 256));
+        String id = record.get("id").asText();
+        CompletableFuture<List<JsonNode>> stream = CompletableFuture.supplyAsync(() -> followQuietly(gatewayB, id));
+        bus.await(e -> JobBus.event(id, "PROGRESS").test(e) && e.path("step").asInt() >= 2, JOB_TIMEOUT, "progress of " + id);
+
+        ApiException notReady = assertThrows(ApiException.class, () -> gatewayB.signedUrls(id));
+        assertEquals(409, notReady.status(), "signed URL of a running job");
+
+        JsonNode accepted = gatewayA.cancel(id);
+        assertTrue(accepted.path("cancel_requested").asBoolean(), "202 body: " + accepted);
+
+        List<JsonNode> events = stream.get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        JsonNode end = last(events);
+        assertEquals("cancelled", end.path("status").asText(), "events: " + events);
+        // The record is written by the shared persist consumer, a moment after the live fan-out: poll it.
+        JsonNode finished = awaitTerminal(gatewayB, id);
+        assertEquals("cancelled", finished.get("status").asText());
+        assertTrue(finished.path("current_step").asInt() < finished.path("total_steps").asInt(),
+                "the job ran to the end instead of stopping: " + finished);
+        ApiException again = assertThrows(ApiException.class, () -> gatewayA.cancel(id));
+        assertEquals(409, again.status(), "cancelling a finished job");
+    }
+
+    @Test
+    @Order(5)
+    void aJobOfAWorkerKilledMidJobIsRedeliveredAndSucceedsOnTheOther() throws Exception {
+        JsonNode record = gatewayB.submit(Map.of("prompt", "survives a crash", "num_steps", 40, "width", 256, "height", 256));
+        String id = record.get("id").asText();
+        JsonNode progress = bus.await(e -> JobBus.event(id, "PROGRESS").test(e) && e.path("step").asInt() >= 2, JOB_TIMEOUT,
+                "progress of " + id);
+        String victim = generatorNameOf(progress.path("worker_id").asText());
+        ServiceProcess victimProcess = generators.get(victim);
+        victimProcess.kill(); // SIGKILL: no shutdown hook, no requeue by the worker itself
+        assertFalse(victimProcess.isAlive());
+
+        JsonNode finished = awaitTerminal(gatewayA, id);
+        assertEquals("succeeded", finished.get("status").asText(), "record: " + finished);
+        Set<String> runners = new HashSet<>();
+        for (JsonNode event : bus.of(id)) {
+            if ("RUNNING".equalsIgnoreCase(event.path("type").asText())) {
+                runners.add(generatorNameOf(event.path("worker_id").asText()));
+            }
+        }
+        assertEquals(2, runners.size(), "the job should have run on " + victim + " and then on the other: " + runners);
+        byte[] png = downloadOnlyImage(gatewayB, id);
+        assertEquals(256, Pngs.decode(png).getWidth());
+    }
+
+    @Test
+    @Order(6)
+    void unknownIdsAreProblemsNotErrors() {
+        ApiException unknown = assertThrows(ApiException.class, () -> gatewayB.get("00000000-0000-0000-0000-000000000000"));
+        assertEquals(404, unknown.status());
+        ApiException invalid = assertThrows(ApiException.class, () -> gatewayA.submit(Map.of("prompt", " ", "num_steps", 0)));
+        assertEquals(400, invalid.status());
+        assertTrue(invalid.getMessage().contains("prompt"), invalid.getMessage());
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------------------
+
+    /** Worker ids are "<instance>@<launcher pid>" (set by the launcher). */
+    private static String generatorNameOf(String workerId) {
+        assertTrue(workerId.contains("@"), "unexpected worker id " + workerId);
+        return workerId.substring(0, workerId.indexOf('@'));
+    }
+
+    private static List<JsonNode> followToTheEnd(GatewayClient gateway, String id) throws IOException, InterruptedException {
+        List<JsonNode> events = new ArrayList<>();
+        SseEvent lastEvent = gateway.follow(id, null, event -> {
+            if ("heartbeat".equals(event.event())) {
+                return true;
+            }
+            JsonNode data = GatewayClient.json(event.data());
+            // The event name is the kind of event; data.status the job's status ("running" on progress events).
+            if (!"progress".equals(event.event())) {
+                assertEquals(event.event(), data.path("status").asText(), "SSE event name vs data.status");
+            }
+            ((com.fasterxml.jackson.databind.node.ObjectNode) data).put(EVENT_NAME, event.event());
+            events.add(data);
+            return !TERMINAL.contains(data.path("status").asText());
+        });
+        assertTrue(lastEvent != null, "the stream of " + id + " closed without any event");
+        return events;
+    }
+
+    private static List<JsonNode> followQuietly(GatewayClient gateway, String id) {
+        try {
+            return followToTheEnd(gateway, id);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void assertStepsStrictlyIncrease(List<JsonNode> events) {
+        int previous = -1;
+        long previousSequence = -1;
+        for (JsonNode event : events) {
+            if ("progress".equals(event.path(EVENT_NAME).asText())) {
+                int step = event.path("step").asInt();
+                assertTrue(step > previous, "step " + step + " after " + previous + " in " + events);
+                previous = step;
+            }
+            long sequence = event.path("sequence").asLong();
+            assertTrue(sequence > previousSequence, "sequence " + sequence + " after " + previousSequence + " in " + events);
+            previousSequence = sequence;
+        }
+    }
+
+    private static JsonNode last(List<JsonNode> events) {
+        assertFalse(events.isEmpty(), "no events");
+        return events.get(events.size() - 1);
+    }
+
+    private static JsonNode awaitTerminal(GatewayClient gateway, String id) throws Exception {
+        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode record = gateway.get(id);
+            if (TERMINAL.contains(record.path("status").asText())) {
+                return record;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("job " + id + " did not finish within " + JOB_TIMEOUT.toSeconds() + " s: " + gateway.get(id));
+    }
+
+    /** The signed URL is fetched with a plain HttpClient: no credentials, as a browser would. */
+    private static byte[] downloadOnlyImage(GatewayClient gateway, String id) throws Exception {
+        JsonNode urls = gateway.signedUrls(id);
+        assertEquals(1, urls.path("images").size(), "urls: " + urls);
+        URI url = URI.create(urls.path("images").get(0).path("url").asText());
+        java.net.http.HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(url).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, response.statusCode(), "GET " + url);
+        return response.body();
+    }
+
+    /** The same parameters and seed through the standalone command line (bin/sd-generate). */
+    private static byte[] commandLinePng(Map<String, Object> request) throws Exception {
+        Path output = Files.createTempFile(Path.of("target"), "sd-generate-", ".png").toAbsolutePath();
+        List<String> command = List.of(E2eStack.REPO_ROOT.resolve("bin/sd-generate").toString(),
+                "--model", E2eStack.TINY_MODEL.toString(),
+                "--prompt", request.get("prompt").toString(),
+                "--steps", request.get("num_steps").toString(),
+                "--guidance", request.get("guidance_scale").toString(),
+                "--width", request.get("width").toString(),
+                "--height", request.get("height").toString(),
+                "--scheduler", request.get("scheduler").toString(),
+                "--seed", request.get("seed").toString(),
+                "--output", output.toString(), "--quiet");
+        Path log = output.resolveSibling(output.getFileName() + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "bin/sd-generate took more than 5 minutes");
+        assertEquals(0, process.exitValue(), "bin/sd-generate failed: " + Files.readString(log));
+        assertNotEquals(0, Files.size(output));
+        return Files.readAllBytes(output);
+    }
+}

@@ -1,0 +1,127 @@
+package io.texttoimage.e2e;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
+import io.texttoimage.contracts.Topology;
+import io.texttoimage.localstack.infra.Databases;
+import io.texttoimage.localstack.infra.Endpoints;
+import io.texttoimage.localstack.infra.Infrastructure;
+import io.texttoimage.localstack.service.LocalStack;
+import io.texttoimage.localstack.service.ServiceKind;
+import io.texttoimage.localstack.service.ServiceProcess;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The launcher of the quick start, pointed at this machine's PostgreSQL and RabbitMQ (embedded ones where none
+ * runs, or where T2I_EMBEDDED says so) and an embedded S3Proxy, with a random messaging prefix and a database of
+ * its own, so concurrent test runs on the same servers cannot see each other's jobs.
+ */
+final class E2eStack implements AutoCloseable {
+    static final Path REPO_ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final Path TINY_MODEL = REPO_ROOT.resolve("testdata/sd-reference/model");
+
+    /**
+     * Five service JVMs start at once on what may be a busy 2-core CI machine: C1-only JIT and the serial GC cut
+     * their start-up CPU a lot, and the tiny model's work is native (ONNX Runtime) anyway.
+     */
+    static final List<String> SERVICE_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m");
+
+    final LocalStack stack;
+
+    private E2eStack(LocalStack stack) {
+        this.stack = stack;
+    }
+
+    static E2eStack startInfrastructure() throws Exception {
+        for (ServiceKind kind : ServiceKind.values()) {
+            assumeTrue(Files.isRegularFile(kind.runJar(REPO_ROOT)), kind.runJar(REPO_ROOT)
+                    + " is missing: the end-to-end tests run the packaged services; run them with `./mvnw verify` (or"
+                    + " package storage-adapter, generator and gateway first)");
+        }
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        Path dataDir = Files.createDirectories(REPO_ROOT.resolve("e2e-tests/target/e2e-data/" + runId));
+        Set<Infrastructure.Server> embedded = EnumSet.of(Infrastructure.Server.S3);
+        embedded.addAll(Infrastructure.Options.parseForced(System.getenv("T2I_EMBEDDED")));
+        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, System.getenv(),
+                "t2i_e2e_" + runId, embedded, 0);
+        LocalStack.Options options = new LocalStack.Options(REPO_ROOT, dataDir, infrastructure, "t2i-e2e-" + runId,
+                TINY_MODEL.toString(), "main", false,
+                // A loaded CI machine can take more than the default 5 s for the storage adapter's first signature.
+                Map.of(ServiceKind.GATEWAY, Map.of("t2i.gateway.sse-heartbeat", "PT2S",
+                        "quarkus.rest-client.storage-adapter.read-timeout", "30000")),
+                Duration.ofMinutes(10), Duration.ofMinutes(10), SERVICE_JVM_OPTIONS);
+        return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
+    }
+
+    String prefixInUse() {
+        return stack.options().messagingPrefix();
+    }
+
+    List<ServiceProcess> start(Map<String, ServiceKind> instances) throws Exception {
+        List<ServiceProcess> started = new java.util.ArrayList<>();
+        for (Map.Entry<String, ServiceKind> instance : instances.entrySet()) {
+            started.add(stack.startService(instance.getValue(), instance.getKey()));
+        }
+        stack.awaitReady(started);
+        return started;
+    }
+
+    Endpoints.Amqp amqp() {
+        return stack.infrastructure().amqp();
+    }
+
+    ConnectionFactory amqpConnectionFactory() {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(amqp().host());
+        factory.setPort(amqp().port());
+        factory.setUsername(amqp().user());
+        factory.setPassword(amqp().password());
+        return factory;
+    }
+
+    @Override
+    public void close() throws Exception {
+        stack.close();
+        Endpoints.Postgres postgres = stack.infrastructure().postgres();
+        if (!postgres.origin().startsWith("embedded")) {
+            Databases.drop(postgres);
+            deleteDurableNames();
+        }
+    }
+
+    /** The durable queues and exchanges of this run would otherwise stay on the shared broker forever. */
+    private void deleteDurableNames() {
+        String p = prefixInUse();
+        try (Connection connection = amqpConnectionFactory().newConnection()) {
+            for (String queue : List.of(Topology.GENERATION_REQUESTS, Topology.IMAGE_STORE, Topology.JOB_EVENTS_PERSIST_QUEUE)) {
+                try (Channel channel = connection.createChannel()) {
+                    channel.queueDelete(Topology.name(p, queue));
+                } catch (Exception ignored) {
+                    // not declared by this version of the services
+                }
+            }
+            for (String exchange : List.of(Topology.GENERATION_REQUESTS, Topology.IMAGE_STORE, Topology.IMAGE_STORED,
+                    Topology.JOB_EVENTS, Topology.CONTROL)) {
+                try (Channel channel = connection.createChannel()) {
+                    channel.exchangeDelete(Topology.name(p, exchange));
+                } catch (Exception ignored) {
+                    // not declared by this version of the services
+                }
+            }
+        } catch (Exception e) {
+            System.out.println("[e2e] could not clean up broker names of " + p + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.texttoimage.localstack.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A small client of the gateway's public REST API (java.net.http + Jackson): submit, read, cancel, follow the SSE
+ * stream, fetch signed URLs, download. Used by the quick start and by the end-to-end tests.
+ */
+public final class GatewayClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI baseUri;
+    private final HttpClient http;
+
+    public GatewayClient(URI baseUri) {
+        this.baseUri = baseUri;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public URI baseUri() {
+        return baseUri;
+    }
+
+    /** POST /generated-images; returns the stored record (201). */
+    public JsonNode submit(Map<String, ?> request) throws IOException, InterruptedException {
+        HttpRequest post = HttpRequest.newBuilder(baseUri.resolve("/generated-images"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request)))
+                .build();
+        return expect(201, http.send(post, HttpResponse.BodyHandlers.ofString()));
+    }
+
+    public JsonNode get(String id) throws IOException, InterruptedException {
+        return expect(200, http.send(jsonGet("/generated-images/" + id), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** GET /generated-images/{id}/url: {"expires_at", "images":[{"index","key","url"}]}. */
+    public JsonNode signedUrls(String id) throws IOException, InterruptedException {
+        return expect(200, http.send(jsonGet("/generated-images/" + id + "/url"), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** DELETE /generated-images/{id}: asks for cancellation (202). */
+    public JsonNode cancel(String id) throws IOException, InterruptedException {
+        HttpRequest delete = HttpRequest.newBuilder(baseUri.resolve("/generated-images/" + id))
+                .timeout(Duration.ofSeconds(30)).header("Accept", "application/json").DELETE().build();
+        return expect(202, http.send(delete, HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** Downloads a signed URL with no credentials at all, as any browser would. */
+    public byte[] download(URI signedUrl) throws IOException, InterruptedException {
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(signedUrl).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new ApiException(response.statusCode(), "Downloading " + signedUrl.getHost() + signedUrl.getPath()
+                    + " answered HTTP " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    /**
+     * Follows GET /generated-images/{id}/events and hands each event to {@code onEvent} until the server closes
+     * the stream or {@code onEvent} returns false. Returns the last event seen (null if none).
+     */
+    public SseEvent follow(String id, String lastEventId, Predicate<SseEvent> onEvent) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(baseUri.resolve("/generated-images/" + id + "/events"))
+                .header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            String body = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
+            throw new ApiException(response.statusCode(), problemDetail(response.statusCode(), body));
+        }
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            return readEvents(reader, onEvent);
+        }
+    }
+
+    /** The SSE wire format: "field: value" lines, a blank line ends an event, ':' starts a comment. */
+    static SseEvent readEvents(BufferedReader reader, Predicate<SseEvent> onEvent) throws IOException {
+        String id = null;
+        String event = null;
+        StringBuilder data = null;
+        SseEvent last = null;
+        String line;
+        while ((line = reader.readLine()) != null) {
+            if (line.isEmpty()) {
+                if (data != null) {
+                    last = new SseEvent(id, event == null ? "message" : event, data.toString());
+                    if (!onEvent.test(last)) {
+                        return last;
+                    }
+                }
+                event = null;
+                data = null;
+                continue;
+            }
+            if (line.startsWith(":")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String field = colon < 0 ? line : line.substring(0, colon);
+            String value = colon < 0 ? "" : line.substring(colon + 1);
+            if (value.startsWith(" ")) {
+                value = value.substring(1);
+            }
+            switch (field) {
+                case "id" -> id = value;
+                case "event" -> event = value;
+                case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                default -> { }
+            }
+        }
+        return last;
+    }
+
+    public static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpRequest jsonGet(String path) {
+        return HttpRequest.newBuilder(baseUri.resolve(path)).timeout(Duration.ofSeconds(30)).header("Accept", "application/json").build();
+    }
+
+    private static JsonNode expect(int status, HttpResponse<String> response) {
+        if (response.statusCode() != status) {
+            throw new ApiException(response.statusCode(), problemDetail(response.statusCode(), response.body()));
+        }
+        return json(response.body());
+    }
+
+    /** "title: detail (field: message, ...)" from an RFC 9457 body, or the raw body if it is not one. */
+    static String problemDetail(int status, String body) {
+        try {
+            JsonNode problem = JSON.readTree(body);
+            StringBuilder text = new StringBuilder("HTTP ").append(status);
+            if (problem.hasNonNull("title")) {
+                text.append(' ').append(problem.get("title").asText());
+            }
+            if (problem.hasNonNull("detail")) {
+                text.append(": ").append(problem.get("detail").asText());
+            }
+            if (problem.has("errors")) {
+                for (JsonNode error : problem.get("errors")) {
+                    text.append("\n  ").append(error.path("field").asText()).append(": ").append(error.path("message").asText());
+                }
+            }
+            return text.toString();
+        } catch (IOException | RuntimeException notJson) {
+            return "HTTP " + status + ": " + body;
+        }
+    }
+}

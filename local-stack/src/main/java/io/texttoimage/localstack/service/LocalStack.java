@@ -1,0 +1,219 @@
+package io.texttoimage.localstack.service;
+
+import io.texttoimage.localstack.infra.Endpoints;
+import io.texttoimage.localstack.infra.Infrastructure;
+import io.texttoimage.localstack.infra.Ports;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+
+/**
+ * The whole system on one machine: the servers ({@link Infrastructure}) and the services as child processes,
+ * configured with the agreed keys (docs/local-stack.md). Closing stops the services, then what the
+ * infrastructure started, then releases the data folder.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /**
+     * @param repoRoot            where {@code <module>/target/quarkus-app/quarkus-run.jar} are
+     * @param dataDir             the one folder for logs, pid files and embedded servers' data
+     * @param infrastructure      how to find or start PostgreSQL, the broker and S3
+     * @param messagingPrefix     {@code t2i.messaging.prefix}: exchange and queue names start with it
+     * @param model               {@code t2i.generator.model}: a local folder or a Hugging Face repo id
+     * @param modelRevision       {@code t2i.generator.model-revision}
+     * @param preferDefaultPorts  8080/8081/8082 when free (the quick start), else any free port (tests)
+     * @param extraProperties     more system properties per service kind (e.g. for tests)
+     * @param readyTimeout        how long the gateway and storage adapter may take to be ready
+     * @param generatorReadyTimeout how long the generator may take (it may download a model first)
+     * @param jvmOptions          extra options for every service JVM (e.g. -Xmx, -XX:TieredStopAtLevel=1)
+     */
+    public record Options(Path repoRoot, Path dataDir, Infrastructure.Options infrastructure, String messagingPrefix,
+                          String model, String modelRevision, boolean preferDefaultPorts,
+                          Map<ServiceKind, Map<String, String>> extraProperties, Duration readyTimeout,
+                          Duration generatorReadyTimeout, List<String> jvmOptions) {
+    }
+
+    private final Options options;
+    private final Consumer<String> log;
+    private final DataDirLock lock;
+    private final Infrastructure infrastructure;
+    private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
+    private boolean closed;
+
+    private LocalStack(Options options, Consumer<String> log, DataDirLock lock, Infrastructure infrastructure) {
+        this.options = options;
+        this.log = log;
+        this.lock = lock;
+        this.infrastructure = infrastructure;
+    }
+
+    /** Starts the servers only; add services with {@link #startService}. */
+    public static LocalStack startInfrastructure(Options options, Consumer<String> log) throws Exception {
+        DataDirLock lock = DataDirLock.acquire(options.dataDir());
+        try {
+            DataDirLock.stopLeftovers(options.dataDir().resolve("run"), log);
+            Infrastructure infrastructure = Infrastructure.start(options.infrastructure(), log);
+            return new LocalStack(options, log, lock, infrastructure);
+        } catch (Exception e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Servers plus one storage adapter, one generator and one gateway, all ready. */
+    public static LocalStack start(Options options, Consumer<String> log) throws Exception {
+        LocalStack stack = startInfrastructure(options, log);
+        try {
+            stack.startOneOfEachService();
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    /** One storage adapter, one generator and one gateway, and waits until all three are ready. */
+    public void startOneOfEachService() throws Exception {
+        ServiceProcess storage = startService(ServiceKind.STORAGE_ADAPTER, "storage-adapter");
+        ServiceProcess generator = startService(ServiceKind.GENERATOR, "generator");
+        ServiceProcess gateway = startService(ServiceKind.GATEWAY, "gateway");
+        awaitReady(List.of(storage, gateway, generator));
+    }
+
+    public Infrastructure infrastructure() {
+        return infrastructure;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public List<ServiceProcess> services() {
+        synchronized (services) {
+            return List.copyOf(services);
+        }
+    }
+
+    public ServiceProcess first(ServiceKind kind) {
+        return services().stream().filter(s -> s.kind() == kind).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + kind.module() + " was started"));
+    }
+
+    public URI gatewayUri() {
+        return first(ServiceKind.GATEWAY).baseUri();
+    }
+
+    /** Launches one instance (not yet ready: see {@link #awaitReady}). The gateway talks to the first storage adapter. */
+    public ServiceProcess startService(ServiceKind kind, String instanceName) throws IOException {
+        int port = options.preferDefaultPorts() ? Ports.preferred(kind.defaultPort()) : Ports.free();
+        Map<String, String> properties = new LinkedHashMap<>(commonProperties());
+        Map<String, String> secrets = new HashMap<>();
+        secrets.put("RABBITMQ_PASSWORD", infrastructure.amqp().password());
+        switch (kind) {
+            case GATEWAY -> gatewayProperties(properties, secrets);
+            case STORAGE_ADAPTER -> storageProperties(properties, secrets);
+            case GENERATOR -> generatorProperties(properties, instanceName);
+        }
+        properties.putAll(options.extraProperties().getOrDefault(kind, Map.of()));
+        ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port,
+                options.jvmOptions(), properties, secrets, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
+        services.add(process);
+        log.accept("started " + instanceName + " (pid " + process.pid() + ") on " + process.baseUri() + ", log "
+                + process.logFile());
+        return process;
+    }
+
+    /** Waits for all of them in parallel; the generator gets the longer timeout because it loads the model. */
+    public void awaitReady(List<ServiceProcess> processes) throws Exception {
+        List<CompletableFuture<Void>> waits = processes.stream().map(process -> CompletableFuture.runAsync(() -> {
+            Duration timeout = process.kind() == ServiceKind.GENERATOR ? options.generatorReadyTimeout() : options.readyTimeout();
+            try {
+                process.awaitReady(timeout, Duration.ofSeconds(15), log);
+                log.accept(process.name() + " is ready");
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CompletionException(e);
+            }
+        })).toList();
+        try {
+            CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    private Map<String, String> commonProperties() {
+        Endpoints.Amqp amqp = infrastructure.amqp();
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("quarkus.http.host", "127.0.0.1");
+        properties.put("quarkus.devservices.enabled", "false");
+        properties.put("t2i.messaging.prefix", options.messagingPrefix());
+        properties.put("rabbitmq-host", amqp.host());
+        properties.put("rabbitmq-port", Integer.toString(amqp.port()));
+        properties.put("rabbitmq-username", amqp.user());
+        return properties;
+    }
+
+    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) {
+        Endpoints.Postgres postgres = infrastructure.postgres();
+        properties.put("quarkus.datasource.username", postgres.user());
+        properties.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
+        properties.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
+        secrets.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
+        properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
+    }
+
+    private void storageProperties(Map<String, String> properties, Map<String, String> secrets) {
+        Endpoints.S3 s3 = infrastructure.s3();
+        properties.put("t2i.storage.endpoint", s3.endpoint().toString());
+        String publicEndpoint = options.infrastructure().env().get("T2I_STORAGE_PUBLIC_ENDPOINT");
+        properties.put("t2i.storage.public-endpoint", publicEndpoint == null || publicEndpoint.isBlank()
+                ? s3.endpoint().toString() : publicEndpoint);
+        properties.put("t2i.storage.access-key", s3.accessKey());
+        properties.put("t2i.storage.region", s3.region());
+        secrets.put("T2I_STORAGE_SECRET_KEY", s3.secretKey());
+    }
+
+    private void generatorProperties(Map<String, String> properties, String instanceName) {
+        properties.put("t2i.generator.model", options.model());
+        properties.put("t2i.generator.model-revision", options.modelRevision());
+        properties.put("t2i.generator.worker-id", instanceName + "@" + ProcessHandle.current().pid());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<ServiceProcess> running = new ArrayList<>(services());
+        Collections.reverse(running); // gateways first, so no new work arrives while workers stop
+        List<CompletableFuture<Void>> stops = running.stream().map(service -> CompletableFuture.runAsync(() -> {
+            try {
+                service.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })).toList();
+        stops.forEach(CompletableFuture::join);
+        infrastructure.close();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.accept("could not release the data folder lock: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.texttoimage.localstack.service;
+
+import java.nio.file.Path;
+
+/** The three Quarkus applications of the system, with their default local HTTP ports (see docs/local-stack.md). */
+public enum ServiceKind {
+    STORAGE_ADAPTER("storage-adapter", 8082),
+    GENERATOR("generator", 8081),
+    GATEWAY("gateway", 8080);
+
+    private final String module;
+    private final int defaultPort;
+
+    ServiceKind(String module, int defaultPort) {
+        this.module = module;
+        this.defaultPort = defaultPort;
+    }
+
+    public String module() {
+        return module;
+    }
+
+    public int defaultPort() {
+        return defaultPort;
+    }
+
+    /** What {@code ./mvnw -pl <module> -am install -DskipTests} produces. */
+    public Path runJar(Path repoRoot) {
+        return repoRoot.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+}

@@ -1,0 +1,169 @@
+package io.texttoimage.localstack.service;
+
+import io.texttoimage.localstack.infra.LogTail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One service running as a child JVM ({@code java -jar quarkus-run.jar}) with its output appended to a log file
+ * and its pid written to a file, so a later run can clean up after a launcher that was killed.
+ */
+public final class ServiceProcess implements AutoCloseable {
+    private static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final ServiceKind kind;
+    private final Process process;
+    private final int port;
+    private final Path logFile;
+    private final Path pidFile;
+
+    private ServiceProcess(String name, ServiceKind kind, Process process, int port, Path logFile, Path pidFile) {
+        this.name = name;
+        this.kind = kind;
+        this.process = process;
+        this.port = port;
+        this.logFile = logFile;
+        this.pidFile = pidFile;
+    }
+
+    /**
+     * @param properties system properties ({@code -Dkey=value}): visible in {@code ps}, so no secrets here
+     * @param secrets    environment variables for passwords and keys (MicroProfile names, e.g. RABBITMQ_PASSWORD)
+     */
+    public static ServiceProcess start(String name, ServiceKind kind, Path jar, int port, List<String> jvmOptions,
+                                       Map<String, String> properties, Map<String, String> secrets, Path logDir,
+                                       Path runDir) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " does not exist: build it with ./mvnw -B -pl " + kind.module()
+                    + " -am install -DskipTests");
+        }
+        Files.createDirectories(logDir);
+        Files.createDirectories(runDir);
+        Path logFile = logDir.resolve(name + ".log");
+        Files.writeString(logFile, "==== " + Instant.now() + " starting " + name + " on port " + port + " ====\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-Dquarkus.http.port=" + port);
+        command.add("-jar");
+        command.add(jar.toString());
+
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(jar.getParent().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        builder.environment().putAll(secrets);
+        Process process = builder.start();
+        Path pidFile = runDir.resolve(name + ".pid");
+        Files.writeString(pidFile, Long.toString(process.pid()));
+        return new ServiceProcess(name, kind, process, port, logFile, pidFile);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ServiceKind kind() {
+        return kind;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    /**
+     * Polls {@code /q/health/ready} until it answers 200. Fails fast, with the end of the log, if the process exits.
+     * {@code waiting} is told every {@code reportEvery} what the service last logged (a model download can be long).
+     */
+    public void awaitReady(Duration timeout, Duration reportEvery, Consumer<String> waiting)
+            throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        Instant nextReport = Instant.now().plus(reportEvery);
+        HttpRequest ready = HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with code " + process.exitValue() + " while starting; the end of "
+                        + logFile + ":\n" + LogTail.of(logFile, 25));
+            }
+            try {
+                if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notListeningYet) {
+                // keep polling
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException(name + " was not ready within " + timeout.toSeconds() + " s; the end of " + logFile
+                        + ":\n" + LogTail.of(logFile, 25));
+            }
+            if (Instant.now().isAfter(nextReport)) {
+                waiting.accept("still waiting for " + name + ": " + LogTail.of(logFile, 1).strip());
+                nextReport = Instant.now().plus(reportEvery);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** SIGKILL, no shutdown hooks: what a crashed node or an OOM kill looks like to the rest of the system. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        deletePidFile();
+    }
+
+    /** SIGTERM (Quarkus shuts down gracefully), then SIGKILL if it takes longer than 30 s. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(GRACEFUL_STOP.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        deletePidFile();
+    }
+
+    private void deletePidFile() {
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException ignored) {
+            // a stale pid file is checked against the live process table before it is trusted
+        }
+    }
+}
