@@ -12,6 +12,9 @@ public final class JobWatcher {
 
     private static final Set<String> SKIPPED_EVENTS = Set.of("heartbeat");
     private static final int MAX_RECONNECTS = 5;
+    /** How long finish() waits for the stored record to catch up with the terminal event: 50 × 200 ms. */
+    private static final int RECORD_SETTLE_ATTEMPTS = 50;
+    private static final long RECORD_SETTLE_PAUSE_MILLIS = 200;
     private static final long DEFAULT_RETRY_MILLIS = 1000;
     private static final long MAX_RETRY_MILLIS = 10_000;
 
@@ -67,7 +70,13 @@ public final class JobWatcher {
     }
 
     private Api.JobRecord finish(String id, JobProgressListener listener) {
+        // The gateway streams an event before its (throttled) database writer has stored it, so the record can
+        // lag the terminal event by a moment: read until the record says the job ended too.
         Api.JobRecord job = client.get(id);
+        for (int attempt = 0; !job.isTerminal() && attempt < RECORD_SETTLE_ATTEMPTS; attempt++) {
+            sleep(RECORD_SETTLE_PAUSE_MILLIS);
+            job = client.get(id);
+        }
         listener.onFinished(job);
         return job;
     }

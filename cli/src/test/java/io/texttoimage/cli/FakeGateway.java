@@ -40,6 +40,8 @@ final class FakeGateway implements AutoCloseable {
     private volatile Outcome outcome = Outcome.SUCCEED;
     /** When set, the first event stream of a job closes after this many events (no terminal one). */
     private volatile int dropStreamAfterEvents = -1;
+    /** When set, this many reads of a finished job still say "running", like a gateway whose writer lags its stream. */
+    private final java.util.concurrent.atomic.AtomicInteger staleFinishedReads = new java.util.concurrent.atomic.AtomicInteger();
 
     FakeGateway() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -57,6 +59,10 @@ final class FakeGateway implements AutoCloseable {
 
     void dropFirstStreamAfter(int events) {
         dropStreamAfterEvents = events;
+    }
+
+    void staleReadsOfFinishedJobs(int reads) {
+        staleFinishedReads.set(reads);
     }
 
     List<Request> requests() {
@@ -122,12 +128,20 @@ final class FakeGateway implements AutoCloseable {
         String method = exchange.getRequestMethod();
         String tail = parts.length > 2 ? parts[2] : "";
         switch (method + " " + tail) {
-            case "GET " -> json(exchange, 200, job);
+            case "GET " -> json(exchange, 200, possiblyStale(job));
             case "DELETE " -> cancel(exchange, job);
             case "GET url" -> urls(exchange, job);
             case "GET events" -> events(exchange, job);
             default -> problem(exchange, 405, "Method not allowed.", null);
         }
+    }
+
+    private ObjectNode possiblyStale(ObjectNode job) {
+        boolean finished = !job.path("status").asText().matches("queued|running");
+        if (finished && staleFinishedReads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return job.deepCopy().put("status", "running");
+        }
+        return job;
     }
 
     private void create(HttpExchange exchange, String body) throws IOException {

@@ -89,6 +89,19 @@ class T2iTest {
     }
 
     @Test
+    void generateWaitsForTheStoredRecordToCatchUpWithTheTerminalEvent() {
+        gateway.staleReadsOfFinishedJobs(3);
+
+        Run run = t2i("--json", "generate", "a lighthouse", "--out", out.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().contains("\"status\":\"succeeded\""), run.stdout());
+        long reads = gateway.requests().stream()
+                .filter(r -> r.method().equals("GET") && r.pathAndQuery().matches("/generated-images/[0-9a-f-]+")).count();
+        assertTrue(reads >= 4, "three stale reads, then the finished record: " + reads);
+    }
+
+    @Test
     void generateJsonIsOneParsableDocument() throws IOException {
         Run run = t2i("--json", "generate", "a lighthouse", "--out", out.toString());
 
