@@ -207,9 +207,14 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     /**
      * Checks a request against this model (size, scheduler name, steps, latents) without running anything; throws
      * {@link InvalidRequestException} with a one-sentence message. {@link #generate} does the same checks first.
+     *
+     * @return how many UNet evaluations (progress steps) the request will take: the scheduler decides, e.g. PNDM
+     *         evaluates one more than the requested steps
      */
-    public void check(GenerationRequest request) {
-        resolve(request);
+    public int check(GenerationRequest request) {
+        Scheduler scheduler = resolve(request).scheduler();
+        scheduler.setTimesteps(request.steps());
+        return scheduler.timesteps().length;
     }
 
     /**

@@ -11,8 +11,12 @@ public interface ImageGenerator extends AutoCloseable {
 
     ModelInfo info();
 
-    /** Rejects a request this model cannot run (size, scheduler, ...) without running it. */
-    void check(GenerationRequest request);
+    /**
+     * Rejects a request this model cannot run (size, scheduler, ...) without running it.
+     *
+     * @return the number of progress steps (UNet evaluations) the request will take
+     */
+    int check(GenerationRequest request);
 
     GenerationResult generate(GenerationRequest request, ProgressListener listener, CancellationToken cancel);
 

@@ -225,10 +225,11 @@ public class JobWorker {
         ImageGenerator generator = model.generator();
         ModelInfo info = generator.info();
         GenerationRequest request;
+        int evaluations;
         try {
             request = new GenerationRequest(job.prompt(), job.negativePrompt(), job.width(), job.height(),
                     job.numSteps(), job.guidanceScale(), job.scheduler(), job.seed(), job.numImages(), null);
-            generator.check(request);
+            evaluations = generator.check(request);
         } catch (InvalidRequestException e) {
             events.failed(0, job.numSteps(), e.getMessage());
             return Outcome.FAILED;
@@ -241,7 +242,9 @@ public class JobWorker {
         int width = job.width() != null ? job.width() : info.defaultWidth();
         int height = job.height() != null ? job.height() : info.defaultHeight();
         String scheduler = request.scheduler() != null ? request.scheduler() : info.defaultScheduler();
-        events.running(job.numSteps(), width, height, scheduler);
+        // Progress counts UNet evaluations (PNDM runs one more than the requested steps), so RUNNING announces the
+        // same total that the PROGRESS events will reach.
+        events.running(evaluations, width, height, scheduler);
 
         StepReporter progress = new StepReporter(events::progress, config.progressInterval(), metrics.stepTimer());
         GenerationResult result;
@@ -250,25 +253,25 @@ public class JobWorker {
             result = generator.generate(request, progress, () -> shouldStop(jobId));
         } catch (GenerationCancelledException e) {
             if (cancelled.contains(jobId) || config.onShutdown() != GeneratorConfig.ShutdownMode.REQUEUE) {
-                events.cancelled(e.completedSteps(), progress.totalSteps(job.numSteps()));
+                events.cancelled(e.completedSteps(), progress.totalSteps(evaluations));
                 return Outcome.CANCELLED;
             }
             LOG.infof("Job %s stopped after %d steps for shutdown; handing it back to the queue", jobId,
                     e.completedSteps());
             return Outcome.REQUEUED;
         } catch (InvalidRequestException e) {
-            events.failed(progress.lastStep(), progress.totalSteps(job.numSteps()), e.getMessage());
+            events.failed(progress.lastStep(), progress.totalSteps(evaluations), e.getMessage());
             return Outcome.FAILED;
         } catch (UncheckedIOException e) {
             throw e.getCause(); // a PROGRESS event could not be published: broker trouble, not the job's fault
         } catch (RuntimeException e) {
             // An ONNX Runtime or model error would fail again on any worker: report it instead of looping.
             LOG.errorf(e, "Job %s failed", jobId);
-            events.failed(progress.lastStep(), progress.totalSteps(job.numSteps()),
+            events.failed(progress.lastStep(), progress.totalSteps(evaluations),
                     "Generation failed: " + oneLine(e) + ".");
             return Outcome.FAILED;
         }
-        int totalSteps = progress.totalSteps(job.numSteps());
+        int totalSteps = progress.totalSteps(evaluations);
         try {
             List<String> keys = imageStore.store(jobId, result.images(), config.storeTimeout());
             events.succeeded(totalSteps, keys);

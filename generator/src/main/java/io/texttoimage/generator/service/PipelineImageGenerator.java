@@ -14,21 +14,19 @@ import java.nio.file.Path;
 final class PipelineImageGenerator implements ImageGenerator {
 
     private final StableDiffusionPipeline pipeline;
-    private final Path modelFolder;
 
-    private PipelineImageGenerator(StableDiffusionPipeline pipeline, Path modelFolder) {
+    private PipelineImageGenerator(StableDiffusionPipeline pipeline) {
         this.pipeline = pipeline;
-        this.modelFolder = modelFolder;
     }
 
     static ImageGenerator load(Path modelFolder, OrtSettings settings) {
-        return new PipelineImageGenerator(StableDiffusionPipeline.load(modelFolder, settings), modelFolder);
+        return new PipelineImageGenerator(StableDiffusionPipeline.load(modelFolder, settings));
     }
 
     @Override
-    public void check(GenerationRequest request) {
-        // Reads only the folder's small config files; the same checks generate() makes before its first step.
-        StableDiffusionPipeline.checkRequest(modelFolder, request);
+    public int check(GenerationRequest request) {
+        // The same checks generate() makes before its first step, on the configs loaded with the model.
+        return pipeline.check(request);
     }
 
     @Override

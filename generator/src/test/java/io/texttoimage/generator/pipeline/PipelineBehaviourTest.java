@@ -78,7 +78,8 @@ class PipelineBehaviourTest {
 
     @Test
     void checksWithoutRunning() {
-        pipeline.check(request(128, 64, 2, 7.5, "unipc", 2));
+        assertEquals(2, pipeline.check(request(128, 64, 2, 7.5, "unipc", 2)), "UniPC: one evaluation per step");
+        assertEquals(3, pipeline.check(request(64, 64, 2, 7.5, "pndm", 1)), "PNDM repeats its second timestep");
         assertThrows(InvalidRequestException.class, () -> pipeline.check(request(128, 65, 2, 7.5, null, 1)));
         StableDiffusionPipeline.checkRequest(ReferenceData.LAYOUT_INT64_EXTERNAL, request(64, 64, 2, 7.5, "lms", 1));
         assertThrows(InvalidRequestException.class, () -> StableDiffusionPipeline.checkRequest(

@@ -90,6 +90,7 @@ class JobWorkerTest {
         assertEquals(64, running.width());
         assertEquals(64, running.height());
         assertEquals("pndm", running.scheduler());
+        assertEquals(5, running.totalSteps(), "RUNNING announces the total that PROGRESS reaches (PNDM: steps + 1)");
         assertEquals("test-worker", running.workerId());
         assertSequencesIncrease(events);
 
