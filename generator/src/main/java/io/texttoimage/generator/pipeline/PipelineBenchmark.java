@@ -85,9 +85,9 @@ public final class PipelineBenchmark {
             }
             if (unetStepSize > 0) {
                 // The first call at a new shape also plans and allocates; the second is the steady-state cost.
-                List<Duration> steps = oneUnetStep(pipeline, unetStepSize, guidance > 1 ? 2 : 1, 2);
+                List<Duration> unetCalls = oneUnetStep(pipeline, unetStepSize, guidance > 1 ? 2 : 1, 2);
                 print("one UNet evaluation at %dx%d (batch %d): first call at that size %.3f s, second call %.3f s",
-                        unetStepSize, unetStepSize, guidance > 1 ? 2 : 1, seconds(steps.get(0)), seconds(steps.get(1)));
+                        unetStepSize, unetStepSize, guidance > 1 ? 2 : 1, seconds(unetCalls.get(0)), seconds(unetCalls.get(1)));
             }
         }
         print("peak heap %.0f MiB, peak RSS %s, load average at end %s", peakHeapMiB(), procStatus("VmHWM"),
