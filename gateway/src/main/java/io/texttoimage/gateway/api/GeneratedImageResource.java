@@ -76,13 +76,12 @@ public class GeneratedImageResource {
 
     @GET
     @Path("{id}")
-    @WithSession
     @Operation(summary = "Get one job: status, progress, parameters, seed, image keys")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
     @APIResponse(responseCode = "404", description = "Unknown id",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<GeneratedImageRecord> get(@PathParam("id") String id) {
-        return jobs.find(parseId(id)).map(GeneratedImageRecord::of);
+        return jobs.read(parseId(id)).map(GeneratedImageRecord::of);
     }
 
     @GET

@@ -70,6 +70,14 @@ public class JobEventStore {
             SELECT status, current_step, total_steps, progress, image_keys, error, last_sequence
             FROM generated_images WHERE id = $1""";
 
+    private static final String FIND = """
+            SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
+                num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
+                cancel_requested, created_at, started_at, finished_at, updated_at
+            FROM generated_images WHERE id = $1""";
+
+    private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
+
     private final Pool pool;
 
     public JobEventStore(Pool pool) {
@@ -150,6 +158,53 @@ public class JobEventStore {
                     row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
                     keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"));
         });
+    }
+
+    /** Whether the job's row exists. */
+    public Uni<Boolean> exists(UUID jobId) {
+        return pool.preparedQuery(EXISTS).execute(Tuple.of(jobId)).map(rows -> rows.size() > 0);
+    }
+
+    /**
+     * The job's row as a detached entity, or null for an unknown id: one prepared statement on the reactive pool,
+     * for the status read hot path, where a Hibernate Reactive session per request cost more CPU than the query.
+     */
+    public Uni<GeneratedImage> find(UUID jobId) {
+        return pool.preparedQuery(FIND).execute(Tuple.of(jobId))
+                .map(rows -> rows.size() == 0 ? null : toEntity(rows.iterator().next()));
+    }
+
+    private static GeneratedImage toEntity(Row row) {
+        GeneratedImage job = new GeneratedImage();
+        job.id = row.getUUID("id");
+        job.status = JobStatus.valueOf(row.getString("status"));
+        job.prompt = row.getString("prompt");
+        job.negativePrompt = row.getString("negative_prompt");
+        job.numSteps = row.getInteger("num_steps");
+        job.guidanceScale = row.getDouble("guidance_scale");
+        job.width = row.getInteger("width");
+        job.height = row.getInteger("height");
+        job.scheduler = row.getString("scheduler");
+        job.seed = row.getLong("seed");
+        job.numImages = row.getInteger("num_images");
+        job.progress = row.getInteger("progress");
+        job.currentStep = row.getInteger("current_step");
+        job.totalSteps = row.getInteger("total_steps");
+        job.error = row.getString("error");
+        String[] keys = row.getArrayOfStrings("image_keys");
+        job.imageKeys = keys == null ? new String[0] : keys;
+        job.workerId = row.getString("worker_id");
+        job.lastSequence = row.getLong("last_sequence");
+        job.cancelRequested = row.getBoolean("cancel_requested");
+        job.createdAt = instant(row.getOffsetDateTime("created_at"));
+        job.startedAt = instant(row.getOffsetDateTime("started_at"));
+        job.finishedAt = instant(row.getOffsetDateTime("finished_at"));
+        job.updatedAt = instant(row.getOffsetDateTime("updated_at"));
+        return job;
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
     }
 
     private static List<UUID> cancelRequestedIds(RowSet<Row> rows) {

@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,7 @@ public class JobService {
     private final JobEventStore store;
     private final Counter submitted;
     private final Counter unqueued;
+    private final Counter unstored;
     private final Timer insertTime;
 
     public JobService(JobPublisher publisher, JobEventStore store, MeterRegistry registry) {
@@ -36,28 +38,69 @@ public class JobService {
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
         this.unqueued = registry.counter("t2i.gateway.jobs.unqueued");
+        this.unstored = registry.counter("t2i.gateway.jobs.unstored");
         this.insertTime = registry.timer("t2i.gateway.db.insert");
     }
 
     /**
-     * Stores the job as queued, then publishes it. The row is committed first so a generator never
-     * reports on a job the database does not know; if the broker does not confirm the message the job is
-     * marked failed and the caller gets 503, so nothing is silently lost.
+     * Stores the job as queued and publishes it <em>at the same time</em>, and answers only when both are durable
+     * (the INSERT committed, the broker's publisher confirm received), so a submission waits for the slower of
+     * the two instead of their sum. When one of them fails the other is compensated and the caller gets an error,
+     * so nothing is silently lost:
+     * <ul>
+     * <li>stored but not confirmed: the row is marked failed ("could not be queued") and the caller gets 503;</li>
+     * <li>confirmed but not stored: a cancel for the job is broadcast, so a generator that takes it skips it (or
+     * stops it), and the caller gets the insert's error (500). Should a generator still run it, its events find no
+     * row and are dropped (see {@code JobEventPersister}); nobody was told the job exists.</li>
+     * </ul>
+     * A generator may take the job before the INSERT has committed; the event consumer retries events of a job
+     * whose row is not there yet for a short while (see {@code JobEventPersister}).
      */
     public Uni<GeneratedImage> submit(GenerationRequest request) {
         GeneratedImage job = newJob(request);
         long start = System.nanoTime();
-        return store.insertQueued(job)
+        Uni<Optional<Throwable>> inserted = store.insertQueued(job)
                 .invoke(() -> insertTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
-                .replaceWith(job)
-                .call(saved -> publisher.requestGeneration(toMessage(saved))
-                        .onFailure().recoverWithUni(failure -> markUnqueued(saved, failure)))
-                .invoke(() -> submitted.increment());
+                .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
+        Uni<Optional<Throwable>> published = publisher.requestGeneration(toMessage(job))
+                .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
+        return Uni.combine().all().unis(inserted, published).asTuple().flatMap(outcome -> {
+            Optional<Throwable> insertFailure = outcome.getItem1();
+            Optional<Throwable> publishFailure = outcome.getItem2();
+            if (insertFailure.isEmpty() && publishFailure.isEmpty()) {
+                submitted.increment();
+                return Uni.createFrom().item(job);
+            }
+            if (insertFailure.isEmpty()) {
+                return markUnqueued(job, publishFailure.get());
+            }
+            if (publishFailure.isEmpty()) {
+                return withdraw(job, insertFailure.get());
+            }
+            return Uni.createFrom().failure(insertFailure.get());
+        });
+    }
+
+    /** The job is in the broker but not in the database: tell the generators to skip it, then report the failure. */
+    private Uni<GeneratedImage> withdraw(GeneratedImage job, Throwable insertFailure) {
+        unstored.increment();
+        LOG.errorf("Job %s was queued but could not be stored (%s); broadcasting its cancel", job.id,
+                insertFailure.getMessage());
+        return publisher.requestCancel(job.id)
+                .onFailure().invoke(e -> LOG.errorf("The cancel of unstored job %s could not be broadcast (%s); "
+                        + "a generator may run it, and its events will be dropped", job.id, e.getMessage()))
+                .onFailure().recoverWithNull()
+                .chain(() -> Uni.createFrom().failure(insertFailure));
     }
 
     public Uni<GeneratedImage> find(UUID id) {
         return GeneratedImage.<GeneratedImage>findById(id)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound(id));
+    }
+
+    /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
+    public Uni<GeneratedImage> read(UUID id) {
+        return store.find(id).onItem().ifNull().failWith(() -> ProblemException.notFound(id));
     }
 
     public Uni<List<GeneratedImage>> list(int page, int size) {
@@ -89,7 +132,7 @@ public class JobService {
                         .onFailure().recoverWithNull());
     }
 
-    private Uni<Void> markUnqueued(GeneratedImage job, Throwable failure) {
+    private Uni<GeneratedImage> markUnqueued(GeneratedImage job, Throwable failure) {
         unqueued.increment();
         String reason = "The job could not be queued: the message broker did not accept it ("
                 + failure.getMessage() + ").";

@@ -16,6 +16,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @ApplicationScoped
 public class JobEventPersister {
     private static final Logger LOG = Logger.getLogger(JobEventPersister.class);
+
+    /** How long an event of a job without a row is retried (see {@link #retryIfNotStoredYet}). */
+    static final Duration NOT_STORED_RETRY_WINDOW = Duration.ofSeconds(10);
+    private static final Duration NOT_STORED_RETRY_PAUSE = Duration.ofMillis(50);
 
     private final Map<UUID, JobEvent> pendingProgress = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
@@ -100,6 +105,8 @@ public class JobEventPersister {
                 yield Uni.createFrom().voidItem();
             }
             case RUNNING -> store.applyRunning(event)
+                    .call(cancelRequested -> cancelRequested.isPresent() ? Uni.createFrom().voidItem()
+                            : retryIfNotStoredYet(event))
                     .invoke(cancelRequested -> {
                         if (cancelRequested.orElse(false)) {
                             resendCancel(event.jobId());
@@ -108,9 +115,34 @@ public class JobEventPersister {
                     .replaceWithVoid();
             case SUCCEEDED, FAILED, CANCELLED -> {
                 pendingProgress.remove(event.jobId());
-                yield store.applyTerminal(event).replaceWithVoid();
+                yield store.applyTerminal(event)
+                        .call(changed -> changed ? Uni.createFrom().voidItem() : retryIfNotStoredYet(event))
+                        .replaceWithVoid();
             }
         };
+    }
+
+    /**
+     * An event that changed no row: a duplicate or stale one (ignored), or one of a job whose INSERT has not
+     * committed yet. The gateway stores and publishes a job concurrently, so a fast generator can report before
+     * the row exists: such an event is nacked (and redelivered by the broker) after a short pause, until the row
+     * is there or the event is older than {@link #NOT_STORED_RETRY_WINDOW} (its job was never stored: the
+     * submission failed, the client got an error and the cancel was broadcast), when it is dropped.
+     */
+    private Uni<Void> retryIfNotStoredYet(JobEvent event) {
+        return store.exists(event.jobId()).flatMap(exists -> {
+            if (exists) {
+                return Uni.createFrom().voidItem();
+            }
+            Instant at = event.at();
+            if (at == null || at.isBefore(Instant.now().minus(NOT_STORED_RETRY_WINDOW))) {
+                LOG.warnf("Dropping %s event of unknown job %s", event.type(), event.jobId());
+                return Uni.createFrom().voidItem();
+            }
+            return Uni.createFrom().voidItem().onItem().delayIt().by(NOT_STORED_RETRY_PAUSE)
+                    .chain(() -> Uni.createFrom().failure(new IllegalStateException(
+                            "job " + event.jobId() + " is not stored yet; retrying its " + event.type() + " event")));
+        });
     }
 
     /** Writes the newest pending progress of every job in one statement (lazy: runs when subscribed). */
