@@ -85,6 +85,11 @@ final class FakeGenerator implements AutoCloseable {
         return null;
     }
 
+    /** The broker's {@code product} server property: "RabbitMQ" for RabbitMQ (bin/test may run Qpid Broker-J instead). */
+    String brokerProduct() {
+        return String.valueOf(connection.getServerProperties().get("product"));
+    }
+
     /**
      * Replaces the work queue by one that refuses every message (length limit 0, overflow reject-publish): the
      * broker then nacks each publish, as it does when a queue is full. {@link #restoreWorkQueue()} undoes it.

@@ -8,6 +8,8 @@ import io.texttoimage.cli.Images;
 import io.texttoimage.cli.JobProgressListener;
 import io.texttoimage.cli.ProgressBar;
 import io.texttoimage.localstack.infra.Infrastructure;
+import io.texttoimage.localstack.infra.TestInfrastructure;
+import io.texttoimage.localstack.service.DataDirLock;
 import io.texttoimage.localstack.service.LocalStack;
 
 import java.io.PrintStream;
@@ -38,6 +40,8 @@ import picocli.CommandLine.Parameters;
                 "2:invalid arguments or rejected request", "3:the stack could not start (or the build failed)", "130:stopped with Ctrl-C"})
 public final class Main implements Callable<Integer> {
     public static final String DEFAULT_MODEL = "onnx-community/stable-diffusion-v1-5-ONNX";
+    /** The line bin/test waits for (--infra-only) before it runs Maven. */
+    public static final String INFRA_READY = "test infrastructure ready";
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", description = "What to draw.")
     String prompt;
@@ -63,8 +67,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--keep-running", description = "Leave the stack running after the job (Ctrl-C stops it).")
     boolean keepRunning;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default: T2I_DATA_DIR or <repo>/.data).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder (default: T2I_DATA_DIR or <repo>/.data;"
+            + " with --infra-only: <repo>/.data/test-infra).")
     Path dataDir;
+
+    @Option(names = "--infra-only", description = "Only the servers the module tests expect (what bin/test uses on a machine"
+            + " without them): an embedded PostgreSQL on 127.0.0.1:5432 (superuser postgres, trust authentication) and an"
+            + " embedded AMQP broker on 127.0.0.1:5672 (guest/guest), each only if that port is not open yet; prints"
+            + " '" + INFRA_READY + "' and runs until SIGTERM/Ctrl-C, then stops what it started.")
+    boolean infraOnly;
 
     private final PrintStream console = System.out;
 
@@ -74,6 +85,12 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (infraOnly) {
+            if (prompt != null || keepRunning) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--infra-only takes no PROMPT and no --keep-running.");
+            }
+            return infraOnly();
+        }
         if (prompt == null && !keepRunning) {
             throw new CommandLine.ParameterException(new CommandLine(this), "Give a PROMPT, or --keep-running to just start the stack.");
         }
@@ -131,6 +148,73 @@ public final class Main implements Callable<Integer> {
         stack.close();
         say("stopped");
         return exitCode;
+    }
+
+    /**
+     * {@code --infra-only}: PostgreSQL on 5432 and an AMQP broker on 5672 where those ports are closed, until
+     * SIGTERM/Ctrl-C. The data folder is locked meanwhile, so two of these never share one cluster.
+     */
+    private int infraOnly() throws Exception {
+        Path repoRoot = Path.of(System.getProperty("t2i.repo.root", ".")).toAbsolutePath().normalize();
+        Path data = Optional.ofNullable(dataDir).orElse(repoRoot.resolve(".data/test-infra")).toAbsolutePath().normalize();
+        Files.createDirectories(data.resolve("logs"));
+        System.setProperty("t2i.local-stack.log", data.resolve("logs/local-stack.log").toString());
+
+        DataDirLock lock;
+        try {
+            lock = DataDirLock.acquire(data);
+        } catch (Exception e) {
+            System.err.println("text-to-image: the test infrastructure could not start: " + e.getMessage());
+            return 3;
+        }
+        // Registered before anything starts: a SIGTERM while PostgreSQL is still starting must stop it too.
+        TestInfrastructure infrastructure = TestInfrastructure.create();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (infrastructure.startedAny()) {
+                say("stopping the test infrastructure");
+            }
+            infrastructure.close();
+            stopChildProcesses();
+            try {
+                lock.close();
+            } catch (java.io.IOException ignored) {
+                // the lock goes with the process anyway
+            }
+            say("stopped");
+            stopped.countDown();
+        }, "test-infrastructure-shutdown"));
+        try {
+            infrastructure.start(data, this::say);
+        } catch (Exception e) {
+            System.err.println("text-to-image: the test infrastructure could not start: " + e.getMessage());
+            return 3;
+        }
+        say(INFRA_READY + " (data in " + data + "); SIGTERM or Ctrl-C stops it");
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * A PostgreSQL still starting when SIGTERM came is a child process that no server object holds yet: fast
+     * shutdown (SIGINT) for every child left, then SIGKILL after 30 s. In --infra-only the JVM has no other children.
+     */
+    private static void stopChildProcesses() {
+        List<ProcessHandle> children = ProcessHandle.current().children().toList();
+        for (ProcessHandle child : children) {
+            try {
+                new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor();
+            } catch (Exception e) {
+                child.destroy();
+            }
+        }
+        for (ProcessHandle child : children) {
+            try {
+                child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                child.destroyForcibly();
+            }
+        }
     }
 
     /** The t2i client's generate (cli module) as a library call: submit, SSE progress bar, download. */
