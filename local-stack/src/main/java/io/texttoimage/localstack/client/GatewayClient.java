@@ -3,6 +3,8 @@ package io.texttoimage.localstack.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.texttoimage.cli.SseReader;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,39 +96,14 @@ public final class GatewayClient {
         }
     }
 
-    /** The SSE wire format: "field: value" lines, a blank line ends an event, ':' starts a comment. */
+    /** Reads events with the t2i client's SSE parser until {@code onEvent} returns false or the stream ends. */
     static SseEvent readEvents(BufferedReader reader, Predicate<SseEvent> onEvent) throws IOException {
-        String id = null;
-        String event = null;
-        StringBuilder data = null;
+        SseReader sse = new SseReader(reader);
         SseEvent last = null;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            if (line.isEmpty()) {
-                if (data != null) {
-                    last = new SseEvent(id, event == null ? "message" : event, data.toString());
-                    if (!onEvent.test(last)) {
-                        return last;
-                    }
-                }
-                event = null;
-                data = null;
-                continue;
-            }
-            if (line.startsWith(":")) {
-                continue;
-            }
-            int colon = line.indexOf(':');
-            String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            switch (field) {
-                case "id" -> id = value;
-                case "event" -> event = value;
-                case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                default -> { }
+        for (SseReader.Event event = sse.next(); event != null; event = sse.next()) {
+            last = new SseEvent(event.id(), event.name(), event.data());
+            if (!onEvent.test(last)) {
+                return last;
             }
         }
         return last;
