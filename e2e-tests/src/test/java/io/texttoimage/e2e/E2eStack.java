@@ -2,11 +2,8 @@ package io.texttoimage.e2e;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
-import io.texttoimage.contracts.Topology;
 import io.texttoimage.localstack.infra.Databases;
 import io.texttoimage.localstack.infra.Endpoints;
 import io.texttoimage.localstack.infra.Infrastructure;
@@ -83,12 +80,7 @@ final class E2eStack implements AutoCloseable {
     }
 
     ConnectionFactory amqpConnectionFactory() {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(amqp().host());
-        factory.setPort(amqp().port());
-        factory.setUsername(amqp().user());
-        factory.setPassword(amqp().password());
-        return factory;
+        return BrokerNames.connectionFactory(amqp());
     }
 
     @Override
@@ -103,25 +95,10 @@ final class E2eStack implements AutoCloseable {
 
     /** The durable queues and exchanges of this run would otherwise stay on the shared broker forever. */
     private void deleteDurableNames() {
-        String p = prefixInUse();
-        try (Connection connection = amqpConnectionFactory().newConnection()) {
-            for (String queue : List.of(Topology.GENERATION_REQUESTS, Topology.IMAGE_STORE, Topology.JOB_EVENTS_PERSIST_QUEUE)) {
-                try (Channel channel = connection.createChannel()) {
-                    channel.queueDelete(Topology.name(p, queue));
-                } catch (Exception ignored) {
-                    // not declared by this version of the services
-                }
-            }
-            for (String exchange : List.of(Topology.GENERATION_REQUESTS, Topology.IMAGE_STORE, Topology.IMAGE_STORED,
-                    Topology.JOB_EVENTS, Topology.CONTROL)) {
-                try (Channel channel = connection.createChannel()) {
-                    channel.exchangeDelete(Topology.name(p, exchange));
-                } catch (Exception ignored) {
-                    // not declared by this version of the services
-                }
-            }
+        try {
+            BrokerNames.deleteDurable(amqp(), prefixInUse());
         } catch (Exception e) {
-            System.out.println("[e2e] could not clean up broker names of " + p + ": " + e);
+            System.out.println("[e2e] could not clean up broker names of " + prefixInUse() + ": " + e);
         }
     }
 }

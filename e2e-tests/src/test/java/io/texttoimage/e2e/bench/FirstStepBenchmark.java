@@ -1,11 +1,8 @@
 package io.texttoimage.e2e.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 
-import io.texttoimage.contracts.Topology;
+import io.texttoimage.e2e.BrokerNames;
 import io.texttoimage.localstack.client.GatewayClient;
 import io.texttoimage.localstack.infra.Databases;
 import io.texttoimage.localstack.infra.Endpoints;
@@ -283,28 +280,8 @@ public final class FirstStepBenchmark {
             say("could not drop database " + postgres.database() + ": " + e);
         }
         String prefix = stack.options().messagingPrefix();
-        Endpoints.Amqp amqp = stack.infrastructure().amqp();
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(amqp.host());
-        factory.setPort(amqp.port());
-        factory.setUsername(amqp.user());
-        factory.setPassword(amqp.password());
-        try (Connection connection = factory.newConnection()) {
-            for (String queue : List.of(Topology.GENERATION_REQUESTS, Topology.IMAGE_STORE, Topology.JOB_EVENTS_PERSIST_QUEUE)) {
-                try (Channel channel = connection.createChannel()) {
-                    channel.queueDelete(Topology.name(prefix, queue));
-                } catch (Exception ignored) {
-                    // not declared by this version of the services
-                }
-            }
-            for (String exchange : List.of(Topology.GENERATION_REQUESTS, Topology.IMAGE_STORE, Topology.IMAGE_STORED,
-                    Topology.JOB_EVENTS, Topology.CONTROL)) {
-                try (Channel channel = connection.createChannel()) {
-                    channel.exchangeDelete(Topology.name(prefix, exchange));
-                } catch (Exception ignored) {
-                    // not declared by this version of the services
-                }
-            }
+        try {
+            BrokerNames.deleteDurable(stack.infrastructure().amqp(), prefix);
         } catch (Exception e) {
             say("could not clean up broker names of " + prefix + ": " + e);
         }
