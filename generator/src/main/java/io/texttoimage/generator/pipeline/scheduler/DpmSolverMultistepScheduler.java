@@ -95,7 +95,7 @@ final class DpmSolverMultistepScheduler extends BaseScheduler {
                 && (eulerAtFinal || (lowerOrderFinal && count < 15) || "zero".equals(finalSigmasType));
         // (diffusers' lower_order_second only matters for solver order 3, which is not offered.)
 
-        float[] x0 = dataPrediction(modelOutput, sample, sigmas[index]);
+        float[] x0 = MultistepSchedule.dataPrediction(predictionType, modelOutput, sample, sigmas[index]);
         for (int i = 0; i < solverOrder - 1; i++) {
             modelOutputs[i] = modelOutputs[i + 1];
         }
@@ -112,21 +112,6 @@ final class DpmSolverMultistepScheduler extends BaseScheduler {
         }
         stepIndex++;
         return prev;
-    }
-
-    /** DPM-Solver++ works on the predicted clean sample x0. */
-    private float[] dataPrediction(float[] modelOutput, float[] sample, float sigma) {
-        float alpha = MultistepSchedule.alpha(sigma);
-        float sigmaT = sigma * alpha;
-        float[] x0 = new float[sample.length];
-        for (int i = 0; i < x0.length; i++) {
-            x0[i] = switch (predictionType) {
-                case "epsilon" -> (sample[i] - sigmaT * modelOutput[i]) / alpha;
-                case "v_prediction" -> alpha * sample[i] - sigmaT * modelOutput[i];
-                default -> modelOutput[i];
-            };
-        }
-        return x0;
     }
 
     private float[] firstOrderUpdate(float[] x0, float[] sample, int index) {

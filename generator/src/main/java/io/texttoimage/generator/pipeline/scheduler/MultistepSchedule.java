@@ -59,6 +59,24 @@ final class MultistepSchedule {
         return 1f / (float) Math.sqrt(sigma * sigma + 1f);
     }
 
+    /**
+     * The predicted clean sample x0 from a model output, as diffusers' {@code convert_model_output} does for the
+     * data-prediction solvers (DPM-Solver++, UniPC with predict_x0): both work on x0, not on the noise.
+     */
+    static float[] dataPrediction(String predictionType, float[] modelOutput, float[] sample, float sigma) {
+        float alpha = alpha(sigma);
+        float sigmaT = sigma * alpha;
+        float[] x0 = new float[sample.length];
+        for (int i = 0; i < x0.length; i++) {
+            x0[i] = switch (predictionType) {
+                case "epsilon" -> (sample[i] - sigmaT * modelOutput[i]) / alpha;
+                case "v_prediction" -> alpha * sample[i] - sigmaT * modelOutput[i];
+                default -> modelOutput[i];
+            };
+        }
+        return x0;
+    }
+
     /** {@code lambda = log(alpha_t) - log(sigma_t)} with {@code sigma_t = sigma * alpha_t}, float32. */
     static float lambda(float sigma) {
         float alpha = alpha(sigma);

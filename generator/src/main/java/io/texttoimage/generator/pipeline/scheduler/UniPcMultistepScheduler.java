@@ -80,7 +80,7 @@ final class UniPcMultistepScheduler extends BaseScheduler {
         requireSameLength(modelOutput, sample);
         int index = currentStepIndex(timestep, true);
         boolean useCorrector = index > 0 && !disableCorrector.contains(index - 1) && lastSample != null;
-        float[] converted = dataPrediction(modelOutput, sample, sigmas[index]);
+        float[] converted = MultistepSchedule.dataPrediction(predictionType, modelOutput, sample, sigmas[index]);
         float[] current = useCorrector ? corrector(converted, lastSample, thisOrder, index) : sample;
 
         for (int i = 0; i < solverOrder - 1; i++) {
@@ -98,20 +98,6 @@ final class UniPcMultistepScheduler extends BaseScheduler {
         }
         stepIndex++;
         return prev;
-    }
-
-    private float[] dataPrediction(float[] modelOutput, float[] sample, float sigma) {
-        float alpha = MultistepSchedule.alpha(sigma);
-        float sigmaT = sigma * alpha;
-        float[] x0 = new float[sample.length];
-        for (int i = 0; i < x0.length; i++) {
-            x0[i] = switch (predictionType) {
-                case "epsilon" -> (sample[i] - sigmaT * modelOutput[i]) / alpha;
-                case "v_prediction" -> alpha * sample[i] - sigmaT * modelOutput[i];
-                default -> modelOutput[i];
-            };
-        }
-        return x0;
     }
 
     /** Scalars shared by predictor and corrector for a step from sigma {@code from} to sigma {@code to}. */
