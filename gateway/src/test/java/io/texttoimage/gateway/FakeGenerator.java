@@ -108,6 +108,17 @@ final class FakeGenerator implements AutoCloseable {
         channel.queueBind(queue, queue, "#");
     }
 
+    /** Unbinds the work queue from its exchange, so that a job published there reaches no queue. */
+    void unbindWorkQueue() throws IOException {
+        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        channel.queueUnbind(queue, queue, "#");
+    }
+
+    void rebindWorkQueue() throws IOException {
+        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        channel.queueBind(queue, queue, "#");
+    }
+
     void publish(JobEvent event) throws IOException {
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                 .contentType("application/json").deliveryMode(2).build();

@@ -124,6 +124,29 @@ class GeneratedImageApiTest {
     }
 
     @Test
+    void aJobThatReachesNoQueueIsMarkedFailedInsteadOfSilentlyDropped() throws Exception {
+        // Jobs are published mandatory: with the work queue unbound the broker returns the message, and the
+        // submission must fail rather than answer 201 for a job nobody will ever see.
+        generator.unbindWorkQueue();
+        try {
+            given().contentType(ContentType.JSON).body("{\"prompt\":\"routed nowhere\"}")
+                    .post("/generated-images")
+                    .then().statusCode(503).contentType(PROBLEM)
+                    .body("type", endsWith("/broker-unavailable"))
+                    .body("detail", containsString("no queue is bound"));
+        } finally {
+            generator.rebindWorkQueue();
+        }
+        given().get("/generated-images?size=1").then().statusCode(200)
+                .body("items[0].prompt", equalTo("routed nowhere"))
+                .body("items[0].status", equalTo("failed"))
+                .body("items[0].error", containsString("no queue is bound"));
+        String id = given().contentType(ContentType.JSON).body("{\"prompt\":\"routed again\"}")
+                .post("/generated-images").then().statusCode(201).extract().path("id");
+        generator.takeRequest(UUID.fromString(id), Duration.ofSeconds(10));
+    }
+
+    @Test
     void absentOptionalValuesTakeDefaultsAndARandomSeedIsReturned() throws Exception {
         Response response = given().contentType(ContentType.JSON).body("{\"prompt\":\"a cat\"}")
                 .post("/generated-images").then().statusCode(201)
@@ -293,7 +316,8 @@ class GeneratedImageApiTest {
     @Test
     void healthMetricsAndOpenApiAreServed() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
-                .body("checks.name", hasItem(containsString("Reactive PostgreSQL")));
+                .body("checks.name", hasItem(containsString("Reactive PostgreSQL")))
+                .body("checks.find { it.name == 'rabbitmq-publisher' }.status", equalTo("UP"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("t2i_gateway_jobs_submitted_total"));
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/generated-images/{id}/events"));

@@ -1,6 +1,7 @@
 package io.texttoimage.gateway.events;
 
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
@@ -58,6 +59,7 @@ final class JobEventStream {
         // No id: a heartbeat must not move the client's Last-Event-ID.
         emitter.emit(sse.newEventBuilder()
                 .name(JobEventView.HEARTBEAT)
+                .mediaType(MediaType.TEXT_PLAIN_TYPE)
                 .data(String.class, heartbeatFrame.apply(lastView.asHeartbeat()).json())
                 .build());
     }
@@ -78,6 +80,8 @@ final class JobEventStream {
         emitter.emit(sse.newEventBuilder()
                 .id(Long.toString(frame.sequence()))
                 .name(frame.name())
+                // Already JSON, serialised once for all streams: written as text, not run through Jackson again.
+                .mediaType(MediaType.TEXT_PLAIN_TYPE)
                 .data(String.class, frame.json())
                 .build());
         if (frame.terminal()) {

@@ -1,77 +1,93 @@
 package io.texttoimage.gateway.messaging;
 
+import com.rabbitmq.client.AMQP;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.Topology;
 import io.texttoimage.gateway.config.GatewayConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.Date;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Publishes the gateway's commands. Both channels use publisher confirms: the returned {@link Uni}
- * completes only once the broker has taken responsibility for the message, and fails on a nack or
- * when no confirm arrives within {@code t2i.gateway.publish-timeout}.
+ * Publishes the gateway's commands: jobs to the work queue's exchange, cancels to the control fanout. The returned
+ * {@link Uni} completes only once the broker has taken responsibility for the message (publisher confirm), and
+ * fails on a nack, when a job reaches no queue, when the connection is down, or when no confirm arrives within
+ * {@code t2i.gateway.publish-timeout}. It completes on the caller's Vert.x context.
  */
 @ApplicationScoped
 public class JobPublisher {
     private static final int PERSISTENT = 2;
 
-    private final MutinyEmitter<String> generationRequests;
-    private final MutinyEmitter<String> control;
+    private final ConfirmingPublisher publisher;
     private final JsonCodec codec;
     private final GatewayConfig config;
-    /** Time from handing a message to the connector until the broker's confirm. */
+    private final String requestsExchange;
+    private final String controlExchange;
+    /** Time from handing a message to the publisher until the broker's confirm. */
     private final Timer requestConfirmTime;
     private final Timer cancelConfirmTime;
 
-    public JobPublisher(@Channel("generation-requests") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-                        MutinyEmitter<String> generationRequests,
-                        @Channel("control") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-                        MutinyEmitter<String> control,
-                        JsonCodec codec, GatewayConfig config, MeterRegistry registry) {
-        this.generationRequests = generationRequests;
-        this.control = control;
+    public JobPublisher(ConfirmingPublisher publisher, JsonCodec codec, GatewayConfig config, MessagingNames names,
+                        MeterRegistry registry) {
+        this.publisher = publisher;
         this.codec = codec;
         this.config = config;
+        this.requestsExchange = names.generationRequests();
+        this.controlExchange = Topology.name(names.prefix(), Topology.CONTROL);
         this.requestConfirmTime = registry.timer("t2i.gateway.publish", "channel", "generation-requests");
         this.cancelConfirmTime = registry.timer("t2i.gateway.publish", "channel", "control");
     }
 
+    /** A job must reach the work queue: it is published mandatory, so an unbound exchange is an error, not a loss. */
     public Uni<Void> requestGeneration(GenerationRequested request) {
-        return send(generationRequests, codec.encode(request), "generation.requested", request.jobId(),
+        return send(requestsExchange, "generation.requested", request.jobId(), codec.encode(request), true,
                 requestConfirmTime);
     }
 
+    /** A cancel goes to every generator running now; with none running there is nobody to tell, which is fine. */
     public Uni<Void> requestCancel(UUID jobId) {
         CancelRequested cancel = new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now());
-        return send(control, codec.encode(cancel), "cancel", jobId, cancelConfirmTime);
+        return send(controlExchange, "cancel", jobId, codec.encode(cancel), false, cancelConfirmTime);
     }
 
-    private Uni<Void> send(MutinyEmitter<String> emitter, String json, String routingKey, UUID jobId, Timer timer) {
-        OutgoingRabbitMQMetadata metadata = OutgoingRabbitMQMetadata.builder()
-                .withContentType("application/json")
-                .withDeliveryMode(PERSISTENT)
-                .withRoutingKey(routingKey)
-                .withMessageId(jobId.toString())
-                .withTimestamp(Instant.now().atZone(ZoneOffset.UTC))
+    private Uni<Void> send(String exchange, String routingKey, UUID jobId, String json, boolean mandatory,
+                           Timer timer) {
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                .contentType("application/json")
+                .deliveryMode(PERSISTENT)
+                .messageId(jobId.toString())
+                .timestamp(new Date())
                 .build();
-        return Uni.createFrom().deferred(() -> {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return Uni.createFrom().<Void>emitter(emitter -> {
                     long start = System.nanoTime();
-                    return emitter.sendMessage(Message.of(json, Metadata.of(metadata)))
-                            .invoke(() -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+                    Context caller = Vertx.currentContext();
+                    publisher.publish(exchange, routingKey, properties, body, mandatory).whenComplete((ok, failure) -> {
+                        Runnable deliver = () -> {
+                            if (failure == null) {
+                                timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                                emitter.complete(null);
+                            } else {
+                                emitter.fail(failure);
+                            }
+                        };
+                        if (caller == null) {
+                            deliver.run();
+                        } else {
+                            caller.runOnContext(ignored -> deliver.run());
+                        }
+                    });
                 })
                 .ifNoItem().after(confirmTimeout())
                 .failWith(() -> new IllegalStateException("no publisher confirm within " + confirmTimeout()));

@@ -1,56 +1,41 @@
 package io.texttoimage.gateway.messaging;
 
+import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.quarkus.runtime.StartupEvent;
+import io.texttoimage.contracts.Topology;
+import io.texttoimage.gateway.config.BrokerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.annotation.Priority;
 import org.jboss.logging.Logger;
 
-import java.util.Map;
-
 /**
- * Declares the durable work queue {@code <prefix>.generation-requests} and binds it to its exchange at
- * start. The connector only declares queues for consumers, and the consumers are the generators: without
- * this, jobs submitted before the first generator starts would be unroutable and silently dropped.
- * The declarations match the connector's defaults (durable topic exchange, durable queue, no arguments,
- * binding {@code #}) so that generators declaring the same names do not conflict.
+ * Declares what the gateway publishes to at start: the durable work queue {@code <prefix>.generation-requests}
+ * bound to its topic exchange, and the control fanout exchange. Consumers' queues are declared by their consumers,
+ * but the work queue must exist before the first generator starts, or jobs submitted until then would be
+ * unroutable. The declarations are the same as the generators' (durable, no arguments, binding {@code #}), so
+ * whoever comes first wins and nobody conflicts.
  */
 @ApplicationScoped
 public class TopologyDeclarer {
     private static final Logger LOG = Logger.getLogger(TopologyDeclarer.class);
 
-    @ConfigProperty(name = "rabbitmq-host", defaultValue = "localhost")
-    String host;
-    @ConfigProperty(name = "rabbitmq-port", defaultValue = "5672")
-    int port;
-    @ConfigProperty(name = "rabbitmq-username", defaultValue = "guest")
-    String username;
-    @ConfigProperty(name = "rabbitmq-password", defaultValue = "guest")
-    String password;
-    @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/")
-    String virtualHost;
-
-    void declareOnStart(@Observes StartupEvent event, MessagingNames names) {
-        String name = names.generationRequests();
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(host);
-        factory.setPort(port);
-        factory.setUsername(username);
-        factory.setPassword(password);
-        factory.setVirtualHost(virtualHost);
-        factory.setConnectionTimeout(10_000);
-        try (Connection connection = factory.newConnection("gateway-topology");
+    /** Before the publisher starts, so its first message finds the exchanges. */
+    void declareOnStart(@Observes @Priority(1) StartupEvent event, MessagingNames names, BrokerConfig broker) {
+        String requests = names.generationRequests();
+        String control = Topology.name(names.prefix(), Topology.CONTROL);
+        try (Connection connection = broker.connectionFactory().newConnection("gateway-topology");
              Channel channel = connection.createChannel()) {
-            channel.exchangeDeclare(name, "topic", true, false, Map.of());
-            channel.queueDeclare(name, true, false, false, Map.of());
-            channel.queueBind(name, name, "#");
-            LOG.infof("Work queue %s is declared and bound", name);
+            channel.exchangeDeclare(requests, BuiltinExchangeType.TOPIC, true);
+            channel.queueDeclare(requests, true, false, false, null);
+            channel.queueBind(requests, requests, "#");
+            channel.exchangeDeclare(control, BuiltinExchangeType.FANOUT, true);
+            LOG.infof("Work queue %s and control exchange %s are declared", requests, control);
         } catch (Exception e) {
-            // The broker may be briefly unavailable; readiness reports it, and generators declare the same queue.
-            LOG.errorf(e, "Could not declare work queue %s", name);
+            // The broker may be briefly unavailable; readiness reports it, and generators declare the same names.
+            LOG.errorf(e, "Could not declare work queue %s", requests);
         }
     }
 }

@@ -30,8 +30,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,8 +41,8 @@ import java.util.stream.Stream;
  * to its delivery on every stream. The client runs on the same machine as the gateway and competes for CPU.
  *
  * <p>Arguments ({@code --name value}): base (http://127.0.0.1:18080), prefix (t2i), rabbitmq-host (127.0.0.1),
- * submissions (5000), reads (20000), concurrency (64), sse (1000), sse-jobs (10), sse-events (20),
- * sse-interval-ms (100).
+ * warmup-submissions (5000), warmup-reads (20000), submissions (20000), reads (50000), concurrency (16), sse (1000),
+ * sse-jobs (10), sse-events (20), sse-interval-ms (100), sse-warmup-rounds (2).
  */
 public final class GatewayLoadGenerator {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
@@ -66,7 +64,7 @@ public final class GatewayLoadGenerator {
         URI uri = URI.create(base);
         client = VERTX.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
                 .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true)
-                .setMaxPoolSize(intOption("concurrency", 64)).setMaxWaitQueueSize(-1));
+                .setMaxPoolSize(intOption("concurrency", 16)).setMaxWaitQueueSize(-1));
     }
 
     public static void main(String[] args) throws Exception {
@@ -92,15 +90,17 @@ public final class GatewayLoadGenerator {
     }
 
     private void run() throws Exception {
-        int concurrency = intOption("concurrency", 64);
-        int submissions = intOption("submissions", 5000);
-        int reads = intOption("reads", 20000);
+        int concurrency = intOption("concurrency", 16);
+        int submissions = intOption("submissions", 20000);
+        int reads = intOption("reads", 50000);
         System.out.printf("gateway %s, %d cores, client concurrency %d%n", base,
                 Runtime.getRuntime().availableProcessors(), concurrency);
 
+        // Warm-up until the JIT has compiled the hot paths: on two cores the gateway's first few thousand requests
+        // share the CPU with C2, and short runs measured mostly that (about half the steady-state rate).
         List<String> ids = new ArrayList<>();
-        submit(Math.max(200, submissions / 10), concurrency, ids, "warm-up");
-        read(Math.max(1000, reads / 10), concurrency, ids, "warm-up");
+        submit(intOption("warmup-submissions", 5000), concurrency, ids, "warm-up");
+        read(intOption("warmup-reads", 20000), concurrency, ids, "warm-up");
 
         ids.clear();
         double[] postBefore = serverTime("POST", "201", "/generated-images");
@@ -122,7 +122,13 @@ public final class GatewayLoadGenerator {
 
         int subscribers = intOption("sse", 1000);
         if (subscribers > 0) {
-            sse(subscribers, intOption("sse-jobs", 10), intOption("sse-events", 20), intOption("sse-interval-ms", 100));
+            // One unmeasured round first, for the same reason as the HTTP warm-up.
+            for (int round = intOption("sse-warmup-rounds", 2); round > 0; round--) {
+                sse("SSE fan-out warm-up round", subscribers, intOption("sse-jobs", 10), intOption("sse-events", 20),
+                        intOption("sse-interval-ms", 100));
+            }
+            sse("SSE fan-out (publish on broker -> SSE client)", subscribers, intOption("sse-jobs", 10),
+                    intOption("sse-events", 20), intOption("sse-interval-ms", 100));
         }
     }
 
@@ -215,20 +221,35 @@ public final class GatewayLoadGenerator {
      */
     private static Result closedLoop(int count, int concurrency, Call call) throws Exception {
         long[] latencies = new long[count];
+        long[] finishedAt = new long[count];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(concurrency);
         long start = System.nanoTime();
         for (int w = 0; w < concurrency; w++) {
-            loopContext.runOnContext(ignored -> issueNext(count, call, latencies, next, failed, done));
+            loopContext.runOnContext(ignored -> issueNext(count, call, latencies, finishedAt, next, failed, done));
         }
         done.await();
         long elapsed = System.nanoTime() - start;
-        return new Result(count - failed.get(), failed.get(), elapsed, latencies);
+        return new Result(count - failed.get(), failed.get(), elapsed, latencies, ratesByFifth(start, finishedAt));
     }
 
-    private static void issueNext(int count, Call call, long[] latencies, AtomicInteger next, AtomicInteger failed,
-                                  CountDownLatch done) {
+    /** Requests per second in each fifth of the run's wall time: a rising rate means the JIT was not done yet. */
+    private static double[] ratesByFifth(long start, long[] finishedAt) {
+        long end = Arrays.stream(finishedAt).max().orElse(start);
+        double fifth = Math.max(1, end - start) / 5.0;
+        double[] rates = new double[5];
+        for (long at : finishedAt) {
+            rates[(int) Math.min(4, (at - start) / fifth)]++;
+        }
+        for (int i = 0; i < 5; i++) {
+            rates[i] = rates[i] * 1e9 / fifth;
+        }
+        return rates;
+    }
+
+    private static void issueNext(int count, Call call, long[] latencies, long[] finishedAt, AtomicInteger next,
+                                  AtomicInteger failed, CountDownLatch done) {
         int i = next.getAndIncrement();
         if (i >= count) {
             done.countDown();
@@ -242,21 +263,25 @@ public final class GatewayLoadGenerator {
             future = Future.failedFuture(e);
         }
         future.onComplete(outcome -> {
-            latencies[i] = System.nanoTime() - t0;
+            finishedAt[i] = System.nanoTime();
+            latencies[i] = finishedAt[i] - t0;
             if (outcome.failed() || !outcome.result()) {
                 failed.incrementAndGet();
             }
-            issueNext(count, call, latencies, next, failed, done);
+            issueNext(count, call, latencies, finishedAt, next, failed, done);
         });
     }
 
-    record Result(int ok, int failed, long elapsedNanos, long[] latencies) {
+    record Result(int ok, int failed, long elapsedNanos, long[] latencies, double[] ratesByFifth) {
         String describe(String what) {
             long[] sorted = latencies.clone();
             Arrays.sort(sorted);
-            return String.format("%-50s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   max %7.2f ms   (%d ok, %d failed)",
+            return String.format("%-50s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   max %7.2f ms   (%d ok, %d failed)"
+                            + "%n  req/s in each fifth of the run: %s",
                     what, ok * 1e9 / elapsedNanos, percentile(sorted, 50) / 1e6, percentile(sorted, 99) / 1e6,
-                    sorted[sorted.length - 1] / 1e6, ok, failed);
+                    sorted[sorted.length - 1] / 1e6, ok, failed,
+                    Arrays.stream(ratesByFifth).mapToObj(rate -> String.format("%.0f", rate))
+                            .collect(java.util.stream.Collectors.joining(" ")));
         }
     }
 
@@ -270,54 +295,43 @@ public final class GatewayLoadGenerator {
 
     // ------------------------------------------------------------------ SSE fan-out
 
-    private void sse(int subscribers, int jobCount, int eventsPerJob, int intervalMs) throws Exception {
+    private void sse(String label, int subscribers, int jobCount, int eventsPerJob, int intervalMs) throws Exception {
         List<UUID> jobs = new ArrayList<>();
         List<String> created = new ArrayList<>();
         submit(jobCount, Math.min(jobCount, 8), created, "sse");
         created.forEach(id -> jobs.add(UUID.fromString(id)));
 
-        // publish time of (job, sequence), and every (stream, job, sequence) delivery time
-        Map<String, Long> publishedAt = new ConcurrentHashMap<>();
-        ConcurrentHashMap<String, Long> deliveredAt = new ConcurrentHashMap<>();
+        int lastSequence = eventsPerJob + 1;
+        // publishedAt[job][sequence] and deliveredAt[stream][sequence], System.nanoTime(); 0 = never
+        long[][] publishedAt = new long[jobs.size()][lastSequence + 1];
+        long[][] deliveredAt = new long[subscribers][lastSequence + 1];
         CountDownLatch connected = new CountDownLatch(subscribers);
         CountDownLatch finished = new CountDownLatch(subscribers);
-        AtomicLong delivered = new AtomicLong();
         AtomicInteger broken = new AtomicInteger();
 
-        ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        URI uri = URI.create(base);
+        io.vertx.core.net.NetClient net = VERTX.createNetClient(new io.vertx.core.net.NetClientOptions()
+                .setTcpNoDelay(true).setConnectTimeout(10_000));
         for (int s = 0; s < subscribers; s++) {
             UUID job = jobs.get(s % jobs.size());
-            int stream = s;
-            readers.submit(() -> {
-                boolean first = true;
-                try (SseSocket socket = new SseSocket(URI.create(base + "/generated-images/" + job + "/events"))) {
-                    String id = null;
-                    String line;
-                    while ((line = socket.readLine()) != null) {
-                        if (line.startsWith("id:")) {
-                            id = line.substring(3).trim();
-                        } else if (line.isEmpty() && id != null) {
-                            long now = System.nanoTime();
-                            if (first) {
-                                first = false;
-                                connected.countDown();
-                            } else {
-                                deliveredAt.put(stream + "/" + job + "/" + id, now);
-                                delivered.incrementAndGet();
-                            }
-                            id = null;
-                        }
-                    }
-                } catch (Exception e) {
+            long[] times = deliveredAt[s];
+            loopContext.runOnContext(ignored -> net.connect(uri.getPort(), uri.getHost()).onComplete(socket -> {
+                if (socket.failed()) {
                     broken.incrementAndGet();
-                } finally {
-                    if (first) {
-                        connected.countDown();
-                    }
+                    connected.countDown();
                     finished.countDown();
+                    return;
                 }
-                return null;
-            });
+                io.vertx.core.net.NetSocket open = socket.result();
+                SseStreamParser parser = new SseStreamParser(times, connected, broken, () -> {
+                    finished.countDown();
+                    open.close();
+                });
+                open.handler(parser::feed);
+                open.closeHandler(closed -> parser.closed());
+                socket.result().write("GET /generated-images/" + job + "/events HTTP/1.1\r\nHost: " + uri.getHost()
+                        + ":" + uri.getPort() + "\r\nAccept: text/event-stream\r\n\r\n");
+            }));
         }
         long connectStart = System.nanoTime();
         boolean allConnected = connected.await(120, TimeUnit.SECONDS);
@@ -330,153 +344,171 @@ public final class GatewayLoadGenerator {
         try (Connection connection = factory.newConnection("gateway-benchmark");
              Channel channel = connection.createChannel()) {
             AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder().contentType("application/json").build();
-            for (int e = 1; e <= eventsPerJob + 1; e++) {
-                for (UUID job : jobs) {
-                    JobEventType type = e == eventsPerJob + 1 ? JobEventType.SUCCEEDED
+            for (int e = 1; e <= lastSequence; e++) {
+                for (int j = 0; j < jobs.size(); j++) {
+                    UUID job = jobs.get(j);
+                    JobEventType type = e == lastSequence ? JobEventType.SUCCEEDED
                             : e == 1 ? JobEventType.RUNNING : JobEventType.PROGRESS;
                     JobEvent event = new JobEvent(JobEvent.SCHEMA_VERSION, job, type, e, e - 1, eventsPerJob,
                             "benchmark", type == JobEventType.SUCCEEDED ? List.of("images/" + job + "/0.png") : null,
                             null, null, null, null, Instant.now());
                     byte[] body = JSON.writeValueAsBytes(event);
-                    publishedAt.put(job + "/" + e, System.nanoTime());
+                    publishedAt[j][e] = System.nanoTime();
                     channel.basicPublish(exchange, event.routingKey(), properties, body);
                 }
                 Thread.sleep(intervalMs);
             }
         }
         boolean allFinished = finished.await(60, TimeUnit.SECONDS);
-        readers.shutdownNow();
+        net.close();
 
-        long[] delays = deliveredAt.entrySet().stream().mapToLong(entry -> {
-            String key = entry.getKey();
-            String jobAndSeq = key.substring(key.indexOf('/') + 1);
-            return entry.getValue() - publishedAt.get(jobAndSeq);
-        }).sorted().toArray();
-        long expected = (long) subscribers * (eventsPerJob + 1);
+        long[] delays = new long[subscribers * lastSequence];
+        int count = 0;
+        synchronized (deliveredAt) { // the event loop wrote them; this read happens after finished (or the timeout)
+            for (int stream = 0; stream < subscribers; stream++) {
+                for (int e = 1; e <= lastSequence; e++) {
+                    if (deliveredAt[stream][e] != 0) {
+                        delays[count++] = deliveredAt[stream][e] - publishedAt[stream % jobs.size()][e];
+                    }
+                }
+            }
+        }
+        delays = Arrays.copyOf(delays, count);
+        Arrays.sort(delays);
+        long expected = (long) subscribers * lastSequence;
         System.out.printf("%-50s %d subscribers on %d jobs, %d events each: delivered %d of %d; "
                         + "delay p50 %.2f ms   p99 %.2f ms   max %.2f ms; all streams closed after the terminal event: %s%n",
-                "SSE fan-out (publish on broker -> SSE client)", subscribers, jobs.size(), eventsPerJob + 1,
-                delivered.get(), expected, percentile(delays, 50) / 1e6, percentile(delays, 99) / 1e6,
+                label, subscribers, jobs.size(), lastSequence,
+                count, expected, percentile(delays, 50) / 1e6, percentile(delays, 99) / 1e6,
                 delays.length == 0 ? 0 : delays[delays.length - 1] / 1e6, allFinished);
     }
 
     /**
-     * A deliberately cheap SSE reader (one blocking socket per stream on a virtual thread, chunked decoding by
-     * hand): with a thousand streams the JDK HTTP client's per-connection machinery would cost the shared CPU
-     * more than the gateway does.
+     * Reads one SSE response as it arrives on the client's single event loop (no thread per stream: with a thousand
+     * streams, waking a thread per event cost the shared CPU more than the gateway's writes). Handles the status
+     * line, headers and chunked framing by hand, and records when each event (by its id = sequence) was complete.
      */
-    static final class SseSocket implements AutoCloseable {
-        private final java.net.Socket socket;
-        private final Bytes in;
-        private final StringBuilder line = new StringBuilder();
-        private int chunkLeft;
-        private boolean chunked;
+    static final class SseStreamParser {
+        private enum Phase { HEADERS, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, PLAIN, DONE }
+
+        private final long[] deliveredAt;
+        private final CountDownLatch connected;
+        private final AtomicInteger broken;
+        private final Runnable onEnd;
         private boolean ended;
+        private final StringBuilder line = new StringBuilder();
+        private Phase phase = Phase.HEADERS;
+        private boolean statusSeen;
+        private boolean chunked;
+        private int chunkLeft;
+        private long eventId = -1;
+        private boolean first = true;
 
-        SseSocket(URI uri) throws java.io.IOException {
-            socket = new java.net.Socket(uri.getHost(), uri.getPort());
-            socket.setTcpNoDelay(true);
-            in = new Bytes(socket.getInputStream());
-            String request = "GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
-                    + "\r\nAccept: text/event-stream\r\n\r\n";
-            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            String status = rawLine();
-            if (status == null || !status.contains(" 200")) {
-                throw new java.io.IOException("SSE request failed: " + status);
-            }
-            String header;
-            while ((header = rawLine()) != null && !header.isEmpty()) {
-                if (header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:")
-                        && header.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
-                    chunked = true;
-                }
-            }
+        /** @param onEnd run once, when the response has ended (last chunk) or the connection closed */
+        SseStreamParser(long[] deliveredAt, CountDownLatch connected, AtomicInteger broken, Runnable onEnd) {
+            this.deliveredAt = deliveredAt;
+            this.connected = connected;
+            this.broken = broken;
+            this.onEnd = onEnd;
         }
 
-        /** The next line of the event stream (chunk framing removed), or null at its end. */
-        String readLine() throws java.io.IOException {
-            line.setLength(0);
-            while (true) {
-                int c = nextBodyByte();
-                if (c < 0) {
-                    return line.isEmpty() ? null : line.toString();
-                }
-                if (c == '\n') {
-                    return line.toString();
-                }
-                if (c != '\r') {
-                    line.append((char) c);
-                }
-            }
-        }
-
-        private int nextBodyByte() throws java.io.IOException {
-            if (!chunked) {
-                return in.read();
-            }
-            if (ended) {
-                return -1;
-            }
-            if (chunkLeft == 0) {
-                String size = rawLine();
-                if (size != null && size.isEmpty()) {
-                    size = rawLine(); // CRLF that ends the previous chunk
-                }
-                if (size == null) {
-                    ended = true;
-                    return -1;
-                }
-                int semicolon = size.indexOf(';');
-                chunkLeft = Integer.parseInt((semicolon >= 0 ? size.substring(0, semicolon) : size).trim(), 16);
-                if (chunkLeft == 0) {
-                    ended = true;
-                    return -1;
-                }
-            }
-            chunkLeft--;
-            return in.read();
-        }
-
-        private String rawLine() throws java.io.IOException {
-            StringBuilder raw = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0) {
-                if (c == '\n') {
-                    return raw.toString();
-                }
-                if (c != '\r') {
-                    raw.append((char) c);
-                }
-            }
-            return raw.isEmpty() ? null : raw.toString();
-        }
-
-        @Override
-        public void close() throws java.io.IOException {
-            socket.close();
-        }
-
-        /** An unsynchronised read buffer: BufferedInputStream takes a lock per byte, which a thousand readers feel. */
-        private static final class Bytes {
-            private final java.io.InputStream source;
-            private final byte[] buffer = new byte[8192];
-            private int position;
-            private int limit;
-
-            Bytes(java.io.InputStream source) {
-                this.source = source;
-            }
-
-            int read() throws java.io.IOException {
-                if (position == limit) {
-                    int n = source.read(buffer, 0, buffer.length);
-                    if (n <= 0) {
-                        return -1;
+        void feed(io.vertx.core.buffer.Buffer buffer) {
+            for (int i = 0; i < buffer.length() && phase != Phase.DONE; i++) {
+                byte b = buffer.getByte(i);
+                switch (phase) {
+                    case HEADERS -> headerByte(b);
+                    case CHUNK_SIZE -> {
+                        if (b == '\n') {
+                            String size = line.toString().trim();
+                            line.setLength(0);
+                            int semicolon = size.indexOf(';');
+                            chunkLeft = Integer.parseInt(semicolon >= 0 ? size.substring(0, semicolon) : size, 16);
+                            phase = chunkLeft == 0 ? Phase.DONE : Phase.CHUNK_DATA;
+                            if (phase == Phase.DONE) {
+                                end();
+                            }
+                        } else if (b != '\r') {
+                            line.append((char) b);
+                        }
                     }
-                    position = 0;
-                    limit = n;
+                    case CHUNK_DATA -> {
+                        bodyByte(b);
+                        if (--chunkLeft == 0) {
+                            phase = Phase.CHUNK_END;
+                        }
+                    }
+                    case CHUNK_END -> {
+                        if (b == '\n') {
+                            phase = Phase.CHUNK_SIZE;
+                        }
+                    }
+                    case PLAIN -> bodyByte(b);
+                    default -> { }
                 }
-                return buffer[position++] & 0xff;
+            }
+        }
+
+        private void headerByte(byte b) {
+            if (b != '\n') {
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+                return;
+            }
+            String header = line.toString();
+            line.setLength(0);
+            if (!statusSeen) {
+                statusSeen = true;
+                if (!header.contains(" 200")) {
+                    phase = Phase.DONE;
+                    closed();
+                }
+            } else if (header.isEmpty()) {
+                phase = chunked ? Phase.CHUNK_SIZE : Phase.PLAIN;
+            } else if (header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:")
+                    && header.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+                chunked = true;
+            }
+        }
+
+        /** One byte of the event stream itself. */
+        private void bodyByte(byte b) {
+            if (b == '\r') {
+                return;
+            }
+            if (b != '\n') {
+                line.append((char) b);
+                return;
+            }
+            if (line.length() > 3 && line.charAt(0) == 'i' && line.charAt(1) == 'd' && line.charAt(2) == ':') {
+                eventId = Long.parseLong(line.substring(3).trim());
+            } else if (line.isEmpty() && eventId >= 0) {
+                long now = System.nanoTime();
+                if (first) {
+                    first = false;
+                    connected.countDown();
+                } else if (eventId < deliveredAt.length) {
+                    deliveredAt[(int) eventId] = now;
+                }
+                eventId = -1;
+            }
+            line.setLength(0);
+        }
+
+        /** The connection closed (or the response was refused): a stream that never got its first event is broken. */
+        void closed() {
+            if (first) {
+                first = false;
+                broken.incrementAndGet();
+                connected.countDown();
+            }
+            end();
+        }
+
+        private void end() {
+            if (!ended) {
+                ended = true;
+                onEnd.run();
             }
         }
     }
