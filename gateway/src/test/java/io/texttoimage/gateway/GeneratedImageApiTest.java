@@ -317,7 +317,7 @@ class GeneratedImageApiTest {
     void healthMetricsAndOpenApiAreServed() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", hasItem(containsString("Reactive PostgreSQL")))
-                .body("checks.find { it.name == 'rabbitmq-publisher' }.status", equalTo("UP"));
+                .body("checks.find { it.name == 'rabbitmq' }.status", equalTo("UP"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("t2i_gateway_jobs_submitted_total"));
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/generated-images/{id}/events"));

@@ -1,7 +1,6 @@
 package io.texttoimage.gateway.api;
 
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
@@ -26,8 +25,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.sse.OutboundSseEvent;
-import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import io.vertx.core.http.HttpServerResponse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -35,7 +34,6 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import java.net.URI;
 import java.util.UUID;
@@ -100,19 +98,19 @@ public class GeneratedImageResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(summary = "Follow a job over SSE",
             description = "The current state first, then every event until the terminal one; event id = sequence. "
                     + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open.")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(implementation = JobEventView.class)))
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id,
-                                          @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @Context Sse sse) {
+    public void events(@PathParam("id") String id,
+                       @HeaderParam("Last-Event-ID") String lastEventId,
+                       @Context SseEventSink sink,
+                       @Context HttpServerResponse response) {
         UUID jobId = parseId(id);
         long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1
                 : parseLong("Last-Event-ID", lastEventId.trim());
-        return eventStreams.stream(jobId, resumeAfter, sse);
+        eventStreams.stream(jobId, resumeAfter, sink, response);
     }
 
     @GET

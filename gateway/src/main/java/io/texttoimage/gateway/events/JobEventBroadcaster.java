@@ -29,9 +29,9 @@ public class JobEventBroadcaster {
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
     }
 
-    /** The SSE form of a view, serialised once. */
+    /** The SSE form of a view, serialised once; heartbeats carry no id, so they do not move Last-Event-ID. */
     SseFrame frame(String name, JobEventView view) {
-        return new SseFrame(name, view, codec.encode(view));
+        return SseFrame.of(name, view, codec.encode(view), !JobEventView.HEARTBEAT.equals(name));
     }
 
     /** Registers a listener for one job's events; run the returned action to unregister it. */

@@ -1,10 +1,5 @@
 package io.texttoimage.gateway.events;
 
-import io.smallrye.mutiny.subscription.MultiEmitter;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.sse.OutboundSseEvent;
-import jakarta.ws.rs.sse.Sse;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -14,24 +9,25 @@ import java.util.function.Function;
  * One client's SSE stream of one job. It is registered for live events <em>before</em> the current state
  * is read, so nothing published in between is lost: live events are held back until the state has been
  * sent, and every event whose sequence is not above the last one sent (or the client's Last-Event-ID)
- * is dropped as a duplicate. The stream completes after the first terminal event.
+ * is dropped as a duplicate. The stream ends after the first terminal event, or when the client goes (noticed at the
+ * next event or heartbeat, whichever comes first); {@code onEnd} then runs once.
  */
 final class JobEventStream {
-    private final MultiEmitter<? super OutboundSseEvent> emitter;
-    private final Sse sse;
+    private final SseOutput output;
     private final Function<JobEventView, SseFrame> heartbeatFrame;
+    private final Runnable onEnd;
     private long lastSentSequence;
     private JobEventView lastView;
     private List<SseFrame> heldBack = new ArrayList<>();
-    private boolean closed;
+    private boolean ended;
 
     /** @param resumeAfterSequence the client's Last-Event-ID, or -1 for a new client */
-    JobEventStream(MultiEmitter<? super OutboundSseEvent> emitter, Sse sse, long resumeAfterSequence,
-                   Function<JobEventView, SseFrame> heartbeatFrame) {
-        this.emitter = emitter;
-        this.sse = sse;
+    JobEventStream(SseOutput output, long resumeAfterSequence, Function<JobEventView, SseFrame> heartbeatFrame,
+                   Runnable onEnd) {
+        this.output = output;
         this.lastSentSequence = resumeAfterSequence;
         this.heartbeatFrame = heartbeatFrame;
+        this.onEnd = onEnd;
     }
 
     synchronized void onLiveEvent(SseFrame frame) {
@@ -52,45 +48,54 @@ final class JobEventStream {
         pending.forEach(this::send);
     }
 
+    /** The job vanished before its state could be read: nothing to stream. */
+    synchronized void onNoState() {
+        end(true);
+    }
+
     synchronized void heartbeat() {
-        if (closed || lastView == null || heldBack != null || emitter.isCancelled()) {
+        if (ended || lastView == null || heldBack != null) {
+            return;
+        }
+        if (output.isClosed()) {
+            end(false);
             return;
         }
         // No id: a heartbeat must not move the client's Last-Event-ID.
-        emitter.emit(sse.newEventBuilder()
-                .name(JobEventView.HEARTBEAT)
-                .mediaType(MediaType.TEXT_PLAIN_TYPE)
-                .data(String.class, heartbeatFrame.apply(lastView.asHeartbeat()).json())
-                .build());
+        output.write(heartbeatFrame.apply(lastView.asHeartbeat()).wire());
     }
 
     private void send(SseFrame frame) {
-        if (closed || emitter.isCancelled()) {
+        if (ended) {
+            return;
+        }
+        if (output.isClosed()) {
+            end(false);
             return;
         }
         if (frame.sequence() <= lastSentSequence) {
             if (frame.terminal()) {
                 // The client has already seen the end of this job: nothing more will come.
-                close();
+                end(true);
             }
             return;
         }
         lastSentSequence = frame.sequence();
         lastView = frame.view();
-        emitter.emit(sse.newEventBuilder()
-                .id(Long.toString(frame.sequence()))
-                .name(frame.name())
-                // Already JSON, serialised once for all streams: written as text, not run through Jackson again.
-                .mediaType(MediaType.TEXT_PLAIN_TYPE)
-                .data(String.class, frame.json())
-                .build());
+        output.write(frame.wire());
         if (frame.terminal()) {
-            close();
+            end(true);
         }
     }
 
-    private void close() {
-        closed = true;
-        emitter.complete();
+    private void end(boolean closeOutput) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (closeOutput) {
+            output.close();
+        }
+        onEnd.run();
     }
 }

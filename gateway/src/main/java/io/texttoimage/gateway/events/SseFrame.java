@@ -1,10 +1,29 @@
 package io.texttoimage.gateway.events;
 
+import io.vertx.core.buffer.Buffer;
+
 /**
- * One SSE event ready to send: the JSON is serialised once per job event and shared by every stream of that job,
- * rather than once per subscriber.
+ * One SSE event ready to send: serialised once per job event, as JSON and as the bytes of the SSE event itself,
+ * and shared by every stream of that job rather than built again per subscriber.
+ *
+ * @param wire {@code id:} (unless a heartbeat), {@code event:} and {@code data:} lines and the blank line that ends
+ *             the event, UTF-8
  */
-record SseFrame(String name, JobEventView view, String json) {
+record SseFrame(String name, JobEventView view, String json, Buffer wire) {
+
+    static SseFrame of(String name, JobEventView view, String json, boolean withId) {
+        StringBuilder text = new StringBuilder(json.length() + 48);
+        if (withId) {
+            text.append("id: ").append(view.sequence()).append('\n');
+        }
+        text.append("event: ").append(name).append('\n');
+        // Compact JSON has no line breaks (they are escaped inside strings); split anyway, as SSE requires.
+        for (String line : json.split("\n", -1)) {
+            text.append("data: ").append(line).append('\n');
+        }
+        text.append('\n');
+        return new SseFrame(name, view, json, Buffer.buffer(text.toString()));
+    }
 
     long sequence() {
         return view.sequence();

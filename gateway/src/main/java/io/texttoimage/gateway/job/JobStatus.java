@@ -12,8 +12,11 @@ public enum JobStatus {
         return this == SUCCEEDED || this == FAILED || this == CANCELLED;
     }
 
+    /** Lower case, as in the API; computed once (it is on every status read and SSE event). */
+    private final String apiName = name().toLowerCase(Locale.ROOT);
+
     public String apiName() {
-        return name().toLowerCase(Locale.ROOT);
+        return apiName;
     }
 
     /** The status a job is in after an event of this type. */

@@ -333,6 +333,7 @@ public final class GatewayLoadGenerator {
                         + ":" + uri.getPort() + "\r\nAccept: text/event-stream\r\n\r\n");
             }));
         }
+        double[] ageBefore = timer("t2i_gateway_job_event_age_seconds", "");
         long connectStart = System.nanoTime();
         boolean allConnected = connected.await(120, TimeUnit.SECONDS);
         System.out.printf("  %d SSE streams open in %.1f s (all: %s, broken: %d)%n", subscribers,
@@ -361,6 +362,7 @@ public final class GatewayLoadGenerator {
         }
         boolean allFinished = finished.await(60, TimeUnit.SECONDS);
         net.close();
+        double[] ageAfter = timer("t2i_gateway_job_event_age_seconds", "");
 
         long[] delays = new long[subscribers * lastSequence];
         int count = 0;
@@ -381,6 +383,8 @@ public final class GatewayLoadGenerator {
                 label, subscribers, jobs.size(), lastSequence,
                 count, expected, percentile(delays, 50) / 1e6, percentile(delays, 99) / 1e6,
                 delays.length == 0 ? 0 : delays[delays.length - 1] / 1e6, allFinished);
+        System.out.printf("  mean age of an event when the gateway's live consumer gets it: %.2f ms%n",
+                meanMillis(ageBefore, ageAfter));
     }
 
     /**
