@@ -3,6 +3,7 @@ package io.texttoimage.gateway.events;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.gateway.messaging.JsonCodec;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -21,12 +22,25 @@ public class JobEventBroadcaster {
     private static final Logger LOG = Logger.getLogger(JobEventBroadcaster.class);
 
     private final ConcurrentHashMap<UUID, Set<Consumer<SseFrame>>> listenersByJob = new ConcurrentHashMap<>();
+    /**
+     * The newest event of each recent job as this replica saw it. A stream that opens mid-job starts from the
+     * database row, whose progress is written at most once per flush interval; events broadcast before the stream
+     * subscribed would otherwise be missed until the next one (with two fast steps, until the terminal event).
+     */
+    private final ConcurrentHashMap<UUID, Latest> latestByJob = new ConcurrentHashMap<>();
+    /** How long the newest event of a quiet job is kept: far longer than any database write takes. */
+    static final long LATEST_KEPT_NANOS = 120_000_000_000L;
+
     private final AtomicInteger subscribers = new AtomicInteger();
     private final JsonCodec codec;
 
-    public JobEventBroadcaster(MeterRegistry registry, JsonCodec codec) {
+    public JobEventBroadcaster(MeterRegistry registry, JsonCodec codec, Vertx vertx) {
         this.codec = codec;
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
+        vertx.setPeriodic(30_000, id -> forgetQuietJobs());
+    }
+
+    private record Latest(SseFrame frame, long atNanos) {
     }
 
     /** The SSE form of a view, serialised once; heartbeats carry no id, so they do not move Last-Event-ID. */
@@ -50,12 +64,27 @@ public class JobEventBroadcaster {
         });
     }
 
+    /** The newest event this replica has seen of the job (held for {@link #LATEST_KEPT_NANOS}), or null. */
+    SseFrame latest(UUID jobId) {
+        Latest latest = latestByJob.get(jobId);
+        return latest == null ? null : latest.frame();
+    }
+
+    /** Forgets the newest events of jobs that have been quiet for a while (called periodically). */
+    void forgetQuietJobs() {
+        long now = System.nanoTime();
+        latestByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
+    }
+
     public void publish(JobEvent event) {
+        SseFrame frame = frame(JobEventView.eventName(event.type()), JobEventView.of(event));
+        Latest latest = new Latest(frame, System.nanoTime());
+        latestByJob.merge(event.jobId(), latest,
+                (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
         Set<Consumer<SseFrame>> listeners = listenersByJob.get(event.jobId());
         if (listeners == null || listeners.isEmpty()) {
             return;
         }
-        SseFrame frame = frame(JobEventView.eventName(event.type()), JobEventView.of(event));
         for (Consumer<SseFrame> listener : listeners) {
             try {
                 listener.accept(frame);

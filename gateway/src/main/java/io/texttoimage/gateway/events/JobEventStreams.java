@@ -15,6 +15,10 @@ import java.util.UUID;
 /**
  * Runs the SSE stream of one job: live subscription first, then the stored state, then heartbeats.
  *
+ * <p>The stream starts from the newer of the stored row and the last event this replica broadcast for the job: the
+ * row's progress is written at most once per flush interval, and a client that connects between two events must
+ * not wait for the next one to learn where the job is.
+ *
  * <p>Quarkus REST accepts the request and sends the response headers (the {@link SseEventSink}); the events
  * themselves are written straight to the Vert.x response as bytes prepared once per job event. Building each
  * event again per subscriber through the JAX-RS writers allocated about 60 % of everything the gateway allocated
@@ -71,6 +75,12 @@ public class JobEventStreams {
         // loops instead of the broker consumer's one thread, and each write stays on its connection's thread.
         unsubscribe[0] = broadcaster.subscribe(jobId, context == null ? stream::onLiveEvent
                 : frame -> context.runOnContext(ignored -> stream.onLiveEvent(frame)));
+        // What this replica already broadcast of the job, in case the stored row lags behind (held back and merged
+        // with the stored state by sequence, like any live event).
+        SseFrame seen = broadcaster.latest(jobId);
+        if (seen != null) {
+            stream.onLiveEvent(seen);
+        }
         heartbeatTimer[0] = vertx.setPeriodic(Math.max(100, config.sseHeartbeat().toMillis()),
                 id -> stream.heartbeat());
         store.currentState(jobId).subscribe().with(

@@ -41,8 +41,8 @@ import java.util.stream.Stream;
  * to its delivery on every stream. The client runs on the same machine as the gateway and competes for CPU.
  *
  * <p>Arguments ({@code --name value}): base (http://127.0.0.1:18080), prefix (t2i), rabbitmq-host (127.0.0.1),
- * warmup-submissions (5000), warmup-reads (20000), submissions (20000), reads (50000), concurrency (16), sse (1000),
- * sse-jobs (10), sse-events (20), sse-interval-ms (100), sse-warmup-rounds (2).
+ * warmup-submissions (20000), warmup-reads (30000), submissions (20000), reads (50000), concurrency (8), sse (1000),
+ * sse-jobs (10), sse-events (60), sse-interval-ms (100), sse-warmup-rounds (2).
  */
 public final class GatewayLoadGenerator {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
@@ -64,7 +64,7 @@ public final class GatewayLoadGenerator {
         URI uri = URI.create(base);
         client = VERTX.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
                 .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true)
-                .setMaxPoolSize(intOption("concurrency", 16)).setMaxWaitQueueSize(-1));
+                .setMaxPoolSize(intOption("concurrency", 8)).setMaxWaitQueueSize(-1));
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,7 +90,7 @@ public final class GatewayLoadGenerator {
     }
 
     private void run() throws Exception {
-        int concurrency = intOption("concurrency", 16);
+        int concurrency = intOption("concurrency", 8);
         int submissions = intOption("submissions", 20000);
         int reads = intOption("reads", 50000);
         System.out.printf("gateway %s, %d cores, client concurrency %d%n", base,
@@ -99,8 +99,8 @@ public final class GatewayLoadGenerator {
         // Warm-up until the JIT has compiled the hot paths: on two cores the gateway's first few thousand requests
         // share the CPU with C2, and short runs measured mostly that (about half the steady-state rate).
         List<String> ids = new ArrayList<>();
-        submit(intOption("warmup-submissions", 5000), concurrency, ids, "warm-up");
-        read(intOption("warmup-reads", 20000), concurrency, ids, "warm-up");
+        submit(intOption("warmup-submissions", 20000), concurrency, ids, "warm-up");
+        read(intOption("warmup-reads", 30000), concurrency, ids, "warm-up");
 
         ids.clear();
         double[] postBefore = serverTime("POST", "201", "/generated-images");
@@ -124,11 +124,11 @@ public final class GatewayLoadGenerator {
         if (subscribers > 0) {
             // One unmeasured round first, for the same reason as the HTTP warm-up.
             for (int round = intOption("sse-warmup-rounds", 2); round > 0; round--) {
-                sse("SSE fan-out warm-up round", subscribers, intOption("sse-jobs", 10), intOption("sse-events", 20),
+                sse("SSE fan-out warm-up round", subscribers, intOption("sse-jobs", 10), intOption("sse-events", 60),
                         intOption("sse-interval-ms", 100));
             }
             sse("SSE fan-out (publish on broker -> SSE client)", subscribers, intOption("sse-jobs", 10),
-                    intOption("sse-events", 20), intOption("sse-interval-ms", 100));
+                    intOption("sse-events", 60), intOption("sse-interval-ms", 100));
         }
     }
 
@@ -385,6 +385,20 @@ public final class GatewayLoadGenerator {
                 delays.length == 0 ? 0 : delays[delays.length - 1] / 1e6, allFinished);
         System.out.printf("  mean age of an event when the gateway's live consumer gets it: %.2f ms%n",
                 meanMillis(ageBefore, ageAfter));
+        // Is the tail spread over all rounds (steady cost) or in a few rounds (pauses: GC, JIT, another process)?
+        long[] worstPerRound = new long[lastSequence + 1];
+        for (int stream = 0; stream < subscribers; stream++) {
+            for (int e = 1; e <= lastSequence; e++) {
+                if (deliveredAt[stream][e] != 0) {
+                    long delay = deliveredAt[stream][e] - publishedAt[stream % jobs.size()][e];
+                    worstPerRound[e] = Math.max(worstPerRound[e], delay);
+                }
+            }
+        }
+        long slowRounds = Arrays.stream(worstPerRound, 1, lastSequence + 1).filter(d -> d > 100_000_000L).count();
+        long[] sortedWorst = Arrays.stream(worstPerRound, 1, lastSequence + 1).sorted().toArray();
+        System.out.printf("  rounds whose slowest delivery took over 100 ms: %d of %d; median round's slowest: %.2f ms%n",
+                slowRounds, lastSequence, sortedWorst[sortedWorst.length / 2] / 1e6);
     }
 
     /**
