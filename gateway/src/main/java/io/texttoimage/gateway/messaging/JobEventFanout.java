@@ -88,11 +88,12 @@ public class JobEventFanout {
     }
 
     private boolean connect() {
+        Connection opened = null;
         try {
             ConnectionFactory factory = broker.connectionFactory();
             factory.setAutomaticRecoveryEnabled(true);
             factory.setTopologyRecoveryEnabled(true);
-            Connection opened = factory.newConnection("gateway-live-events");
+            opened = factory.newConnection("gateway-live-events");
             Channel channel = opened.createChannel();
             channel.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
             channel.queueDeclare(queue, false, true, true, null);
@@ -108,6 +109,9 @@ public class JobEventFanout {
             LOG.infof("Receiving live job events on %s", queue);
             return true;
         } catch (Exception e) {
+            if (opened != null) {
+                opened.abort(1_000); // declared halfway: do not leave a connection behind
+            }
             if (!stopping) {
                 LOG.warnf("Cannot consume live job events from RabbitMQ at %s:%d (%s); retrying every %d s",
                         broker.host(), broker.port(), e.getMessage(), RETRY_MILLIS / 1000);
