@@ -120,6 +120,25 @@ class JobEventFlowTest {
         assertTrue(writes >= 1 && writes < 150, "150 progress events gave " + writes + " row writes");
     }
 
+    private static double sseSubscribers() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith("t2i_gateway_sse_subscribers"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no t2i_gateway_sse_subscribers gauge"));
+    }
+
+    @Test
+    void aClientThatGoesAwayIsForgotten() throws Exception {
+        UUID id = submitAndTake("client leaves", 5);
+        double before = sseSubscribers();
+        try (SseClient stream = sse(id, null)) {
+            assertNotNull(stream.nextNonHeartbeat(WAIT), "no current-state event");
+            Eventually.await(WAIT, "the stream is counted", () -> sseSubscribers() >= before + 1);
+        }
+        // The job goes on; the closed stream must not stay registered (nor be written to) until it ends.
+        Eventually.await(WAIT, "the stream is forgotten", () -> sseSubscribers() <= before);
+    }
+
     @Test
     void sseShowsTheCurrentStateThenEveryStepThenSucceededAndCloses() throws Exception {
         UUID id = submitAndTake("sse", 3);

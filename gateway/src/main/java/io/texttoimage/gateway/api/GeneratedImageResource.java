@@ -11,6 +11,7 @@ import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.problem.Problem;
 import io.texttoimage.gateway.problem.ProblemException;
 import io.texttoimage.gateway.storage.SignedUrlIssuer;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -25,6 +26,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import io.vertx.core.http.HttpServerResponse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -103,14 +105,18 @@ public class GeneratedImageResource {
                     + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open.")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(implementation = JobEventView.class)))
+    // A void method would run on a worker thread; the stream must live on its connection's event loop (see
+    // JobEventStreams: nothing may be written before Quarkus REST has sent the headers, right after this returns).
+    @NonBlocking
     public void events(@PathParam("id") String id,
                        @HeaderParam("Last-Event-ID") String lastEventId,
                        @Context SseEventSink sink,
+                       @Context Sse sse,
                        @Context HttpServerResponse response) {
         UUID jobId = parseId(id);
         long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1
                 : parseLong("Last-Event-ID", lastEventId.trim());
-        eventStreams.stream(jobId, resumeAfter, sink, response);
+        eventStreams.stream(jobId, resumeAfter, sink, sse, response);
     }
 
     @GET

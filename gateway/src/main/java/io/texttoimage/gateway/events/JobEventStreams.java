@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseBroadcaster;
 import jakarta.ws.rs.sse.SseEventSink;
 import org.jboss.logging.Logger;
 
@@ -46,7 +48,7 @@ public class JobEventStreams {
      *
      * @param resumeAfterSequence the client's Last-Event-ID, or -1
      */
-    public void stream(UUID jobId, long resumeAfterSequence, SseEventSink sink, HttpServerResponse response) {
+    public void stream(UUID jobId, long resumeAfterSequence, SseEventSink sink, Sse sse, HttpServerResponse response) {
         Context context = Vertx.currentContext();
         SseOutput output = new SseOutput() {
             @Override
@@ -75,6 +77,11 @@ public class JobEventStreams {
         // loops instead of the broker consumer's one thread, and each write stays on its connection's thread.
         unsubscribe[0] = broadcaster.subscribe(jobId, context == null ? stream::onLiveEvent
                 : frame -> context.runOnContext(ignored -> stream.onLiveEvent(frame)));
+        // A one-sink JAX-RS broadcaster, only for its close notification: the listener is dropped as soon as the
+        // client's connection closes, not at the next event or heartbeat.
+        SseBroadcaster closeWatch = sse.newBroadcaster();
+        closeWatch.onClose(closed -> stream.onClientGone());
+        closeWatch.register(sink);
         // What this replica already broadcast of the job, in case the stored row lags behind (held back and merged
         // with the stored state by sequence, like any live event).
         SseFrame seen = broadcaster.latest(jobId);
@@ -84,26 +91,38 @@ public class JobEventStreams {
         heartbeatTimer[0] = vertx.setPeriodic(Math.max(100, config.sseHeartbeat().toMillis()),
                 id -> stream.heartbeat());
         store.currentState(jobId).subscribe().with(
-                // Back on the request's own event loop: after the headers, in order with the live events.
-                state -> runOn(context, () -> {
+                // Back on the request's own event loop, in order with the live events, and after the headers.
+                state -> afterHeaders(context, response, 0, () -> {
                     if (state == null) {
                         stream.onNoState();
                     } else {
                         stream.onCurrentState(broadcaster.frame(state.status(), state));
                     }
                 }),
-                failure -> runOn(context, () -> {
+                failure -> afterHeaders(context, response, 0, () -> {
                     LOG.warnf("Could not read the state of job %s for its event stream: %s", jobId,
                             failure.getMessage());
                     stream.onNoState();
                 }));
     }
 
-    private static void runOn(Context context, Runnable action) {
+    /**
+     * Runs {@code action} on the stream's context once the response headers are out. The first write of a stream is
+     * its current state (live events are held back until then); writing before Quarkus REST has sent the SSE headers
+     * would commit the response without them. On the event loop they are sent in the same task as the resource
+     * method, so one hop suffices; the retries only guard against a slower path.
+     */
+    private void afterHeaders(Context context, HttpServerResponse response, int attempt, Runnable action) {
         if (context == null) {
             action.run();
-        } else {
-            context.runOnContext(ignored -> action.run());
+            return;
         }
+        context.runOnContext(ignored -> {
+            if (response.headWritten() || response.closed() || attempt >= 200) {
+                action.run();
+            } else {
+                vertx.setTimer(10, id -> afterHeaders(context, response, attempt + 1, action));
+            }
+        });
     }
 }

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
  * to its delivery on every stream. The client runs on the same machine as the gateway and competes for CPU.
  *
  * <p>Arguments ({@code --name value}): base (http://127.0.0.1:18080), prefix (t2i), rabbitmq-host (127.0.0.1),
- * warmup-submissions (20000), warmup-reads (30000), submissions (20000), reads (50000), concurrency (8), sse (1000),
+ * warmup-submissions (40000), warmup-reads (30000), submissions (20000), reads (50000), concurrency (8), sse (1000),
  * sse-jobs (10), sse-events (60), sse-interval-ms (100), sse-warmup-rounds (2).
  */
 public final class GatewayLoadGenerator {
@@ -99,7 +99,7 @@ public final class GatewayLoadGenerator {
         // Warm-up until the JIT has compiled the hot paths: on two cores the gateway's first few thousand requests
         // share the CPU with C2, and short runs measured mostly that (about half the steady-state rate).
         List<String> ids = new ArrayList<>();
-        submit(intOption("warmup-submissions", 20000), concurrency, ids, "warm-up");
+        submit(intOption("warmup-submissions", 40000), concurrency, ids, "warm-up");
         read(intOption("warmup-reads", 30000), concurrency, ids, "warm-up");
 
         ids.clear();
