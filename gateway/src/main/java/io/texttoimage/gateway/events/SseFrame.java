@@ -3,13 +3,13 @@ package io.texttoimage.gateway.events;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * One SSE event ready to send: serialised once per job event, as JSON and as the bytes of the SSE event itself,
- * and shared by every stream of that job rather than built again per subscriber.
+ * One SSE event ready to send: serialised once per job event into the bytes of the SSE event itself, and shared by
+ * every stream of that job rather than built again per subscriber.
  *
- * @param wire {@code id:} (unless a heartbeat), {@code event:} and {@code data:} lines and the blank line that ends
- *             the event, UTF-8
+ * @param wire {@code id:} (unless a heartbeat), {@code event:} and {@code data:} lines (the view as JSON) and the
+ *             blank line that ends the event, UTF-8
  */
-record SseFrame(String name, JobEventView view, String json, Buffer wire) {
+record SseFrame(String name, JobEventView view, Buffer wire) {
 
     static SseFrame of(String name, JobEventView view, String json, boolean withId) {
         StringBuilder text = new StringBuilder(json.length() + 48);
@@ -22,7 +22,7 @@ record SseFrame(String name, JobEventView view, String json, Buffer wire) {
             text.append("data: ").append(line).append('\n');
         }
         text.append('\n');
-        return new SseFrame(name, view, json, Buffer.buffer(text.toString()));
+        return new SseFrame(name, view, Buffer.buffer(text.toString()));
     }
 
     long sequence() {
