@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.contracts.Topology;
 import io.texttoimage.gateway.config.BrokerConfig;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventBroadcaster;
@@ -54,7 +53,7 @@ public class JobEventFanout {
         this.broadcaster = broadcaster;
         this.codec = codec;
         this.broker = broker;
-        this.exchange = Topology.name(names.prefix(), Topology.JOB_EVENTS);
+        this.exchange = names.jobEvents();
         this.queue = exchange + ".gateway-" + config.instanceId();
         this.eventAge = registry.timer("t2i.gateway.job.event.age");
     }

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
-import io.texttoimage.contracts.Topology;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -44,7 +43,7 @@ public class JobPublisher {
         this.codec = codec;
         this.config = config;
         this.requestsExchange = names.generationRequests();
-        this.controlExchange = Topology.name(names.prefix(), Topology.CONTROL);
+        this.controlExchange = names.control();
         this.requestConfirmTime = registry.timer("t2i.gateway.publish", "channel", "generation-requests");
         this.cancelConfirmTime = registry.timer("t2i.gateway.publish", "channel", "control");
     }

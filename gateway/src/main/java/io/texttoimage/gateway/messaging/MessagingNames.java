@@ -21,4 +21,12 @@ public class MessagingNames {
     public String generationRequests() {
         return Topology.name(prefix, Topology.GENERATION_REQUESTS);
     }
+
+    public String control() {
+        return Topology.name(prefix, Topology.CONTROL);
+    }
+
+    public String jobEvents() {
+        return Topology.name(prefix, Topology.JOB_EVENTS);
+    }
 }

@@ -4,7 +4,6 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import io.quarkus.runtime.StartupEvent;
-import io.texttoimage.contracts.Topology;
 import io.texttoimage.gateway.config.BrokerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -25,7 +24,7 @@ public class TopologyDeclarer {
     /** Before the publisher starts, so its first message finds the exchanges. */
     void declareOnStart(@Observes @Priority(1) StartupEvent event, MessagingNames names, BrokerConfig broker) {
         String requests = names.generationRequests();
-        String control = Topology.name(names.prefix(), Topology.CONTROL);
+        String control = names.control();
         try (Connection connection = broker.connectionFactory().newConnection("gateway-topology");
              Channel channel = connection.createChannel()) {
             channel.exchangeDeclare(requests, BuiltinExchangeType.TOPIC, true);
