@@ -7,33 +7,32 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.texttoimage.contracts.Topology;
 
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Real servers for the gateway tests: the machine's PostgreSQL (own database {@value #DATABASE}, schema
- * recreated by Flyway) and RabbitMQ under a random prefix, so concurrent test runs never share a queue.
- * The broker names are deleted again when the tests end.
+ * Real servers for the gateway tests: the machine's PostgreSQL (a database of this run's own, created here and
+ * dropped when the tests end) and RabbitMQ under a random prefix, so concurrent test runs never share a queue or
+ * a table. The broker names are deleted again when the tests end.
  */
 public class GatewayTestResources implements QuarkusTestResourceLifecycleManager {
-    static final String DATABASE = "t2i_gateway_test";
     private static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
     private static final String RABBIT_HOST = System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1");
 
     private String prefix;
+    private String database;
 
     @Override
     public Map<String, String> start() {
-        createDatabaseIfMissing();
-        prefix = "t2i-gwtest-" + UUID.randomUUID().toString().substring(0, 8);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        prefix = "t2i-gwtest-" + run;
+        database = "t2i_gateway_test_" + run;
+        administer("CREATE DATABASE " + database);
         return Map.ofEntries(
-                Map.entry("quarkus.datasource.reactive.url", "postgresql://" + PG_HOST + ":5432/" + DATABASE),
-                Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + ":5432/" + DATABASE),
-                Map.entry("quarkus.flyway.clean-at-start", "true"),
-                Map.entry("quarkus.flyway.clean-disabled", "false"),
+                Map.entry("quarkus.datasource.reactive.url", "postgresql://" + PG_HOST + ":5432/" + database),
+                Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + ":5432/" + database),
                 Map.entry("rabbitmq-host", RABBIT_HOST),
                 Map.entry("t2i.messaging.prefix", prefix),
                 Map.entry("t2i.gateway.progress-flush-interval", "PT0.2S"),
@@ -57,19 +56,18 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
         } catch (Exception e) {
             System.err.println("Could not delete test broker names of prefix " + prefix + ": " + e);
         }
+        try {
+            administer("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (IllegalStateException e) {
+            System.err.println("Could not drop test database " + database + ": " + e.getCause());
+        }
     }
 
-    private static void createDatabaseIfMissing() {
+    private static void administer(String sql) {
         try (var connection = DriverManager.getConnection("jdbc:postgresql://" + PG_HOST + ":5432/postgres",
                 "postgres", "");
              Statement statement = connection.createStatement()) {
-            try (ResultSet rs = statement.executeQuery(
-                    "SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
-                if (rs.next()) {
-                    return;
-                }
-            }
-            statement.execute("CREATE DATABASE " + DATABASE);
+            statement.execute(sql);
         } catch (Exception e) {
             throw new IllegalStateException("PostgreSQL on " + PG_HOST + ":5432 is needed for the gateway tests", e);
         }
