@@ -64,27 +64,14 @@ public final class ConsoleDownloadProgress implements DownloadProgress {
         int filled = total > 0 ? (int) Math.min(BAR_WIDTH, done * BAR_WIDTH / total) : 0;
         line.append("#".repeat(filled)).append("-".repeat(BAR_WIDTH - filled)).append("] ");
         if (total > 0) {
-            line.append(String.format(Locale.ROOT, "%3d%%  %s/%s", done * 100 / total, bytes(done), bytes(total)));
+            line.append(String.format(Locale.ROOT, "%3d%%  %s/%s", done * 100 / total, ByteSizes.format(done),
+                    ByteSizes.format(total)));
         } else {
-            line.append(bytes(done));
+            line.append(ByteSizes.format(done));
         }
         if (rate >= 0) {
-            line.append("  ").append(bytes((long) rate)).append("/s");
+            line.append("  ").append(ByteSizes.format((long) rate)).append("/s");
         }
         return line.toString();
-    }
-
-    static String bytes(long count) {
-        if (count < 1024) {
-            return count + " B";
-        }
-        String[] units = {"KB", "MB", "GB", "TB"};
-        double value = count;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }

@@ -420,7 +420,7 @@ public final class HubModelResolver {
         long free = Files.getFileStore(incomplete.getParent()).getUsableSpace();
         if (size - have > free) {
             throw new HubException(HubException.Reason.DISK_FULL, "Not enough disk space for " + incomplete.getFileName()
-                    + " (" + ConsoleDownloadProgress.bytes(size - have) + " needed, " + ConsoleDownloadProgress.bytes(free)
+                    + " (" + ByteSizes.format(size - have) + " needed, " + ByteSizes.format(free)
                     + " free in " + settings.cacheDir() + "): free some space or set HF_HUB_CACHE to a larger disk.");
         }
     }

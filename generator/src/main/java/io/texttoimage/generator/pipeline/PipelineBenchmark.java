@@ -1,9 +1,5 @@
 package io.texttoimage.generator.pipeline;
 
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import io.texttoimage.generator.pipeline.random.TorchGenerator;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -14,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Benchmark of the pipeline on one model folder (run by {@code bin/benchmark-pipeline}; not a test). Measures session
@@ -48,7 +43,7 @@ public final class PipelineBenchmark {
         print("machine: %d CPUs visible to the JVM, load average at start %s", Runtime.getRuntime().availableProcessors(),
                 loadAverage());
         print("java %s, ONNX Runtime %s", System.getProperty("java.version"),
-                OrtSessionFactory.environment().getVersion());
+                OrtBaseline.onnxRuntimeVersion());
         long loadStart = System.nanoTime();
         try (StableDiffusionPipeline pipeline = StableDiffusionPipeline.load(model,
                 OrtSettings.cpu().withThreads(threads, 0))) {
@@ -77,7 +72,7 @@ public final class PipelineBenchmark {
             }
             if (!measured.isEmpty()) {
                 OrtCallStats last = measured.get(measured.size() - 1);
-                Duration backToBack = replay(pipeline, request, last.unetCalls());
+                Duration backToBack = OrtBaseline.replay(pipeline, request, last.unetCalls());
                 print("same ONNX Runtime calls back to back (%d text encoder, %d UNet, %d VAE): %.3f s; last run "
                                 + "end-to-end %.3f s = %+.2f %% of that",
                         last.textEncoderCalls(), last.unetCalls(), last.vaeDecoderCalls(), seconds(backToBack),
@@ -85,77 +80,13 @@ public final class PipelineBenchmark {
             }
             if (unetStepSize > 0) {
                 // The first call at a new shape also plans and allocates; the second is the steady-state cost.
-                List<Duration> unetCalls = oneUnetStep(pipeline, unetStepSize, guidance > 1 ? 2 : 1, 2);
+                List<Duration> unetCalls = OrtBaseline.unetEvaluations(pipeline, unetStepSize, guidance > 1 ? 2 : 1, 2);
                 print("one UNet evaluation at %dx%d (batch %d): first call at that size %.3f s, second call %.3f s",
                         unetStepSize, unetStepSize, guidance > 1 ? 2 : 1, seconds(unetCalls.get(0)), seconds(unetCalls.get(1)));
             }
         }
         print("peak heap %.0f MiB, peak RSS %s, load average at end %s", peakHeapMiB(), procStatus("VmHWM"),
                 loadAverage());
-    }
-
-    /** The ONNX Runtime calls of one generate call, with the same shapes and inputs prepared up front. */
-    static Duration replay(StableDiffusionPipeline pipeline, GenerationRequest request, int unetCalls)
-            throws OrtException {
-        StableDiffusionPipeline.ResolvedRequest resolved = pipeline.resolve(request);
-        boolean guidance = request.guidanceScale() > 1;
-        TextEncoder text = pipeline.textEncoder();
-        TextEncoder.Embedding embedding = text.encode(request.prompt());
-        int[] ids = embedding.tokens().inputIds();
-        OnnxComponent.Port idsPort = text.graph().find(text.graph().inputs(), "input_ids", 2);
-        ModelFolder folder = pipeline.folder();
-        int channels = folder.latentChannels();
-        int h = resolved.latentHeight();
-        int w = resolved.latentWidth();
-        int batch = guidance ? 2 : 1;
-        float[] latents = new TorchGenerator(1).randn(batch, channels, h, w);
-        float[] hidden = new float[batch * embedding.values().length];
-        for (int i = 0; i < batch; i++) {
-            System.arraycopy(embedding.values(), 0, hidden, i * embedding.values().length, embedding.values().length);
-        }
-        try (BoundTensor idsIn = BoundTensor.allocate(OrtSessionFactory.environment(), idsPort.type(), 1, ids.length);
-             UnetModel.Bindings unet = pipeline.unet().bind(batch, channels, h, w, embedding.sequenceLength(),
-                     embedding.hiddenSize());
-             VaeDecoder.Bindings vae = pipeline.vae().bind(channels, h, w, folder.vaeScaleFactor())) {
-            idsIn.putInts(ids);
-            unet.sampleIn.putFloats(latents);
-            unet.hiddenIn.putFloats(hidden);
-            vae.latentIn.putFloats(java.util.Arrays.copyOf(latents, channels * h * w));
-            long start = System.nanoTime();
-            for (int i = 0; i < batch; i++) {
-                try (OrtSession.Result ignored = text.graph().run(Map.of(idsPort.name(), idsIn.tensor()), null)) {
-                    // output discarded: only the call's time matters here
-                }
-            }
-            for (int i = 0; i < unetCalls; i++) {
-                unet.run(999 - i * 250);
-            }
-            for (int i = 0; i < request.numImages(); i++) {
-                vae.run();
-            }
-            return Duration.ofNanos(System.nanoTime() - start);
-        }
-    }
-
-    static List<Duration> oneUnetStep(StableDiffusionPipeline pipeline, int size, int batch, int calls)
-            throws OrtException {
-        TextEncoder.Embedding embedding = pipeline.textEncoder().encode("a photograph of an astronaut riding a horse");
-        int latent = size / pipeline.folder().vaeScaleFactor();
-        int channels = pipeline.folder().latentChannels();
-        try (UnetModel.Bindings unet = pipeline.unet().bind(batch, channels, latent, latent, embedding.sequenceLength(),
-                embedding.hiddenSize())) {
-            unet.sampleIn.putFloats(new TorchGenerator(2).randn(batch, channels, latent, latent));
-            for (int i = 0; i < batch; i++) {
-                unet.hiddenIn.putFloats(i * embedding.values().length, embedding.values(), 0, embedding.values().length);
-            }
-            List<Duration> durations = new java.util.ArrayList<>();
-            for (int call = 0; call < calls; call++) {
-                long start = System.nanoTime();
-                unet.run(500);
-                durations.add(Duration.ofNanos(System.nanoTime() - start));
-            }
-            return durations;
-        }
     }
 
     private static double peakHeapMiB() {

@@ -25,7 +25,12 @@ import java.util.stream.Stream;
  * {@code ?blobs=true}, and the resolve endpoint that answers small files itself (ETag = git blob id) and redirects
  * LFS files to a CDN-like path (X-Linked-Etag = sha256, X-Linked-Size), with Range requests on both.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
+
+    /** The tiny reference model with its UNet weights in an external file, as large Hub models have them. */
+    public static final Path TINY_MODEL = Path.of("../testdata/sd-reference/model-int64-external");
+    public static final String REPO = "test-org/tiny-sd-onnx";
+    public static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
     record Request(String method, String path, String range, String authorization) {
     }
@@ -43,7 +48,7 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, Boolean> corrupt = new ConcurrentHashMap<>();
     private volatile String requiredToken;
 
-    FakeHub(Path modelDir, String repoId, String commit) throws IOException {
+    public FakeHub(Path modelDir, String repoId, String commit) throws IOException {
         this.repoId = repoId;
         this.commit = commit;
         try (Stream<Path> walk = Files.walk(modelDir)) {
@@ -65,7 +70,7 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 

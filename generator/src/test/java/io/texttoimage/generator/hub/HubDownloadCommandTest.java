@@ -29,10 +29,10 @@ class HubDownloadCommandTest {
 
     @Test
     void printsTheSnapshotFolderAndMapsErrorsToExitCodes() throws IOException {
-        try (FakeHub hub = new FakeHub(HubModelResolverTest.TINY_MODEL, HubModelResolverTest.REPO, HubModelResolverTest.COMMIT)) {
+        try (FakeHub hub = new FakeHub(FakeHub.TINY_MODEL, FakeHub.REPO, FakeHub.COMMIT)) {
             HubSettings settings = new HubSettings(hub.endpoint(), cacheDir, null, false);
 
-            Run ok = run(settings, HubModelResolverTest.REPO, "--quiet");
+            Run ok = run(settings, FakeHub.REPO, "--quiet");
             assertEquals(0, ok.exitCode(), ok.err());
             Path folder = Path.of(ok.out().strip());
             assertTrue(Files.isRegularFile(folder.resolve("unet/weights.pb")), ok.out());

@@ -33,9 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Downloads the tiny reference model from a loopback imitation of the Hub; never reaches the real one. */
 class HubModelResolverTest {
 
-    static final Path TINY_MODEL = Path.of("../testdata/sd-reference/model-int64-external");
-    static final String REPO = "test-org/tiny-sd-onnx";
-    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+    static final Path TINY_MODEL = FakeHub.TINY_MODEL;
+    static final String REPO = FakeHub.REPO;
+    static final String COMMIT = FakeHub.COMMIT;
 
     /** What the pipeline needs from the tiny model: no vae_encoder, safety checker, README or fp16 variant. */
     static final Set<String> PIPELINE_FILES = Set.of(
