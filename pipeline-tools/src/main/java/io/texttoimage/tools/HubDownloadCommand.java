@@ -15,7 +15,7 @@ import java.nio.file.Path;
 /**
  * Fetches a model into the Hub cache ahead of time and prints its folder, e.g. in a Kubernetes init container or
  * an image build, so that workers start without a download:
- * {@code java -cp <generator classpath> io.texttoimage.generator.hub.HubDownloadCommand onnx-community/stable-diffusion-v1-5-ONNX}.
+ * {@code java -cp <pipeline-tools classpath> io.texttoimage.tools.HubDownloadCommand onnx-community/stable-diffusion-v1-5-ONNX}.
  */
 @Command(name = "hub-download", mixinStandardHelpOptions = true,
         description = "Download the files of a Hub model that the pipeline needs into the Hugging Face cache "
