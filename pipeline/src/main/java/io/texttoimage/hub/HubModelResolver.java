@@ -2,6 +2,7 @@ package io.texttoimage.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.texttoimage.pipeline.ModelFolder;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,8 +129,8 @@ public final class HubModelResolver {
             LOG.log(Level.WARNING, "{0} Using the cached snapshot {1}.", e.getMessage(), cached.get());
             return cached.get();
         }
-        List<String> needed = ModelFiles.select(listing.files().stream().map(RepoFile::path).toList());
-        List<String> missing = ModelFiles.missingRequired(needed);
+        List<String> needed = ModelFolder.filesToLoad(listing.files().stream().map(RepoFile::path).toList());
+        List<String> missing = ModelFolder.missingRequiredFiles(needed);
         if (!missing.isEmpty()) {
             throw new HubException(HubException.Reason.NOT_A_PIPELINE, repoId + " at revision '" + rev
                     + "' is not an ONNX Stable Diffusion model (missing " + String.join(", ", missing)
@@ -138,7 +139,7 @@ public final class HubModelResolver {
         Path snapshot = cache.snapshotDir(listing.commit());
         // model_index.json last: a snapshot that has it is complete, even if an earlier run was killed midway
         List<RepoFile> toFetch = listing.files().stream().filter(file -> needed.contains(file.path()))
-                .sorted(Comparator.comparing((RepoFile file) -> file.path().equals(ModelFiles.MODEL_INDEX)))
+                .sorted(Comparator.comparing((RepoFile file) -> file.path().equals(ModelFolder.MODEL_INDEX)))
                 .toList();
         for (RepoFile file : toFetch) {
             if (!cache.isInSnapshot(listing.commit(), file)) {
@@ -619,7 +620,7 @@ public final class HubModelResolver {
                 }
             }
             Path snapshot = snapshotDir(commit);
-            boolean complete = ModelFiles.REQUIRED.stream().allMatch(path -> Files.isRegularFile(snapshot.resolve(path)));
+            boolean complete = ModelFolder.REQUIRED_FILES.stream().allMatch(path -> Files.isRegularFile(snapshot.resolve(path)));
             return complete ? Optional.of(snapshot) : Optional.empty();
         }
 

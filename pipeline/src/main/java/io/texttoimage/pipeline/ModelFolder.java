@@ -7,12 +7,32 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A diffusers ONNX model folder ({@code OnnxStableDiffusionPipeline} layout) and the constants its configs define.
  * Reading it touches only small JSON files, so callers can validate a folder before creating any ONNX Runtime session.
+ * It is also the one place that knows which files a model folder consists of: the Hub client asks it what to download.
  */
 public final class ModelFolder {
+
+    /** The pipeline's index; a folder that has it is complete (the Hub client writes it last). */
+    public static final String MODEL_INDEX = "model_index.json";
+
+    /** Files without which {@link #open} refuses a folder, in the order it checks them. */
+    public static final List<String> REQUIRED_FILES = List.of(MODEL_INDEX, "tokenizer/vocab.json",
+            "tokenizer/merges.txt", "text_encoder/model.onnx", "unet/model.onnx", "vae_decoder/model.onnx",
+            "scheduler/scheduler_config.json");
+
+    /** Read when present: the tokenizer's special tokens and maximum length. */
+    private static final Set<String> OPTIONAL_TOKENIZER_FILES = Set.of(
+            "tokenizer/tokenizer_config.json", "tokenizer/special_tokens_map.json");
+
+    /** Components whose ONNX graph {@code model.onnx} (with its external data and config.json) the pipeline loads. */
+    private static final Set<String> ONNX_COMPONENTS = Set.of("text_encoder", "unet", "vae_decoder");
 
     private static final System.Logger LOG = System.getLogger(ModelFolder.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,10 +70,8 @@ public final class ModelFolder {
             throw new ModelFolderException("Model folder " + modelDir + " does not exist or is not a directory.");
         }
         Path root = modelDir.toAbsolutePath().normalize();
-        readJson(root, "model_index.json", true);
-        for (String required : new String[] {"tokenizer/vocab.json", "tokenizer/merges.txt",
-                "text_encoder/model.onnx", "unet/model.onnx", "vae_decoder/model.onnx",
-                "scheduler/scheduler_config.json"}) {
+        readJson(root, MODEL_INDEX, true);
+        for (String required : REQUIRED_FILES.subList(1, REQUIRED_FILES.size())) {
             requireFile(root, required);
         }
         JsonNode unet = readJson(root, "unet/config.json", false);
@@ -136,6 +154,46 @@ public final class ModelFolder {
     /** Path relative to the model folder, for messages. */
     public String relative(Path file) {
         return root.relativize(file.toAbsolutePath().normalize()).toString();
+    }
+
+    /**
+     * The files of a repository listing (paths relative to its root, '/'-separated) that the pipeline loads, in
+     * listing order. Everything else (safety checker, VAE encoder, feature extractor, fp16 or quantised graph
+     * variants and their data, READMEs, images) is left out.
+     */
+    public static List<String> filesToLoad(Collection<String> repoFiles) {
+        Set<String> otherGraphs = repoFiles.stream()
+                .filter(path -> ONNX_COMPONENTS.contains(folderOf(path)))
+                .filter(path -> path.endsWith(".onnx") && !path.endsWith("/model.onnx"))
+                .collect(Collectors.toSet());
+        return repoFiles.stream().filter(path -> isLoaded(path, otherGraphs)).toList();
+    }
+
+    /** The {@link #REQUIRED_FILES} that {@code files} lacks, in their order. */
+    public static List<String> missingRequiredFiles(Collection<String> files) {
+        return REQUIRED_FILES.stream().filter(required -> !files.contains(required)).toList();
+    }
+
+    private static boolean isLoaded(String path, Set<String> otherGraphs) {
+        if (REQUIRED_FILES.contains(path) || OPTIONAL_TOKENIZER_FILES.contains(path)) {
+            return true;
+        }
+        String folder = folderOf(path);
+        if (!ONNX_COMPONENTS.contains(folder) || path.indexOf('/') != path.lastIndexOf('/')) {
+            return false;
+        }
+        String name = path.substring(folder.length() + 1);
+        if (name.endsWith(".md") || name.startsWith(".")) {
+            return false;
+        }
+        // model.onnx plus its external data (weights.pb, model.onnx_data, ...), but not the data of other
+        // variants such as model_fp16.onnx / model_fp16.onnx_data.
+        return otherGraphs.stream().noneMatch(path::startsWith);
+    }
+
+    private static String folderOf(String path) {
+        int slash = path.indexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
     }
 
     private static void requireFile(Path root, String relative) {
