@@ -47,6 +47,8 @@ public final class FakeHub implements AutoCloseable {
     /** Paths served with one byte flipped, while the API and headers still announce the right checksum. */
     private final Map<String, Boolean> corrupt = new ConcurrentHashMap<>();
     private volatile String requiredToken;
+    /** Answer every download in full (200), as a server without Range support does. */
+    private volatile boolean ignoreRanges;
 
     public FakeHub(Path modelDir, String repoId, String commit) throws IOException {
         this.repoId = repoId;
@@ -101,6 +103,16 @@ public final class FakeHub implements AutoCloseable {
 
     void dropConnectionOnce(String path, long afterBytes) {
         dropOnce.put(path, afterBytes);
+    }
+
+    void ignoreRanges() {
+        ignoreRanges = true;
+    }
+
+    /** Where the CDN serves an LFS file, as the resolve endpoint's redirect says. */
+    URI cdnUri(String path) {
+        return URI.create("http://127.0.0.1:" + cdn.getAddress().getPort() + "/cdn/" + sha256(files.get(path))
+                + "?name=" + path.replace('/', '_'));
     }
 
     void corrupt(String path) {
@@ -222,8 +234,7 @@ public final class FakeHub implements AutoCloseable {
                     .getBytes(StandardCharsets.UTF_8)) + "\"");
             headers.add("X-Linked-Etag", "\"" + sha256(data) + "\"");
             headers.add("X-Linked-Size", Long.toString(data.length));
-            headers.add("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/cdn/" + sha256(data)
-                    + "?name=" + file.replace('/', '_'));
+            headers.add("Location", cdnUri(file).toString());
             exchange.sendResponseHeaders(302, -1);
             return;
         }
@@ -249,7 +260,7 @@ public final class FakeHub implements AutoCloseable {
             served[served.length / 2] ^= 0x5a;
         }
         long start = 0;
-        String range = exchange.getRequestHeaders().getFirst("Range");
+        String range = ignoreRanges ? null : exchange.getRequestHeaders().getFirst("Range");
         if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
             start = Long.parseLong(range.substring("bytes=".length(), range.length() - 1));
             if (start >= served.length) {

@@ -16,7 +16,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,11 +25,14 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Downloads the tiny reference model from a loopback imitation of the Hub; never reaches the real one. */
+/**
+ * The whole resolution against a loopback imitation of the Hub (never the real one): which files end up where, cache
+ * hits, a run that stopped midway, offline and unreachable. The parts have their own tests: {@link HubApiClientTest},
+ * {@link BlobDownloaderTest}, {@link RepoCacheTest}, {@link BlobLockTest}, {@link ModelReferenceTest}.
+ */
 class HubModelResolverTest {
 
     static final Path TINY_MODEL = FakeHub.TINY_MODEL;
@@ -84,7 +86,7 @@ class HubModelResolverTest {
         });
 
         assertEquals(repoFolder().resolve("snapshots").resolve(COMMIT), snapshot);
-        assertEquals(new TreeSet<>(PIPELINE_FILES), new TreeSet<>(HubModelResolver.RepoCache.filesIn(snapshot)));
+        assertEquals(new TreeSet<>(PIPELINE_FILES), new TreeSet<>(RepoCache.filesIn(snapshot)));
         assertEquals(COMMIT, Files.readString(repoFolder().resolve("refs/main")));
         assertTrue(lastReported.get() > 0, "progress was reported");
         for (String file : PIPELINE_FILES) {
@@ -153,54 +155,9 @@ class HubModelResolverTest {
         assertEquals(repoFolder().resolve("snapshots").resolve(next), second);
         assertEquals(next, Files.readString(repoFolder().resolve("refs/main")), "the branch ref moves on");
         assertEquals(0, fileDownloads(), "same contents, same blobs: only linked: " + hub.requests());
-        assertEquals(new TreeSet<>(HubModelResolver.RepoCache.filesIn(first)),
-                new TreeSet<>(HubModelResolver.RepoCache.filesIn(second)));
+        assertEquals(new TreeSet<>(RepoCache.filesIn(first)),
+                new TreeSet<>(RepoCache.filesIn(second)));
         assertTrue(Files.isDirectory(first), "the old snapshot stays for whoever pinned it");
-    }
-
-    @Test
-    void interruptedDownloadResumesWithRange() throws IOException {
-        byte[] weights = hub.content("unet/weights.pb");
-        hub.dropConnectionOnce("unet/weights.pb", 700_000);
-
-        Path snapshot = resolver().resolve(REPO, null, null);
-
-        assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("unet/weights.pb")));
-        List<FakeHub.Request> cdnGets = hub.requests().stream()
-                .filter(r -> r.method().equals("GET") && r.path().equals("/cdn/" + FakeHub.sha256(weights))).toList();
-        assertEquals(2, cdnGets.size(), "one cut-off GET, one resumed GET: " + cdnGets);
-        assertEquals(null, cdnGets.get(0).range());
-        String resumedRange = cdnGets.get(1).range();
-        assertNotNull(resumedRange, "the second GET asks only for the rest");
-        long resumedAt = Long.parseLong(resumedRange.replace("bytes=", "").replace("-", ""));
-        assertTrue(resumedAt > 0 && resumedAt <= 700_000, "resumed at " + resumedAt);
-    }
-
-    @Test
-    void partialFileLeftByAnEarlierRunIsContinued() throws IOException {
-        byte[] decoder = hub.content("vae_decoder/model.onnx");
-        Path blobs = Files.createDirectories(repoFolder().resolve("blobs"));
-        Files.write(blobs.resolve(FakeHub.sha256(decoder) + ".incomplete"), Arrays.copyOf(decoder, 1000));
-
-        Path snapshot = resolver().resolve(REPO, null, null);
-
-        assertArrayEquals(decoder, Files.readAllBytes(snapshot.resolve("vae_decoder/model.onnx")));
-        assertTrue(hub.requests().stream().anyMatch(r -> "bytes=1000-".equals(r.range())), "asked for the rest only");
-    }
-
-    @Test
-    void checksumMismatchDeletesTheFileAndSaysToRetry() throws IOException {
-        hub.corrupt("text_encoder/model.onnx");
-        String sha = FakeHub.sha256(hub.content("text_encoder/model.onnx"));
-
-        HubException error = assertThrows(HubException.class, () -> resolver().resolve(REPO, null, null));
-
-        assertEquals(HubException.Reason.CORRUPT_DOWNLOAD, error.reason());
-        assertTrue(error.getMessage().contains("text_encoder/model.onnx") && error.getMessage().contains("run again"),
-                error.getMessage());
-        assertFalse(Files.exists(repoFolder().resolve("blobs").resolve(sha)));
-        assertFalse(Files.exists(repoFolder().resolve("blobs").resolve(sha + ".incomplete")));
-        assertFalse(Files.exists(repoFolder().resolve("snapshots").resolve(COMMIT).resolve("text_encoder/model.onnx")));
     }
 
     @Test
@@ -210,28 +167,19 @@ class HubModelResolverTest {
         Path snapshot = repoFolder().resolve("snapshots").resolve(COMMIT);
         assertTrue(Files.isRegularFile(snapshot.resolve("unet/model.onnx")), "earlier files are kept");
         assertFalse(Files.exists(snapshot.resolve("model_index.json")), "model_index.json comes last");
+        assertFalse(Files.exists(snapshot.resolve("vae_decoder/model.onnx")), "a corrupt download is not linked");
 
         hub.repair("vae_decoder/model.onnx");
         hub.clearRequests();
         Path resolved = resolver().resolve(REPO, COMMIT, null);
 
-        assertEquals(new TreeSet<>(PIPELINE_FILES), new TreeSet<>(HubModelResolver.RepoCache.filesIn(resolved)));
+        assertEquals(new TreeSet<>(PIPELINE_FILES), new TreeSet<>(RepoCache.filesIn(resolved)));
         assertEquals(2, fileDownloads(), "only the two missing files: " + hub.requests());
     }
 
     @Test
-    void gatedRepoAsksForHfToken() throws IOException {
+    void theTokenGoesToTheHubOnlyNeverToTheCdn() throws IOException {
         hub.requireToken("hf_secret");
-
-        HubException error = assertThrows(HubException.class, () -> resolver().resolve(REPO, null, null));
-        assertEquals(HubException.Reason.UNAUTHORIZED, error.reason());
-        assertTrue(error.getMessage().contains("HF_TOKEN"), error.getMessage());
-
-        HubException wrongToken = assertThrows(HubException.class, () -> new HubModelResolver(
-                new HubSettings(hub.endpoint(), cacheDir, "hf_wrong", false)).resolve(REPO, null, null));
-        assertTrue(wrongToken.getMessage().contains("token in HF_TOKEN was rejected"), wrongToken.getMessage());
-
-        hub.clearRequests();
         Path snapshot = new HubModelResolver(new HubSettings(hub.endpoint(), cacheDir, "hf_secret", false))
                 .resolve(REPO, null, null);
         assertTrue(Files.isRegularFile(snapshot.resolve("unet/model.onnx")));
@@ -239,17 +187,6 @@ class HubModelResolverTest {
             String expected = request.path().startsWith("/cdn/") ? null : "Bearer hf_secret";
             assertEquals(expected, request.authorization(), "token goes to the Hub only, never to the CDN: " + request);
         }
-    }
-
-    @Test
-    void unknownRepoAndRevisionAreNotFound() {
-        HubException repo = assertThrows(HubException.class, () -> resolver().resolve("test-org/missing", null, null));
-        assertEquals(HubException.Reason.NOT_FOUND, repo.reason());
-        assertTrue(repo.getMessage().contains("test-org/missing"), repo.getMessage());
-
-        HubException revision = assertThrows(HubException.class, () -> resolver().resolve(REPO, "v9", null));
-        assertEquals(HubException.Reason.NOT_FOUND, revision.reason());
-        assertTrue(revision.getMessage().contains("'v9'"), revision.getMessage());
     }
 
     @Test
