@@ -28,6 +28,12 @@ class RepoCacheTest {
         return new RepoCache(cacheDir, "test-org/tiny-sd-onnx");
     }
 
+    static Path writeBlob(RepoCache cache, String etag, String content) throws IOException {
+        Path blob = cache.blob(etag);
+        Files.createDirectories(blob.getParent());
+        return Files.writeString(blob, content);
+    }
+
     @Test
     void theLayoutIsHuggingfaceHubs() {
         Path repo = cacheDir.resolve("models--test-org--tiny-sd-onnx");
@@ -39,8 +45,7 @@ class RepoCacheTest {
     @Test
     void aSnapshotFileIsARelativeLinkToItsBlob() throws IOException {
         RepoCache cache = cache();
-        Path blob = Files.createDirectories(cache.blob("abc").getParent()).resolve("abc");
-        Files.writeString(blob, "weights");
+        Path blob = writeBlob(cache, "abc", "weights");
 
         cache.link(BRANCH_COMMIT, "unet/weights.pb", blob);
 
@@ -86,8 +91,7 @@ class RepoCacheTest {
     @Test
     void filesAndBlobsCountOnlyAtTheirFullSize() throws IOException {
         RepoCache cache = cache();
-        Path blob = Files.createDirectories(cache.blob("abc").getParent()).resolve("abc");
-        Files.writeString(blob, "12345");
+        Path blob = writeBlob(cache, "abc", "12345");
         cache.link(BRANCH_COMMIT, "unet/model.onnx", blob);
 
         assertTrue(cache.hasCompleteBlob("abc", 5));
