@@ -64,6 +64,18 @@ class DockerBuildContextTest {
         assertTrue(cpu ^ gpu, "cpu guard " + cpu + ", gpu guard " + gpu + ": the build holds both runtimes or neither");
     }
 
+    /** The worker runs the pipeline library from lib/main; the command lines (pipeline-tools) stay out of the image. */
+    @ParameterizedTest
+    @ValueSource(strings = {"generator-cpu"})
+    void theGeneratorCarriesThePipelineLibraryButNotItsTools(String image) throws IOException {
+        Path lib = packagedApp(image).resolve("lib/main");
+        try (Stream<Path> jars = Files.list(lib)) {
+            List<String> names = jars.map(jar -> jar.getFileName().toString()).toList();
+            assertTrue(names.stream().anyMatch(name -> name.startsWith("io.texttoimage.pipeline-")), names.toString());
+            assertFalse(names.stream().anyMatch(name -> name.startsWith("io.texttoimage.pipeline-tools-")), names.toString());
+        }
+    }
+
     /** Evaluates a Dockerfile's `RUN ls /deployments/lib/main/<glob>` guard against the packaged lib/main. */
     static boolean guardPasses(String image, Path lib) throws IOException {
         List<DockerfileTest.Instruction> stage = DockerfileTest.finalStage(

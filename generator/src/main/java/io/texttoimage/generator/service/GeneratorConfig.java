@@ -2,7 +2,7 @@ package io.texttoimage.generator.service;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.texttoimage.generator.hub.HubModelResolver;
+import io.texttoimage.hub.HubModelResolver;
 
 import java.time.Duration;
 import java.util.Optional;

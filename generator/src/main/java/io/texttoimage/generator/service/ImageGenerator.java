@@ -1,10 +1,10 @@
 package io.texttoimage.generator.service;
 
-import io.texttoimage.generator.pipeline.CancellationToken;
-import io.texttoimage.generator.pipeline.GenerationRequest;
-import io.texttoimage.generator.pipeline.GenerationResult;
-import io.texttoimage.generator.pipeline.ModelInfo;
-import io.texttoimage.generator.pipeline.ProgressListener;
+import io.texttoimage.pipeline.CancellationToken;
+import io.texttoimage.pipeline.GenerationRequest;
+import io.texttoimage.pipeline.GenerationResult;
+import io.texttoimage.pipeline.ModelInfo;
+import io.texttoimage.pipeline.ProgressListener;
 
 /** What the worker needs from a loaded model: the pipeline's own API, as an interface the service can hold. */
 public interface ImageGenerator extends AutoCloseable {

@@ -8,7 +8,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.Topology;
-import io.texttoimage.generator.pipeline.GeneratedImage;
+import io.texttoimage.pipeline.GeneratedImage;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 

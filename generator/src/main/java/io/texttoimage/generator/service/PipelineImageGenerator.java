@@ -1,12 +1,12 @@
 package io.texttoimage.generator.service;
 
-import io.texttoimage.generator.pipeline.CancellationToken;
-import io.texttoimage.generator.pipeline.GenerationRequest;
-import io.texttoimage.generator.pipeline.GenerationResult;
-import io.texttoimage.generator.pipeline.ModelInfo;
-import io.texttoimage.generator.pipeline.OrtSettings;
-import io.texttoimage.generator.pipeline.ProgressListener;
-import io.texttoimage.generator.pipeline.StableDiffusionPipeline;
+import io.texttoimage.pipeline.CancellationToken;
+import io.texttoimage.pipeline.GenerationRequest;
+import io.texttoimage.pipeline.GenerationResult;
+import io.texttoimage.pipeline.ModelInfo;
+import io.texttoimage.pipeline.OrtSettings;
+import io.texttoimage.pipeline.ProgressListener;
+import io.texttoimage.pipeline.StableDiffusionPipeline;
 
 import java.nio.file.Path;
 

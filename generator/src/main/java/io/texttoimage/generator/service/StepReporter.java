@@ -1,7 +1,7 @@
 package io.texttoimage.generator.service;
 
 import io.micrometer.core.instrument.Timer;
-import io.texttoimage.generator.pipeline.ProgressListener;
+import io.texttoimage.pipeline.ProgressListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
