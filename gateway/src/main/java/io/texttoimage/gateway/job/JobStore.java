@@ -27,7 +27,7 @@ import java.util.UUID;
  * needed, which keeps these writes safe outside HTTP requests (message consumers, timers).
  */
 @ApplicationScoped
-public class JobEventStore {
+public class JobStore {
     private static final String ACTIVE = "status IN ('QUEUED', 'RUNNING')";
 
     private static final String APPLY_RUNNING = """
@@ -80,7 +80,7 @@ public class JobEventStore {
 
     private final Pool pool;
 
-    public JobEventStore(Pool pool) {
+    public JobStore(Pool pool) {
         this.pool = pool;
     }
 
@@ -116,7 +116,7 @@ public class JobEventStore {
             i++;
         }
         Tuple params = Tuple.tuple(Arrays.asList(ids, steps, totals, percents, sequences, workers, times));
-        return pool.preparedQuery(APPLY_PROGRESS).execute(params).map(JobEventStore::cancelRequestedIds);
+        return pool.preparedQuery(APPLY_PROGRESS).execute(params).map(JobStore::cancelRequestedIds);
     }
 
     /** Applies SUCCEEDED, FAILED or CANCELLED; yields whether the row changed (false if already terminal). */
@@ -134,7 +134,7 @@ public class JobEventStore {
      * Inserts a new queued job in one auto-committed statement: the submission hot path, where an ORM
      * transaction would cost two more round trips (BEGIN, COMMIT) per request.
      */
-    public Uni<Void> insertQueued(GeneratedImage job) {
+    public Uni<Void> insertQueued(Job job) {
         Tuple params = Tuple.tuple(Arrays.asList(job.id, job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps,
                 time(job.createdAt)));
@@ -169,13 +169,13 @@ public class JobEventStore {
      * The job's row as a detached entity, or null for an unknown id: one prepared statement on the reactive pool,
      * for the status read hot path, where a Hibernate Reactive session per request cost more CPU than the query.
      */
-    public Uni<GeneratedImage> find(UUID jobId) {
+    public Uni<Job> find(UUID jobId) {
         return pool.preparedQuery(FIND).execute(Tuple.of(jobId))
                 .map(rows -> rows.size() == 0 ? null : toEntity(rows.iterator().next()));
     }
 
-    private static GeneratedImage toEntity(Row row) {
-        GeneratedImage job = new GeneratedImage();
+    private static Job toEntity(Row row) {
+        Job job = new Job();
         job.id = row.getUUID("id");
         job.status = JobStatus.valueOf(row.getString("status"));
         job.prompt = row.getString("prompt");

@@ -7,7 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.gateway.config.GatewayConfig;
-import io.texttoimage.gateway.job.JobEventStore;
+import io.texttoimage.gateway.job.JobStore;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -47,7 +47,7 @@ public class JobEventPersister {
 
     private final Map<UUID, JobEvent> pendingProgress = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
-    private final JobEventStore store;
+    private final JobStore store;
     private final JobPublisher publisher;
     private final JsonCodec codec;
     private final GatewayConfig config;
@@ -55,7 +55,7 @@ public class JobEventPersister {
     private final Counter progressEvents;
     private long timerId = -1;
 
-    public JobEventPersister(JobEventStore store, JobPublisher publisher, JsonCodec codec, GatewayConfig config,
+    public JobEventPersister(JobStore store, JobPublisher publisher, JsonCodec codec, GatewayConfig config,
                              MeterRegistry registry) {
         this.store = store;
         this.publisher = publisher;

@@ -2,7 +2,7 @@ package io.texttoimage.gateway.storage;
 
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.gateway.api.SignedUrlsResponse;
-import io.texttoimage.gateway.problem.ProblemException;
+import io.texttoimage.gateway.api.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.rest.client.inject.RestClient;

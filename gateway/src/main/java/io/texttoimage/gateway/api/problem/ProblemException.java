@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.problem;
+package io.texttoimage.gateway.api.problem;
 
 /** Thrown by application code to answer with a specific problem+json response. */
 public class ProblemException extends RuntimeException {
