@@ -1,7 +1,7 @@
 package io.texttoimage.gateway.api;
 
 import io.smallrye.mutiny.Uni;
-import io.texttoimage.gateway.api.problem.ProblemException;
+import io.texttoimage.gateway.job.JobException;
 import io.texttoimage.gateway.job.JobStore;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
@@ -42,7 +42,7 @@ public class EventStreamPreconditions {
         }
         return store.currentState(id).onItem().transform(state -> {
             if (state == null) {
-                throw ProblemException.notFound(id);
+                throw new JobException.NotFound(id);
             }
             return null;
         });

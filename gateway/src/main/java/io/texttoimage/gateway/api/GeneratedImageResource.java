@@ -39,6 +39,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.UUID;
 
 /** The public API: submit prompts, follow and cancel jobs, fetch download links. */
@@ -136,7 +137,9 @@ public class GeneratedImageResource {
             if (job.status != JobStatus.SUCCEEDED) {
                 return Uni.createFrom().failure(notReady(job));
             }
-            return signedUrls.sign(job.imageKeys, config.signedUrlExpiry());
+            Duration expiry = config.signedUrlExpiry();
+            return signedUrls.sign(job.imageKeys, expiry)
+                    .map(signed -> SignedUrlsResponse.of(job.imageKeys, signed, expiry));
         });
     }
 

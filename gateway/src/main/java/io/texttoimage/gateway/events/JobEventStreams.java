@@ -96,7 +96,8 @@ public class JobEventStreams {
                     if (state == null) {
                         stream.onNoState();
                     } else {
-                        stream.onCurrentState(broadcaster.frame(state.status(), state));
+                        JobEventView view = JobEventView.of(state);
+                        stream.onCurrentState(broadcaster.frame(view.status(), view));
                     }
                 }),
                 failure -> afterHeaders(context, response, 0, () -> {

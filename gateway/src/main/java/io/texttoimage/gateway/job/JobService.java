@@ -7,8 +7,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.GenerationRequested;
-import io.texttoimage.gateway.api.problem.ProblemException;
-import io.texttoimage.gateway.messaging.JobPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -25,15 +23,15 @@ import java.util.concurrent.TimeUnit;
 public class JobService {
     private static final Logger LOG = Logger.getLogger(JobService.class);
 
-    private final JobPublisher publisher;
+    private final JobCommands generators;
     private final JobStore store;
     private final Counter submitted;
     private final Counter unqueued;
     private final Counter unstored;
     private final Timer insertTime;
 
-    public JobService(JobPublisher publisher, JobStore store, MeterRegistry registry) {
-        this.publisher = publisher;
+    public JobService(JobCommands generators, JobStore store, MeterRegistry registry) {
+        this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
         this.unqueued = registry.counter("t2i.gateway.jobs.unqueued");
@@ -61,7 +59,7 @@ public class JobService {
         Uni<Optional<Throwable>> inserted = store.insertQueued(job)
                 .invoke(() -> insertTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
                 .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
-        Uni<Optional<Throwable>> published = publisher.requestGeneration(toMessage(job))
+        Uni<Optional<Throwable>> published = generators.requestGeneration(toMessage(job))
                 .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
         return Uni.combine().all().unis(inserted, published).asTuple().flatMap(outcome -> {
             Optional<Throwable> insertFailure = outcome.getItem1();
@@ -85,7 +83,7 @@ public class JobService {
         unstored.increment();
         LOG.errorf("Job %s was queued but could not be stored (%s); broadcasting its cancel", job.id,
                 insertFailure.getMessage());
-        return publisher.requestCancel(job.id)
+        return generators.requestCancel(job.id)
                 .onFailure().invoke(e -> LOG.errorf("The cancel of unstored job %s could not be broadcast (%s); "
                         + "a generator may run it, and its events will be dropped", job.id, e.getMessage()))
                 .onFailure().recoverWithNull()
@@ -94,12 +92,12 @@ public class JobService {
 
     public Uni<Job> find(UUID id) {
         return Job.<Job>findById(id)
-                .onItem().ifNull().failWith(() -> ProblemException.notFound(id));
+                .onItem().ifNull().failWith(() -> new JobException.NotFound(id));
     }
 
     /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
     public Uni<Job> read(UUID id) {
-        return store.find(id).onItem().ifNull().failWith(() -> ProblemException.notFound(id));
+        return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id));
     }
 
     public Uni<List<Job>> list(int page, int size) {
@@ -118,13 +116,12 @@ public class JobService {
     public Uni<Job> cancel(UUID id) {
         return Panache.withTransaction(() -> find(id).invoke(job -> {
                     if (job.status.isTerminal()) {
-                        throw new ProblemException(409, "job-finished", "Job already finished",
-                                "Job " + id + " is already " + job.status.apiName() + " and cannot be cancelled.");
+                        throw new JobException.AlreadyFinished(id, job.status);
                     }
                     job.cancelRequested = true;
                     job.updatedAt = Instant.now();
                 }))
-                .call(job -> publisher.requestCancel(id)
+                .call(job -> generators.requestCancel(id)
                         .onFailure().invoke(failure -> LOG.warnf(
                                 "Cancel of job %s is stored but not broadcast yet (%s); it is re-sent when the job "
                                         + "reports progress", id, failure.getMessage()))
@@ -139,8 +136,7 @@ public class JobService {
         return store.markUnqueued(job.id, reason)
                 .onFailure().invoke(e -> LOG.errorf(e, "Job %s could not be marked failed", job.id))
                 .onFailure().recoverWithNull()
-                .chain(() -> Uni.createFrom().failure(new ProblemException(503, "broker-unavailable",
-                        "Job queue unavailable", reason + " Please retry later.", failure)));
+                .chain(() -> Uni.createFrom().failure(new JobException.NotQueued(reason, failure)));
     }
 
     private static Job newJob(SubmitJobRequest request) {

@@ -3,7 +3,6 @@ package io.texttoimage.gateway.job;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.gateway.events.JobEventView;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -88,7 +87,7 @@ public class JobStore {
     public Uni<Optional<Boolean>> applyRunning(JobEvent event) {
         Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), time(event.at()), event.width(), event.height(),
                 event.scheduler(), event.workerId(), event.step(), event.totalSteps(),
-                JobEventView.percent(event.step(), event.totalSteps()), event.sequence()));
+                JobSnapshot.percent(event.step(), event.totalSteps()), event.sequence()));
         return pool.preparedQuery(APPLY_RUNNING).execute(params)
                 .map(rows -> rows.size() == 0 ? Optional.empty()
                         : Optional.of(rows.iterator().next().getBoolean("cancel_requested")));
@@ -109,7 +108,7 @@ public class JobStore {
             ids[i] = event.jobId();
             steps[i] = event.step();
             totals[i] = event.totalSteps();
-            percents[i] = JobEventView.percent(event.step(), event.totalSteps());
+            percents[i] = JobSnapshot.percent(event.step(), event.totalSteps());
             sequences[i] = event.sequence();
             workers[i] = event.workerId();
             times[i] = time(event.at());
@@ -146,15 +145,15 @@ public class JobStore {
         return pool.preparedQuery(MARK_UNQUEUED).execute(Tuple.of(jobId, reason)).replaceWithVoid();
     }
 
-    /** The job's current state as an SSE event, or null for an unknown id. */
-    public Uni<JobEventView> currentState(UUID jobId) {
+    /** Where the job stands now, or null for an unknown id. */
+    public Uni<JobSnapshot> currentState(UUID jobId) {
         return pool.preparedQuery(CURRENT_STATE).execute(Tuple.of(jobId)).map(rows -> {
             if (rows.size() == 0) {
                 return null;
             }
             Row row = rows.iterator().next();
             String[] keys = row.getArrayOfStrings("image_keys");
-            return new JobEventView(jobId, JobStatus.valueOf(row.getString("status")).apiName(),
+            return new JobSnapshot(jobId, JobStatus.valueOf(row.getString("status")),
                     row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
                     keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"));
         });

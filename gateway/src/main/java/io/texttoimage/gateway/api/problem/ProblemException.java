@@ -17,11 +17,6 @@ public class ProblemException extends RuntimeException {
         this.title = title;
     }
 
-    public static ProblemException notFound(Object id) {
-        return new ProblemException(404, "not-found", "Generated image not found",
-                "No generated image with id " + id + ".");
-    }
-
     public static ProblemException badRequest(String field, String detail) {
         return new InvalidField(field, detail);
     }
