@@ -1,5 +1,7 @@
 package io.texttoimage.gateway.events;
 
+import io.texttoimage.gateway.job.JobStateMachine;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -78,19 +80,21 @@ final class JobEventStream {
             end(false);
             return;
         }
-        if (frame.sequence() <= lastSentSequence) {
-            if (frame.terminal()) {
-                // The client has already seen the end of this job: nothing more will come.
+        switch (JobStateMachine.onStream(lastSentSequence, frame.sequence(), frame.terminal())) {
+            case SKIP -> { }
+            case END -> end(true);
+            case SEND -> write(frame);
+            case SEND_AND_END -> {
+                write(frame);
                 end(true);
             }
-            return;
         }
+    }
+
+    private void write(SseFrame frame) {
         lastSentSequence = frame.sequence();
         lastView = frame.view();
         output.write(frame.wire());
-        if (frame.terminal()) {
-            end(true);
-        }
     }
 
     private void end(boolean closeOutput) {

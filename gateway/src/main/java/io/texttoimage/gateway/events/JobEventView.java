@@ -3,6 +3,7 @@ package io.texttoimage.gateway.events;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.gateway.job.JobSnapshot;
+import io.texttoimage.gateway.job.JobStateMachine;
 import io.texttoimage.gateway.job.JobStatus;
 
 import java.util.List;
@@ -35,8 +36,8 @@ public record JobEventView(UUID id, String status, int step, int totalSteps, int
     }
 
     public boolean isTerminal() {
-        return JobStatus.SUCCEEDED.apiName().equals(status) || JobStatus.FAILED.apiName().equals(status)
-                || JobStatus.CANCELLED.apiName().equals(status);
+        JobStatus parsed = JobStatus.ofApiName(status); // null for a heartbeat
+        return parsed != null && JobStateMachine.isTerminal(parsed);
     }
 
     public JobEventView asHeartbeat() {

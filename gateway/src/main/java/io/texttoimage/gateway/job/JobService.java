@@ -115,7 +115,7 @@ public class JobService {
      */
     public Uni<Job> cancel(UUID id) {
         return Panache.withTransaction(() -> find(id).invoke(job -> {
-                    if (job.status.isTerminal()) {
+                    if (!JobStateMachine.canCancel(job.status)) {
                         throw new JobException.AlreadyFinished(id, job.status);
                     }
                     job.cancelRequested = true;
@@ -143,7 +143,7 @@ public class JobService {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL stores
         Job job = new Job();
         job.id = UUID.randomUUID();
-        job.status = JobStatus.QUEUED;
+        job.status = JobStateMachine.INITIAL;
         job.prompt = request.prompt();
         job.negativePrompt = request.negativePrompt();
         job.numSteps = request.numSteps() != null ? request.numSteps() : SubmitJobRequest.DEFAULT_NUM_STEPS;

@@ -16,7 +16,7 @@ public record JobSnapshot(UUID id, JobStatus status, int step, int totalSteps, i
 
     /** Where the job stands after this event, from the event alone. */
     public static JobSnapshot after(JobEvent event) {
-        JobStatus status = JobStatus.after(event.type());
+        JobStatus status = JobStateMachine.statusAfter(event.type());
         int progress = event.type() == JobEventType.SUCCEEDED ? 100 : percent(event.step(), event.totalSteps());
         List<String> keys = event.imageKeys() == null ? List.of() : List.copyOf(event.imageKeys());
         return new JobSnapshot(event.jobId(), status, event.step(), event.totalSteps(), progress, keys, event.error(),
