@@ -58,7 +58,8 @@ class PackageDependenciesTest {
 
     /** jdeps lines look like {@code    io.texttoimage.gateway.api   -> io.texttoimage.gateway.job   classes}. */
     private static void classFileDependencies(Map<String, Set<String>> graph) {
-        ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow(() -> new AssertionError("no jdeps in this JDK"));
+        ToolProvider jdeps = ToolProvider.findFirst("jdeps")
+                .orElseThrow(() -> new AssertionError("no jdeps in this JDK"));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int exit = jdeps.run(new PrintWriter(out), new PrintWriter(err), "-verbose:package",

@@ -11,8 +11,9 @@ import java.util.function.Function;
  * One client's SSE stream of one job. It is registered for live events <em>before</em> the current state
  * is read, so nothing published in between is lost: live events are held back until the state has been
  * sent, and every event whose sequence is not above the last one sent (or the client's Last-Event-ID)
- * is dropped as a duplicate. The stream ends after the first terminal event, or when the client goes (told by the
- * connection's close, and checked again before every write); {@code onEnd} then runs once.
+ * is dropped as a duplicate ({@link JobStateMachine#onStream}). The stream ends after the first terminal event, or
+ * when the client goes (told by the connection's close, and checked again before every write); {@code onEnd} then
+ * runs once.
  */
 final class JobEventStream {
     private final SseOutput output;

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** The statuses of a stored job; which event moves which to which is {@link JobStateMachine}'s. Lower case in the API. */
+/** The statuses of a stored job (which event moves which to which: {@link JobStateMachine}); lower case in the API. */
 public enum JobStatus {
     QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
 

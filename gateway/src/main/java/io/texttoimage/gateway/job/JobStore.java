@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 /**
  * Writes new jobs and job events to PostgreSQL with plain SQL on the reactive client: each event is one guarded,
@@ -41,8 +40,8 @@ public class JobStore {
                 current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
                 progress = $9, %s, updated_at = now()
             WHERE id = $1 AND %s
-            RETURNING cancel_requested""".formatted(RUNNING.to().name(), sequenceAndWorker(RUNNING, "", "$10", "$6"),
-            admits(RUNNING, "", "$10", "$6"));
+            RETURNING cancel_requested""".formatted(RUNNING.to().name(),
+            TransitionSql.sequenceAndWorker(RUNNING, "", "$10", "$6"), TransitionSql.admits(RUNNING, "", "$10", "$6"));
 
     /** One statement for any number of jobs: the coalesced progress of one flush interval. */
     private static final String APPLY_PROGRESS = """
@@ -54,8 +53,8 @@ public class JobStore {
                 AS u(id, step, total_steps, progress, sequence, worker_id, at)
             WHERE g.id = u.id AND %s
             RETURNING g.id, g.cancel_requested""".formatted(PROGRESS.to().name(),
-            sequenceAndWorker(PROGRESS, "g.", "u.sequence", "u.worker_id"),
-            admits(PROGRESS, "g.", "u.sequence", "u.worker_id"));
+            TransitionSql.sequenceAndWorker(PROGRESS, "g.", "u.sequence", "u.worker_id"),
+            TransitionSql.admits(PROGRESS, "g.", "u.sequence", "u.worker_id"));
 
     /** One statement per event type that ends a job ($2: the status it ends in). */
     private static final Map<JobEventType, String> APPLY_TERMINAL = terminalStatements();
@@ -63,7 +62,7 @@ public class JobStore {
     private static final String MARK_UNQUEUED = """
             UPDATE generated_images SET status = '%s', error = $2, finished_at = now(), updated_at = now()
             WHERE id = $1 AND %s""".formatted(JobStateMachine.UNQUEUED.to().name(),
-            admits(JobStateMachine.UNQUEUED, "", "NULL", "NULL"));
+            TransitionSql.admits(JobStateMachine.UNQUEUED, "", "NULL", "NULL"));
 
     private static final String INSERT_QUEUED = """
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
@@ -189,41 +188,12 @@ public class JobStore {
                             total_steps = CASE WHEN $4 > 0 THEN $4 ELSE total_steps END,
                             progress = COALESCE($5::int, progress), error = $6,
                             image_keys = COALESCE($7::text[], image_keys), finished_at = $8, %s, updated_at = now()
-                        WHERE id = $1 AND %s""".formatted(sequenceAndWorker(transition, "", "$9", "$10"),
-                        admits(transition, "", "$9", "$10")));
+                        WHERE id = $1 AND %s""".formatted(
+                        TransitionSql.sequenceAndWorker(transition, "", "$9", "$10"),
+                        TransitionSql.admits(transition, "", "$9", "$10")));
             }
         }
         return statements;
-    }
-
-    /**
-     * The WHERE condition under which a transition applies to a row: the statuses it leaves, and its sequence rule
-     * (see {@link JobStateMachine#apply}).
-     *
-     * @param row      the row's alias with its dot, or empty
-     * @param sequence the event's sequence (a parameter or column)
-     * @param worker   the event's worker id
-     */
-    static String admits(Transition transition, String row, String sequence, String worker) {
-        String from = transition.from().stream().sorted().map(status -> "'" + status.name() + "'")
-                .collect(Collectors.joining(", "));
-        String order = switch (transition.rule()) {
-            case NEWER_OR_NEW_ATTEMPT -> " AND (%1$slast_sequence < %2$s OR %1$sworker_id IS DISTINCT FROM %3$s)";
-            case NEWER_IN_SAME_ATTEMPT -> " AND %1$slast_sequence < %2$s"
-                    + " AND (%1$sworker_id IS NULL OR %3$s IS NULL OR %1$sworker_id = %3$s)";
-            case ANY -> "";
-        };
-        return ("%1$sstatus IN (" + from + ")" + order).formatted(row, sequence, worker);
-    }
-
-    /** The SET of last_sequence and worker_id for a transition (see {@link JobStateMachine#apply}). */
-    static String sequenceAndWorker(Transition transition, String row, String sequence, String worker) {
-        String set = switch (transition.rule()) {
-            case NEWER_OR_NEW_ATTEMPT -> "last_sequence = %2$s, worker_id = %3$s";
-            case NEWER_IN_SAME_ATTEMPT, ANY ->
-                    "last_sequence = GREATEST(%1$slast_sequence, %2$s), worker_id = COALESCE(%1$sworker_id, %3$s)";
-        };
-        return set.formatted(row, sequence, worker);
     }
 
     private static Job toEntity(Row row) {

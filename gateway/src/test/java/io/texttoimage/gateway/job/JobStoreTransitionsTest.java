@@ -85,8 +85,9 @@ class JobStoreTransitionsTest {
         StoredJob expected = JobStateMachine.apply(before, type, sequence, workerId);
         StoredJob actual = stored(id);
         if (!expected.equals(actual)) {
-            disagreements.add(JobStateMachineTest.describe(before) + " + " + type + " " + name + ": SQL gave "
-                    + JobStateMachineTest.describe(actual) + ", state machine " + JobStateMachineTest.describe(expected));
+            disagreements.add(JobStateMachineTest.describe(before) + " + " + type + " " + name
+                    + ": SQL gave " + JobStateMachineTest.describe(actual)
+                    + ", state machine " + JobStateMachineTest.describe(expected));
         }
     }
 
