@@ -1,8 +1,8 @@
 package io.texttoimage.gateway.api;
 
 import io.smallrye.mutiny.Uni;
-import io.texttoimage.gateway.job.JobEventStore;
-import io.texttoimage.gateway.problem.ProblemException;
+import io.texttoimage.gateway.job.JobException;
+import io.texttoimage.gateway.job.JobStore;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -19,9 +19,9 @@ import java.util.regex.Pattern;
 public class EventStreamPreconditions {
     private static final Pattern EVENTS_PATH = Pattern.compile("^/generated-images/([^/]+)/events/?$");
 
-    private final JobEventStore store;
+    private final JobStore store;
 
-    public EventStreamPreconditions(JobEventStore store) {
+    public EventStreamPreconditions(JobStore store) {
         this.store = store;
     }
 
@@ -42,7 +42,7 @@ public class EventStreamPreconditions {
         }
         return store.currentState(id).onItem().transform(state -> {
             if (state == null) {
-                throw ProblemException.notFound(id);
+                throw new JobException.NotFound(id);
             }
             return null;
         });

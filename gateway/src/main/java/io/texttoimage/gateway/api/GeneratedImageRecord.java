@@ -1,6 +1,6 @@
 package io.texttoimage.gateway.api;
 
-import io.texttoimage.gateway.job.GeneratedImage;
+import io.texttoimage.gateway.job.Job;
 
 import java.time.Instant;
 import java.util.List;
@@ -30,7 +30,7 @@ public record GeneratedImageRecord(
         Instant updatedAt,
         boolean cancelRequested) {
 
-    public static GeneratedImageRecord of(GeneratedImage job) {
+    public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.progress,
                 job.currentStep, job.totalSteps, job.error, List.of(job.imageKeys), job.createdAt, job.startedAt,

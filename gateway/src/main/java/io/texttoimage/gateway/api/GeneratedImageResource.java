@@ -2,14 +2,15 @@ package io.texttoimage.gateway.api;
 
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
+import io.texttoimage.gateway.api.problem.Problem;
+import io.texttoimage.gateway.api.problem.ProblemException;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
 import io.texttoimage.gateway.events.JobEventView;
-import io.texttoimage.gateway.job.GeneratedImage;
+import io.texttoimage.gateway.job.Job;
 import io.texttoimage.gateway.job.JobService;
 import io.texttoimage.gateway.job.JobStatus;
-import io.texttoimage.gateway.problem.Problem;
-import io.texttoimage.gateway.problem.ProblemException;
+import io.texttoimage.gateway.job.SubmitJobRequest;
 import io.texttoimage.gateway.storage.SignedUrlIssuer;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.validation.Valid;
@@ -38,6 +39,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.UUID;
 
 /** The public API: submit prompts, follow and cancel jobs, fetch download links. */
@@ -69,7 +71,7 @@ public class GeneratedImageResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> submit(@NotNull @Valid GenerationRequest body) {
+    public Uni<Response> submit(@NotNull @Valid SubmitJobRequest body) {
         return jobs.submit(body).map(job -> Response.created(URI.create("/generated-images/" + job.id))
                 .entity(GeneratedImageRecord.of(job)).build());
     }
@@ -135,7 +137,9 @@ public class GeneratedImageResource {
             if (job.status != JobStatus.SUCCEEDED) {
                 return Uni.createFrom().failure(notReady(job));
             }
-            return signedUrls.sign(job.imageKeys, config.signedUrlExpiry());
+            Duration expiry = config.signedUrlExpiry();
+            return signedUrls.sign(job.imageKeys, expiry)
+                    .map(signed -> SignedUrlsResponse.of(job.imageKeys, signed, expiry));
         });
     }
 
@@ -151,7 +155,7 @@ public class GeneratedImageResource {
                 .map(job -> Response.accepted(GeneratedImageRecord.of(job)).build());
     }
 
-    private static ProblemException notReady(GeneratedImage job) {
+    private static ProblemException notReady(Job job) {
         return new ProblemException(409, "not-ready", "Images not ready",
                 "Job " + job.id + " is " + job.status.apiName() + "; download URLs exist only once it has succeeded.");
     }

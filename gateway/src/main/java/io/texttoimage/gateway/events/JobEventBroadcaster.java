@@ -1,8 +1,9 @@
 package io.texttoimage.gateway.events;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.gateway.messaging.JsonCodec;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -32,10 +33,11 @@ public class JobEventBroadcaster {
     static final long LATEST_KEPT_NANOS = 120_000_000_000L;
 
     private final AtomicInteger subscribers = new AtomicInteger();
-    private final JsonCodec codec;
+    private final ObjectMapper json;
 
-    public JobEventBroadcaster(MeterRegistry registry, JsonCodec codec, Vertx vertx) {
-        this.codec = codec;
+    /** @param json the application's mapper (snake_case, ISO-8601 instants), as every JSON answer of the API */
+    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+        this.json = json;
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
         vertx.setPeriodic(30_000, id -> forgetQuietJobs());
     }
@@ -45,7 +47,15 @@ public class JobEventBroadcaster {
 
     /** The SSE form of a view, serialised once; heartbeats carry no id, so they do not move Last-Event-ID. */
     SseFrame frame(String name, JobEventView view) {
-        return SseFrame.of(name, view, codec.encode(view), !JobEventView.HEARTBEAT.equals(name));
+        return SseFrame.of(name, view, encode(view), !JobEventView.HEARTBEAT.equals(name));
+    }
+
+    private String encode(JobEventView view) {
+        try {
+            return json.writeValueAsString(view);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot encode the SSE event of job " + view.id(), e);
+        }
     }
 
     /** Registers a listener for one job's events; run the returned action to unregister it. */

@@ -1,5 +1,7 @@
 package io.texttoimage.gateway.events;
 
+import io.texttoimage.gateway.job.JobStateMachine;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -9,8 +11,9 @@ import java.util.function.Function;
  * One client's SSE stream of one job. It is registered for live events <em>before</em> the current state
  * is read, so nothing published in between is lost: live events are held back until the state has been
  * sent, and every event whose sequence is not above the last one sent (or the client's Last-Event-ID)
- * is dropped as a duplicate. The stream ends after the first terminal event, or when the client goes (told by the
- * connection's close, and checked again before every write); {@code onEnd} then runs once.
+ * is dropped as a duplicate ({@link JobStateMachine#onStream}). The stream ends after the first terminal event, or
+ * when the client goes (told by the connection's close, and checked again before every write); {@code onEnd} then
+ * runs once.
  */
 final class JobEventStream {
     private final SseOutput output;
@@ -78,19 +81,21 @@ final class JobEventStream {
             end(false);
             return;
         }
-        if (frame.sequence() <= lastSentSequence) {
-            if (frame.terminal()) {
-                // The client has already seen the end of this job: nothing more will come.
+        switch (JobStateMachine.onStream(lastSentSequence, frame.sequence(), frame.terminal())) {
+            case SKIP -> { }
+            case END -> end(true);
+            case SEND -> write(frame);
+            case SEND_AND_END -> {
+                write(frame);
                 end(true);
             }
-            return;
         }
+    }
+
+    private void write(SseFrame frame) {
         lastSentSequence = frame.sequence();
         lastView = frame.view();
         output.write(frame.wire());
-        if (frame.terminal()) {
-            end(true);
-        }
     }
 
     private void end(boolean closeOutput) {

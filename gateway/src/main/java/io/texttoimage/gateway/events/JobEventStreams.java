@@ -1,7 +1,7 @@
 package io.texttoimage.gateway.events;
 
 import io.texttoimage.gateway.config.GatewayConfig;
-import io.texttoimage.gateway.job.JobEventStore;
+import io.texttoimage.gateway.job.JobStore;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,11 +31,11 @@ public class JobEventStreams {
     private static final Logger LOG = Logger.getLogger(JobEventStreams.class);
 
     private final JobEventBroadcaster broadcaster;
-    private final JobEventStore store;
+    private final JobStore store;
     private final Vertx vertx;
     private final GatewayConfig config;
 
-    public JobEventStreams(JobEventBroadcaster broadcaster, JobEventStore store, Vertx vertx, GatewayConfig config) {
+    public JobEventStreams(JobEventBroadcaster broadcaster, JobStore store, Vertx vertx, GatewayConfig config) {
         this.broadcaster = broadcaster;
         this.store = store;
         this.vertx = vertx;
@@ -96,7 +96,8 @@ public class JobEventStreams {
                     if (state == null) {
                         stream.onNoState();
                     } else {
-                        stream.onCurrentState(broadcaster.frame(state.status(), state));
+                        JobEventView view = JobEventView.of(state);
+                        stream.onCurrentState(broadcaster.frame(view.status(), view));
                     }
                 }),
                 failure -> afterHeaders(context, response, 0, () -> {

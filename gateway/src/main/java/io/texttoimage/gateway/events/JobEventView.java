@@ -2,6 +2,8 @@ package io.texttoimage.gateway.events;
 
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.gateway.job.JobSnapshot;
+import io.texttoimage.gateway.job.JobStateMachine;
 import io.texttoimage.gateway.job.JobStatus;
 
 import java.util.List;
@@ -25,23 +27,17 @@ public record JobEventView(UUID id, String status, int step, int totalSteps, int
     }
 
     public static JobEventView of(JobEvent event) {
-        JobStatus status = JobStatus.after(event.type());
-        int progress = event.type() == JobEventType.SUCCEEDED ? 100 : percent(event.step(), event.totalSteps());
-        List<String> keys = event.imageKeys() == null ? List.of() : List.copyOf(event.imageKeys());
-        return new JobEventView(event.jobId(), status.apiName(), event.step(), event.totalSteps(), progress, keys,
-                event.error(), event.sequence());
+        return of(JobSnapshot.after(event));
     }
 
-    public static int percent(int step, int totalSteps) {
-        if (totalSteps <= 0) {
-            return 0;
-        }
-        return Math.max(0, Math.min(100, (int) (100L * step / totalSteps)));
+    public static JobEventView of(JobSnapshot job) {
+        return new JobEventView(job.id(), job.status().apiName(), job.step(), job.totalSteps(), job.progress(),
+                job.imageKeys(), job.error(), job.sequence());
     }
 
     public boolean isTerminal() {
-        return JobStatus.SUCCEEDED.apiName().equals(status) || JobStatus.FAILED.apiName().equals(status)
-                || JobStatus.CANCELLED.apiName().equals(status);
+        JobStatus parsed = JobStatus.ofApiName(status); // null for a heartbeat
+        return parsed != null && JobStateMachine.isTerminal(parsed);
     }
 
     public JobEventView asHeartbeat() {

@@ -7,9 +7,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.GenerationRequested;
-import io.texttoimage.gateway.api.GenerationRequest;
-import io.texttoimage.gateway.messaging.JobPublisher;
-import io.texttoimage.gateway.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -26,15 +23,15 @@ import java.util.concurrent.TimeUnit;
 public class JobService {
     private static final Logger LOG = Logger.getLogger(JobService.class);
 
-    private final JobPublisher publisher;
-    private final JobEventStore store;
+    private final JobCommands generators;
+    private final JobStore store;
     private final Counter submitted;
     private final Counter unqueued;
     private final Counter unstored;
     private final Timer insertTime;
 
-    public JobService(JobPublisher publisher, JobEventStore store, MeterRegistry registry) {
-        this.publisher = publisher;
+    public JobService(JobCommands generators, JobStore store, MeterRegistry registry) {
+        this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
         this.unqueued = registry.counter("t2i.gateway.jobs.unqueued");
@@ -56,13 +53,13 @@ public class JobService {
      * A generator may take the job before the INSERT has committed; the event consumer retries events of a job
      * whose row is not there yet for a short while (see {@code JobEventPersister}).
      */
-    public Uni<GeneratedImage> submit(GenerationRequest request) {
-        GeneratedImage job = newJob(request);
+    public Uni<Job> submit(SubmitJobRequest request) {
+        Job job = newJob(request);
         long start = System.nanoTime();
         Uni<Optional<Throwable>> inserted = store.insertQueued(job)
                 .invoke(() -> insertTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
                 .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
-        Uni<Optional<Throwable>> published = publisher.requestGeneration(toMessage(job))
+        Uni<Optional<Throwable>> published = generators.requestGeneration(toMessage(job))
                 .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
         return Uni.combine().all().unis(inserted, published).asTuple().flatMap(outcome -> {
             Optional<Throwable> insertFailure = outcome.getItem1();
@@ -82,57 +79,56 @@ public class JobService {
     }
 
     /** The job is in the broker but not in the database: tell the generators to skip it, then report the failure. */
-    private Uni<GeneratedImage> withdraw(GeneratedImage job, Throwable insertFailure) {
+    private Uni<Job> withdraw(Job job, Throwable insertFailure) {
         unstored.increment();
         LOG.errorf("Job %s was queued but could not be stored (%s); broadcasting its cancel", job.id,
                 insertFailure.getMessage());
-        return publisher.requestCancel(job.id)
+        return generators.requestCancel(job.id)
                 .onFailure().invoke(e -> LOG.errorf("The cancel of unstored job %s could not be broadcast (%s); "
                         + "a generator may run it, and its events will be dropped", job.id, e.getMessage()))
                 .onFailure().recoverWithNull()
                 .chain(() -> Uni.createFrom().failure(insertFailure));
     }
 
-    public Uni<GeneratedImage> find(UUID id) {
-        return GeneratedImage.<GeneratedImage>findById(id)
-                .onItem().ifNull().failWith(() -> ProblemException.notFound(id));
+    public Uni<Job> find(UUID id) {
+        return Job.<Job>findById(id)
+                .onItem().ifNull().failWith(() -> new JobException.NotFound(id));
     }
 
     /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
-    public Uni<GeneratedImage> read(UUID id) {
-        return store.find(id).onItem().ifNull().failWith(() -> ProblemException.notFound(id));
+    public Uni<Job> read(UUID id) {
+        return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id));
     }
 
-    public Uni<List<GeneratedImage>> list(int page, int size) {
-        return GeneratedImage.<GeneratedImage>findAll(Sort.descending("createdAt").and("id", Sort.Direction.Descending))
+    public Uni<List<Job>> list(int page, int size) {
+        return Job.<Job>findAll(Sort.descending("createdAt").and("id", Sort.Direction.Descending))
                 .page(page, size).list();
     }
 
     public Uni<Long> count() {
-        return GeneratedImage.count();
+        return Job.count();
     }
 
     /**
      * Records the cancel request and broadcasts it to every generator. The job ends {@code cancelled} when
      * a generator confirms; one that takes the job later is told again when it reports RUNNING.
      */
-    public Uni<GeneratedImage> cancel(UUID id) {
+    public Uni<Job> cancel(UUID id) {
         return Panache.withTransaction(() -> find(id).invoke(job -> {
-                    if (job.status.isTerminal()) {
-                        throw new ProblemException(409, "job-finished", "Job already finished",
-                                "Job " + id + " is already " + job.status.apiName() + " and cannot be cancelled.");
+                    if (!JobStateMachine.canCancel(job.status)) {
+                        throw new JobException.AlreadyFinished(id, job.status);
                     }
                     job.cancelRequested = true;
                     job.updatedAt = Instant.now();
                 }))
-                .call(job -> publisher.requestCancel(id)
+                .call(job -> generators.requestCancel(id)
                         .onFailure().invoke(failure -> LOG.warnf(
                                 "Cancel of job %s is stored but not broadcast yet (%s); it is re-sent when the job "
                                         + "reports progress", id, failure.getMessage()))
                         .onFailure().recoverWithNull());
     }
 
-    private Uni<GeneratedImage> markUnqueued(GeneratedImage job, Throwable failure) {
+    private Uni<Job> markUnqueued(Job job, Throwable failure) {
         unqueued.increment();
         String reason = "The job could not be queued: the message broker did not accept it ("
                 + failure.getMessage() + ").";
@@ -140,33 +136,32 @@ public class JobService {
         return store.markUnqueued(job.id, reason)
                 .onFailure().invoke(e -> LOG.errorf(e, "Job %s could not be marked failed", job.id))
                 .onFailure().recoverWithNull()
-                .chain(() -> Uni.createFrom().failure(new ProblemException(503, "broker-unavailable",
-                        "Job queue unavailable", reason + " Please retry later.", failure)));
+                .chain(() -> Uni.createFrom().failure(new JobException.NotQueued(reason, failure)));
     }
 
-    private static GeneratedImage newJob(GenerationRequest request) {
+    private static Job newJob(SubmitJobRequest request) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL stores
-        GeneratedImage job = new GeneratedImage();
+        Job job = new Job();
         job.id = UUID.randomUUID();
-        job.status = JobStatus.QUEUED;
+        job.status = JobStateMachine.INITIAL;
         job.prompt = request.prompt();
         job.negativePrompt = request.negativePrompt();
-        job.numSteps = request.numSteps() != null ? request.numSteps() : GenerationRequest.DEFAULT_NUM_STEPS;
+        job.numSteps = request.numSteps() != null ? request.numSteps() : SubmitJobRequest.DEFAULT_NUM_STEPS;
         job.guidanceScale = request.guidanceScale() != null ? request.guidanceScale()
-                : GenerationRequest.DEFAULT_GUIDANCE_SCALE;
+                : SubmitJobRequest.DEFAULT_GUIDANCE_SCALE;
         job.width = request.width();
         job.height = request.height();
         job.scheduler = request.scheduler();
         // Any non-negative long: 0 .. 2^63-1.
         job.seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        job.numImages = request.numImages() != null ? request.numImages() : GenerationRequest.DEFAULT_NUM_IMAGES;
+        job.numImages = request.numImages() != null ? request.numImages() : SubmitJobRequest.DEFAULT_NUM_IMAGES;
         job.totalSteps = job.numSteps;
         job.createdAt = now;
         job.updatedAt = now;
         return job;
     }
 
-    private static GenerationRequested toMessage(GeneratedImage job) {
+    private static GenerationRequested toMessage(Job job) {
         return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, job.id, job.prompt, job.negativePrompt,
                 job.numSteps, job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages,
                 job.createdAt);

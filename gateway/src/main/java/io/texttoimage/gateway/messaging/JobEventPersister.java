@@ -6,8 +6,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.gateway.config.GatewayConfig;
-import io.texttoimage.gateway.job.JobEventStore;
+import io.texttoimage.gateway.job.JobStateMachine;
+import io.texttoimage.gateway.job.JobStore;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -47,7 +49,7 @@ public class JobEventPersister {
 
     private final Map<UUID, JobEvent> pendingProgress = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
-    private final JobEventStore store;
+    private final JobStore store;
     private final JobPublisher publisher;
     private final JsonCodec codec;
     private final GatewayConfig config;
@@ -55,7 +57,7 @@ public class JobEventPersister {
     private final Counter progressEvents;
     private long timerId = -1;
 
-    public JobEventPersister(JobEventStore store, JobPublisher publisher, JsonCodec codec, GatewayConfig config,
+    public JobEventPersister(JobStore store, JobPublisher publisher, JsonCodec codec, GatewayConfig config,
                              MeterRegistry registry) {
         this.store = store;
         this.publisher = publisher;
@@ -97,29 +99,39 @@ public class JobEventPersister {
             LOG.warnf("Dropping incomplete job event %s", event);
             return Uni.createFrom().voidItem();
         }
-        return switch (event.type()) {
-            case QUEUED -> Uni.createFrom().voidItem(); // the gateway stored the job as queued itself
-            case PROGRESS -> {
-                progressEvents.increment();
-                pendingProgress.merge(event.jobId(), event, (old, neu) -> neu.sequence() > old.sequence() ? neu : old);
-                yield Uni.createFrom().voidItem();
-            }
-            case RUNNING -> store.applyRunning(event)
-                    .call(cancelRequested -> cancelRequested.isPresent() ? Uni.createFrom().voidItem()
-                            : retryIfNotStoredYet(event))
-                    .invoke(cancelRequested -> {
-                        if (cancelRequested.orElse(false)) {
-                            resendCancel(event.jobId());
-                        }
-                    })
-                    .replaceWithVoid();
-            case SUCCEEDED, FAILED, CANCELLED -> {
-                pendingProgress.remove(event.jobId());
-                yield store.applyTerminal(event)
-                        .call(changed -> changed ? Uni.createFrom().voidItem() : retryIfNotStoredYet(event))
-                        .replaceWithVoid();
-            }
-        };
+        if (!JobStateMachine.changesStoredJob(event.type())) {
+            return Uni.createFrom().voidItem(); // QUEUED: the gateway stored the job as queued itself
+        }
+        if (JobStateMachine.endsJob(event.type())) {
+            return applyTerminal(event);
+        }
+        return event.type() == JobEventType.PROGRESS ? bufferProgress(event) : applyRunning(event);
+    }
+
+    /** Only the newest PROGRESS of each job is kept until the next flush: a newer one supersedes it. */
+    private Uni<Void> bufferProgress(JobEvent event) {
+        progressEvents.increment();
+        pendingProgress.merge(event.jobId(), event, (old, neu) -> neu.sequence() > old.sequence() ? neu : old);
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> applyRunning(JobEvent event) {
+        return store.applyRunning(event)
+                .call(cancelRequested -> cancelRequested.isPresent() ? Uni.createFrom().voidItem()
+                        : retryIfNotStoredYet(event))
+                .invoke(cancelRequested -> {
+                    if (cancelRequested.orElse(false)) {
+                        resendCancel(event.jobId());
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> applyTerminal(JobEvent event) {
+        pendingProgress.remove(event.jobId()); // the end writes the final step itself
+        return store.applyTerminal(event)
+                .call(changed -> changed ? Uni.createFrom().voidItem() : retryIfNotStoredYet(event))
+                .replaceWithVoid();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.gateway.config.GatewayConfig;
+import io.texttoimage.gateway.job.JobCommands;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@code t2i.gateway.publish-timeout}. It completes on the caller's Vert.x context.
  */
 @ApplicationScoped
-public class JobPublisher {
+public class JobPublisher implements JobCommands {
     private static final int PERSISTENT = 2;
 
     private final ConfirmingPublisher publisher;
@@ -49,12 +50,14 @@ public class JobPublisher {
     }
 
     /** A job must reach the work queue: it is published mandatory, so an unbound exchange is an error, not a loss. */
+    @Override
     public Uni<Void> requestGeneration(GenerationRequested request) {
         return send(requestsExchange, "generation.requested", request.jobId(), codec.encode(request), true,
                 requestConfirmTime);
     }
 
     /** A cancel goes to every generator running now; with none running there is nobody to tell, which is fine. */
+    @Override
     public Uni<Void> requestCancel(UUID jobId) {
         CancelRequested cancel = new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now());
         return send(controlExchange, "cancel", jobId, codec.encode(cancel), false, cancelConfirmTime);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.gateway.messaging.JsonCodec;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -100,7 +99,7 @@ class JobEventStreamTest {
         Vertx vertx = Vertx.vertx();
         try {
             JobEventBroadcaster broadcaster = new JobEventBroadcaster(new SimpleMeterRegistry(),
-                    new JsonCodec(new ObjectMapper().findAndRegisterModules()), vertx);
+                    new ObjectMapper().findAndRegisterModules(), vertx);
             assertNull(broadcaster.latest(JOB));
             broadcaster.publish(event(JobEventType.PROGRESS, 4, 2));
             broadcaster.publish(event(JobEventType.PROGRESS, 3, 1)); // redelivered late: older

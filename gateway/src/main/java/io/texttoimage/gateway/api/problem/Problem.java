@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.problem;
+package io.texttoimage.gateway.api.problem;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 

@@ -3,7 +3,7 @@ package io.texttoimage.gateway.job;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.gateway.events.JobEventView;
+import io.texttoimage.gateway.job.JobStateMachine.Transition;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -16,55 +16,59 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Writes new jobs and job events to PostgreSQL with plain SQL on the reactive client: each statement is a guarded,
- * idempotent update (only non-terminal rows, only newer sequences), so redelivered, duplicated or
- * reordered events and concurrent gateway replicas cannot move a job backwards. No ORM session is
- * needed, which keeps these writes safe outside HTTP requests (message consumers, timers).
+ * Writes new jobs and job events to PostgreSQL with plain SQL on the reactive client: each event is one guarded,
+ * idempotent update whose guard comes from {@link JobStateMachine} (the statuses the event leaves, its sequence
+ * rule), so redelivered, duplicated or reordered events and concurrent gateway replicas cannot move a job
+ * backwards. No ORM session is needed, which keeps these writes safe outside HTTP requests (message consumers,
+ * timers).
  */
 @ApplicationScoped
-public class JobEventStore {
-    private static final String ACTIVE = "status IN ('QUEUED', 'RUNNING')";
+public class JobStore {
+    private static final Transition RUNNING = JobStateMachine.transition(JobEventType.RUNNING);
+    private static final Transition PROGRESS = JobStateMachine.transition(JobEventType.PROGRESS);
 
     private static final String APPLY_RUNNING = """
-            UPDATE generated_images SET status = 'RUNNING', started_at = COALESCE(started_at, $2),
+            UPDATE generated_images SET status = '%s', started_at = COALESCE(started_at, $2),
                 width = COALESCE($3, width), height = COALESCE($4, height), scheduler = COALESCE($5, scheduler),
-                worker_id = $6, current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
-                progress = $9, last_sequence = $10, updated_at = now()
-            WHERE id = $1 AND %s AND (last_sequence < $10 OR worker_id IS DISTINCT FROM $6)
-            RETURNING cancel_requested""".formatted(ACTIVE);
+                current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
+                progress = $9, %s, updated_at = now()
+            WHERE id = $1 AND %s
+            RETURNING cancel_requested""".formatted(RUNNING.to().name(),
+            TransitionSql.sequenceAndWorker(RUNNING, "", "$10", "$6"), TransitionSql.admits(RUNNING, "", "$10", "$6"));
 
     /** One statement for any number of jobs: the coalesced progress of one flush interval. */
     private static final String APPLY_PROGRESS = """
-            UPDATE generated_images g SET status = 'RUNNING', current_step = u.step,
+            UPDATE generated_images g SET status = '%s', current_step = u.step,
                 total_steps = CASE WHEN u.total_steps > 0 THEN u.total_steps ELSE g.total_steps END,
-                progress = u.progress, last_sequence = u.sequence, worker_id = COALESCE(g.worker_id, u.worker_id),
+                progress = u.progress, %s,
                 started_at = COALESCE(g.started_at, u.at), updated_at = now()
             FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::text[], $7::timestamptz[])
                 AS u(id, step, total_steps, progress, sequence, worker_id, at)
-            WHERE g.id = u.id AND g.status IN ('QUEUED', 'RUNNING') AND g.last_sequence < u.sequence
-                AND (g.worker_id IS NULL OR u.worker_id IS NULL OR g.worker_id = u.worker_id)
-            RETURNING g.id, g.cancel_requested""";
+            WHERE g.id = u.id AND %s
+            RETURNING g.id, g.cancel_requested""".formatted(PROGRESS.to().name(),
+            TransitionSql.sequenceAndWorker(PROGRESS, "g.", "u.sequence", "u.worker_id"),
+            TransitionSql.admits(PROGRESS, "g.", "u.sequence", "u.worker_id"));
 
-    private static final String APPLY_TERMINAL = """
-            UPDATE generated_images SET status = $2, current_step = GREATEST(current_step, $3),
-                total_steps = CASE WHEN $4 > 0 THEN $4 ELSE total_steps END, progress = COALESCE($5::int, progress),
-                error = $6, image_keys = COALESCE($7::text[], image_keys), finished_at = $8,
-                last_sequence = GREATEST(last_sequence, $9), worker_id = COALESCE(worker_id, $10), updated_at = now()
-            WHERE id = $1 AND %s""".formatted(ACTIVE);
+    /** One statement per event type that ends a job ($2: the status it ends in). */
+    private static final Map<JobEventType, String> APPLY_TERMINAL = terminalStatements();
 
     private static final String MARK_UNQUEUED = """
-            UPDATE generated_images SET status = 'FAILED', error = $2, finished_at = now(), updated_at = now()
-            WHERE id = $1 AND status = 'QUEUED'""";
+            UPDATE generated_images SET status = '%s', error = $2, finished_at = now(), updated_at = now()
+            WHERE id = $1 AND %s""".formatted(JobStateMachine.UNQUEUED.to().name(),
+            TransitionSql.admits(JobStateMachine.UNQUEUED, "", "NULL", "NULL"));
 
     private static final String INSERT_QUEUED = """
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
                 scheduler, seed, num_images, total_steps, created_at, updated_at)
-            VALUES ($1, 'QUEUED', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)""";
+            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)""".formatted(
+            JobStateMachine.INITIAL.name());
 
     private static final String CURRENT_STATE = """
             SELECT status, current_step, total_steps, progress, image_keys, error, last_sequence
@@ -80,7 +84,7 @@ public class JobEventStore {
 
     private final Pool pool;
 
-    public JobEventStore(Pool pool) {
+    public JobStore(Pool pool) {
         this.pool = pool;
     }
 
@@ -88,7 +92,7 @@ public class JobEventStore {
     public Uni<Optional<Boolean>> applyRunning(JobEvent event) {
         Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), time(event.at()), event.width(), event.height(),
                 event.scheduler(), event.workerId(), event.step(), event.totalSteps(),
-                JobEventView.percent(event.step(), event.totalSteps()), event.sequence()));
+                JobSnapshot.percent(event.step(), event.totalSteps()), event.sequence()));
         return pool.preparedQuery(APPLY_RUNNING).execute(params)
                 .map(rows -> rows.size() == 0 ? Optional.empty()
                         : Optional.of(rows.iterator().next().getBoolean("cancel_requested")));
@@ -109,32 +113,32 @@ public class JobEventStore {
             ids[i] = event.jobId();
             steps[i] = event.step();
             totals[i] = event.totalSteps();
-            percents[i] = JobEventView.percent(event.step(), event.totalSteps());
+            percents[i] = JobSnapshot.percent(event.step(), event.totalSteps());
             sequences[i] = event.sequence();
             workers[i] = event.workerId();
             times[i] = time(event.at());
             i++;
         }
         Tuple params = Tuple.tuple(Arrays.asList(ids, steps, totals, percents, sequences, workers, times));
-        return pool.preparedQuery(APPLY_PROGRESS).execute(params).map(JobEventStore::cancelRequestedIds);
+        return pool.preparedQuery(APPLY_PROGRESS).execute(params).map(JobStore::cancelRequestedIds);
     }
 
     /** Applies SUCCEEDED, FAILED or CANCELLED; yields whether the row changed (false if already terminal). */
     public Uni<Boolean> applyTerminal(JobEvent event) {
-        JobStatus status = JobStatus.after(event.type());
+        JobStatus status = JobStateMachine.statusAfter(event.type());
         boolean succeeded = event.type() == JobEventType.SUCCEEDED;
         String[] keys = event.imageKeys() == null ? null : event.imageKeys().toArray(String[]::new);
         Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), status.name(), event.step(), event.totalSteps(),
                 succeeded ? 100 : null, event.type() == JobEventType.FAILED ? event.error() : null,
                 succeeded ? keys : null, time(event.at()), event.sequence(), event.workerId()));
-        return pool.preparedQuery(APPLY_TERMINAL).execute(params).map(rows -> rows.rowCount() > 0);
+        return pool.preparedQuery(APPLY_TERMINAL.get(event.type())).execute(params).map(rows -> rows.rowCount() > 0);
     }
 
     /**
      * Inserts a new queued job in one auto-committed statement: the submission hot path, where an ORM
      * transaction would cost two more round trips (BEGIN, COMMIT) per request.
      */
-    public Uni<Void> insertQueued(GeneratedImage job) {
+    public Uni<Void> insertQueued(Job job) {
         Tuple params = Tuple.tuple(Arrays.asList(job.id, job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps,
                 time(job.createdAt)));
@@ -146,15 +150,15 @@ public class JobEventStore {
         return pool.preparedQuery(MARK_UNQUEUED).execute(Tuple.of(jobId, reason)).replaceWithVoid();
     }
 
-    /** The job's current state as an SSE event, or null for an unknown id. */
-    public Uni<JobEventView> currentState(UUID jobId) {
+    /** Where the job stands now, or null for an unknown id. */
+    public Uni<JobSnapshot> currentState(UUID jobId) {
         return pool.preparedQuery(CURRENT_STATE).execute(Tuple.of(jobId)).map(rows -> {
             if (rows.size() == 0) {
                 return null;
             }
             Row row = rows.iterator().next();
             String[] keys = row.getArrayOfStrings("image_keys");
-            return new JobEventView(jobId, JobStatus.valueOf(row.getString("status")).apiName(),
+            return new JobSnapshot(jobId, JobStatus.valueOf(row.getString("status")),
                     row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
                     keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"));
         });
@@ -169,13 +173,31 @@ public class JobEventStore {
      * The job's row as a detached entity, or null for an unknown id: one prepared statement on the reactive pool,
      * for the status read hot path, where a Hibernate Reactive session per request cost more CPU than the query.
      */
-    public Uni<GeneratedImage> find(UUID jobId) {
+    public Uni<Job> find(UUID jobId) {
         return pool.preparedQuery(FIND).execute(Tuple.of(jobId))
                 .map(rows -> rows.size() == 0 ? null : toEntity(rows.iterator().next()));
     }
 
-    private static GeneratedImage toEntity(Row row) {
-        GeneratedImage job = new GeneratedImage();
+    private static Map<JobEventType, String> terminalStatements() {
+        Map<JobEventType, String> statements = new EnumMap<>(JobEventType.class);
+        for (JobEventType type : JobEventType.values()) {
+            if (JobStateMachine.endsJob(type)) {
+                Transition transition = JobStateMachine.transition(type);
+                statements.put(type, """
+                        UPDATE generated_images SET status = $2, current_step = GREATEST(current_step, $3),
+                            total_steps = CASE WHEN $4 > 0 THEN $4 ELSE total_steps END,
+                            progress = COALESCE($5::int, progress), error = $6,
+                            image_keys = COALESCE($7::text[], image_keys), finished_at = $8, %s, updated_at = now()
+                        WHERE id = $1 AND %s""".formatted(
+                        TransitionSql.sequenceAndWorker(transition, "", "$9", "$10"),
+                        TransitionSql.admits(transition, "", "$9", "$10")));
+            }
+        }
+        return statements;
+    }
+
+    private static Job toEntity(Row row) {
+        Job job = new Job();
         job.id = row.getUUID("id");
         job.status = JobStatus.valueOf(row.getString("status"));
         job.prompt = row.getString("prompt");

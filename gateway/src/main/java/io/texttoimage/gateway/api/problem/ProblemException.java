@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.problem;
+package io.texttoimage.gateway.api.problem;
 
 /** Thrown by application code to answer with a specific problem+json response. */
 public class ProblemException extends RuntimeException {
@@ -15,11 +15,6 @@ public class ProblemException extends RuntimeException {
         this.status = status;
         this.type = type;
         this.title = title;
-    }
-
-    public static ProblemException notFound(Object id) {
-        return new ProblemException(404, "not-found", "Generated image not found",
-                "No generated image with id " + id + ".");
     }
 
     public static ProblemException badRequest(String field, String detail) {

@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.api;
+package io.texttoimage.gateway.job;
 
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -11,8 +11,9 @@ import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Body of {@code POST /generated-images}; absent optional values take the documented defaults. */
-@Schema(description = "What to generate")
-public record GenerationRequest(
+// The OpenAPI schema keeps its published name: generated clients must not change with a Java rename.
+@Schema(name = "GenerationRequest", description = "What to generate")
+public record SubmitJobRequest(
         @NotBlank @Size(max = MAX_PROMPT_LENGTH)
         @Schema(required = true, maxLength = MAX_PROMPT_LENGTH, examples = "a lighthouse at dawn, oil painting")
         String prompt,

@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.api;
+package io.texttoimage.gateway.job;
 
 import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintValidator;

@@ -16,7 +16,7 @@ import java.util.UUID;
 /** A generation job: its parameters, where it stands, and the keys of its images once stored. */
 @Entity
 @Table(name = "generated_images")
-public class GeneratedImage extends PanacheEntityBase {
+public class Job extends PanacheEntityBase {
 
     @Id
     public UUID id;

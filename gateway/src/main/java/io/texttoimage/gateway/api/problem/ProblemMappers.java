@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.problem;
+package io.texttoimage.gateway.api.problem;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
+import io.texttoimage.gateway.job.JobException;
+import io.texttoimage.gateway.storage.SigningException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -32,6 +34,29 @@ public class ProblemMappers {
                 : null;
         return respond(new Problem(Problem.TYPE_BASE + e.type(), e.title(), e.status(), e.getMessage(),
                 request.path(), errors));
+    }
+
+    @ServerExceptionMapper
+    public Response jobRefused(JobException e, HttpServerRequest request) {
+        return problem(switch (e) {
+            case JobException.NotFound notFound -> new ProblemException(404, "not-found", "Generated image not found",
+                    e.getMessage());
+            case JobException.AlreadyFinished finished -> new ProblemException(409, "job-finished",
+                    "Job already finished", e.getMessage());
+            case JobException.NotQueued notQueued -> new ProblemException(503, "broker-unavailable",
+                    "Job queue unavailable", e.getMessage(), e.getCause());
+        }, request);
+    }
+
+    @ServerExceptionMapper
+    public Response signingFailed(SigningException e, HttpServerRequest request) {
+        return problem(switch (e.reason()) {
+            case NO_IMAGES -> new ProblemException(502, "no-images", "No images recorded", e.getMessage());
+            case ADAPTER_ERROR -> new ProblemException(502, "storage-adapter-error", "Storage adapter error",
+                    e.getMessage(), e.getCause());
+            case ADAPTER_UNREACHABLE -> new ProblemException(503, "storage-adapter-unavailable",
+                    "Storage adapter unavailable", e.getMessage(), e.getCause());
+        }, request);
     }
 
     @ServerExceptionMapper
