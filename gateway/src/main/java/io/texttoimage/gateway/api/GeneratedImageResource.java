@@ -12,6 +12,7 @@ import io.texttoimage.gateway.job.JobService;
 import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.SubmitJobRequest;
 import io.texttoimage.gateway.storage.SignedUrlIssuer;
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -64,6 +65,7 @@ public class GeneratedImageResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @CustomDeserialization(RejectUnknownFields.class) // an unknown field is a 400, not silently ignored
     @Operation(summary = "Submit a prompt", description = "Stores the job as queued and hands it to the generators.")
     @APIResponse(responseCode = "201", description = "Queued; Location names the new job",
             content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))

@@ -10,9 +10,13 @@ import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-/** Body of {@code POST /generated-images}; absent optional values take the documented defaults. */
+/**
+ * Body of {@code POST /generated-images}; absent optional values take the documented defaults, and a field not named
+ * here is refused (the resource reads it with {@code api.RejectUnknownFields}).
+ */
 // The OpenAPI schema keeps its published name: generated clients must not change with a Java rename.
-@Schema(name = "GenerationRequest", description = "What to generate")
+@Schema(name = "GenerationRequest", description = "What to generate; unknown fields are rejected",
+        additionalProperties = Schema.False.class)
 public record SubmitJobRequest(
         @NotBlank @Size(max = MAX_PROMPT_LENGTH)
         @Schema(required = true, maxLength = MAX_PROMPT_LENGTH, examples = "a lighthouse at dawn, oil painting")

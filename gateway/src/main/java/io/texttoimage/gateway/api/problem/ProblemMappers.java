@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
 import io.texttoimage.gateway.job.JobException;
 import io.texttoimage.gateway.storage.SigningException;
@@ -135,11 +136,28 @@ public class ProblemMappers {
         String field = e.getPath().stream()
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return unknownField(unknown, field.isEmpty() ? unknown.getPropertyName() : field, request);
+        }
         if (field.isEmpty()) {
             return badJson("The request body does not match the expected JSON: " + e.getOriginalMessage(), null,
                     request);
         }
         return badJson("Invalid value for '" + field + "': " + e.getOriginalMessage(), field, request);
+    }
+
+    /**
+     * A request body field its type does not have (request bodies are read with {@code FAIL_ON_UNKNOWN_PROPERTIES}):
+     * an {@code invalid-request} problem naming the field and, when one is close, the known field meant. Jackson stops
+     * at the first unknown field, so that is the one reported.
+     */
+    private Response unknownField(UnrecognizedPropertyException e, String field, HttpServerRequest request) {
+        String message = "unknown field '" + e.getPropertyName() + "'"
+                + (e.getKnownPropertyIds() == null ? ""
+                : FieldSuggestions.closest(e.getPropertyName(), e.getKnownPropertyIds())
+                        .map(known -> ": did you mean '" + known + "'?").orElse(""));
+        return respond(new Problem(Problem.TYPE_BASE + "invalid-request", "Invalid request", 400, message,
+                request.path(), List.of(new Problem.FieldError(field, message))));
     }
 
     private Response badJson(String detail, String field, HttpServerRequest request) {
