@@ -5,6 +5,8 @@ import io.texttoimage.broker.Declaration.Exchange;
 import io.texttoimage.broker.Declaration.Queue;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 import static com.rabbitmq.client.BuiltinExchangeType.FANOUT;
 import static com.rabbitmq.client.BuiltinExchangeType.TOPIC;
@@ -68,6 +70,11 @@ public final class Topology {
         imageStore = Exchange.durable(name("image-store"), TOPIC);
         imageStoreQueue = Queue.durable(name("image-store"));
         imageStored = Exchange.durable(name("image-stored"), FANOUT);
+    }
+
+    /** The topology of the prefix a service is configured with ({@link #PREFIX_KEY}). */
+    public static Topology read(Function<String, Optional<String>> config) {
+        return new Topology(config.apply(PREFIX_KEY).orElse(DEFAULT_PREFIX));
     }
 
     public String prefix() {

@@ -18,7 +18,7 @@ public class BrokerSetup {
     @Produces
     @Singleton
     Topology topology(Config config) {
-        return new Topology(config.getOptionalValue(Topology.PREFIX_KEY, String.class).orElse(Topology.DEFAULT_PREFIX));
+        return Topology.read(key -> config.getOptionalValue(key, String.class));
     }
 
     @Produces
