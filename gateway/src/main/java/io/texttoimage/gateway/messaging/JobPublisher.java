@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
+import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.gateway.config.GatewayConfig;
@@ -37,27 +38,28 @@ public class JobPublisher {
     private final Timer requestConfirmTime;
     private final Timer cancelConfirmTime;
 
-    public JobPublisher(ConfirmingPublisher publisher, JsonCodec codec, GatewayConfig config, MessagingNames names,
+    public JobPublisher(ConfirmingPublisher publisher, JsonCodec codec, GatewayConfig config, Topology topology,
                         MeterRegistry registry) {
         this.publisher = publisher;
         this.codec = codec;
         this.config = config;
-        this.requestsExchange = names.generationRequests();
-        this.controlExchange = names.control();
+        this.requestsExchange = topology.requestsExchange();
+        this.controlExchange = topology.controlExchange();
         this.requestConfirmTime = registry.timer("t2i.gateway.publish", "channel", "generation-requests");
         this.cancelConfirmTime = registry.timer("t2i.gateway.publish", "channel", "control");
     }
 
     /** A job must reach the work queue: it is published mandatory, so an unbound exchange is an error, not a loss. */
     public Uni<Void> requestGeneration(GenerationRequested request) {
-        return send(requestsExchange, "generation.requested", request.jobId(), codec.encode(request), true,
+        return send(requestsExchange, Topology.JOB_ROUTING_KEY, request.jobId(), codec.encode(request), true,
                 requestConfirmTime);
     }
 
     /** A cancel goes to every generator running now; with none running there is nobody to tell, which is fine. */
     public Uni<Void> requestCancel(UUID jobId) {
         CancelRequested cancel = new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now());
-        return send(controlExchange, "cancel", jobId, codec.encode(cancel), false, cancelConfirmTime);
+        return send(controlExchange, Topology.CANCEL_ROUTING_KEY, jobId, codec.encode(cancel), false,
+                cancelConfirmTime);
     }
 
     private Uni<Void> send(String exchange, String routingKey, UUID jobId, String json, boolean mandatory,
