@@ -12,6 +12,14 @@ import java.util.UUID;
 public record ImageStored(int schemaVersion, UUID jobId, int index, String key, long sizeBytes, String error) {
     public static final int SCHEMA_VERSION = 1;
 
+    /**
+     * The object key of image {@code index} of a job. A wire contract: the key travels in ImageStored and JobEvent,
+     * and clients see it. The same for a redelivered job, so a retry overwrites instead of duplicating.
+     */
+    public static String keyOf(UUID jobId, int index) {
+        return "images/" + jobId + "/" + index + ".png";
+    }
+
     public boolean failed() {
         return error != null;
     }

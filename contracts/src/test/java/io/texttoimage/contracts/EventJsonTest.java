@@ -57,8 +57,7 @@ class EventJsonTest {
     @Test
     void imageKeysAreStablePerJobAndIndex() {
         UUID job = UUID.fromString("00000000-0000-0000-0000-000000000001");
-        assertEquals("images/00000000-0000-0000-0000-000000000001/1.png", Topology.imageKey(job, 1));
-        assertEquals(Topology.imageKey(job, 1), Topology.imageKey(job, 1));
-        assertEquals("t2i.job-events", Topology.name(Topology.DEFAULT_PREFIX, Topology.JOB_EVENTS));
+        assertEquals("images/00000000-0000-0000-0000-000000000001/1.png", ImageStored.keyOf(job, 1));
+        assertEquals(ImageStored.keyOf(job, 1), ImageStored.keyOf(job, 1));
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
-import io.texttoimage.contracts.Topology;
+import io.texttoimage.broker.Topology;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +29,7 @@ class AutoscalingTest {
         // The queue name is built exactly as the services build it, from the prefix they are configured with.
         String prefix = production.generatedConfigMap("messaging-config").getData().get("T2I_MESSAGING_PREFIX");
         assertEquals(Topology.DEFAULT_PREFIX, prefix);
-        assertEquals(Topology.name(prefix, Topology.GENERATION_REQUESTS), trigger.metadata().get("queueName"));
+        assertEquals(new Topology(prefix).workQueue(), trigger.metadata().get("queueName"));
         // http = management API, where a queue's depth is ready + unacknowledged: running jobs count too.
         assertEquals("http", trigger.metadata().get("protocol"));
         assertNotEquals("true", trigger.metadata().get("excludeUnacknowledged"));

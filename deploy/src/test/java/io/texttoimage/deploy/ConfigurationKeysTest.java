@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -28,10 +29,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConfigurationKeysTest {
     static final Map<String, String> MODULE_OF_SERVICE = Map.of(
             "gateway", "gateway", "storage-adapter", "storage-adapter", "generator", "generator");
-    /** Standard keys the services get from Quarkus, the RabbitMQ connector, the JVM image or huggingface_hub. */
+    /**
+     * Standard keys the services get from Quarkus, the JVM image or huggingface_hub. The {@code rabbitmq-*} keys are
+     * not among them: the broker module reads them, and each service lists them in its application.properties.
+     */
     static final Set<String> PLATFORM = Set.of("QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD",
-            "QUARKUS_HTTP_PORT", "QUARKUS_HTTP_HOST", "RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "RABBITMQ_HOST",
-            "RABBITMQ_PORT", "RABBITMQ_SSL", "RABBITMQ_VIRTUAL_HOST", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT", "JAVA_TOOL_OPTIONS");
+            "QUARKUS_HTTP_PORT", "QUARKUS_HTTP_HOST", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE",
+            "HF_ENDPOINT", "JAVA_TOOL_OPTIONS");
+    /** Every broker setting docs/deployment.md offers; the messaging ConfigMap goes to all three services. */
+    static final List<String> BROKER_VARIABLES = List.of("RABBITMQ_HOST", "RABBITMQ_PORT", "RABBITMQ_USERNAME",
+            "RABBITMQ_PASSWORD", "RABBITMQ_VIRTUAL_HOST", "RABBITMQ_SSL", "RABBITMQ_TRUST_STORE_PATH",
+            "RABBITMQ_TRUST_STORE_PASSWORD", "RABBITMQ_SSL_VERIFY_HOSTNAME", "T2I_MESSAGING_PREFIX");
     static final Pattern KEY = Pattern.compile("(?<![A-Za-z0-9_.-])([a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+|rabbitmq-[a-z-]+)(?=\\s*[=/:]|\\s|$)");
 
     static List<String> overlays() {
@@ -69,6 +77,16 @@ class ConfigurationKeysTest {
                 configMap.getData().keySet().stream().filter(n -> !known.contains(n)).forEach(unknown::add);
             }
             assertEquals(Set.of(), unknown, overlay + ": " + entry.getKey() + " is given variables it does not read");
+        }
+    }
+
+    @Test
+    void everyServiceReadsEveryBrokerSettingIncludingAmqps() throws IOException {
+        for (String module : MODULE_OF_SERVICE.values()) {
+            Set<String> known = knownVariables(module);
+            Set<String> missing = new TreeSet<>(BROKER_VARIABLES);
+            missing.removeAll(known);
+            assertEquals(Set.of(), missing, module + "'s application.properties does not list these broker settings");
         }
     }
 

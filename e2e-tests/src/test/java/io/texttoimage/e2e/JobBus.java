@@ -7,17 +7,19 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DeliverCallback;
 
-import io.texttoimage.contracts.Topology;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * Listens to the job-events exchange like one more gateway replica would (its own server-named queue), so tests
+ * Listens to the job-events exchange like one more gateway replica would (a live-events queue of its own), so tests
  * can see which worker ran a job: the workerId is in every JobEvent, not in the public API.
  */
 final class JobBus implements AutoCloseable {
@@ -34,8 +36,8 @@ final class JobBus implements AutoCloseable {
         Connection connection = factory.newConnection("e2e-job-bus");
         JobBus bus = new JobBus(connection);
         Channel channel = connection.createChannel();
-        String queue = channel.queueDeclare().getQueue();
-        channel.queueBind(queue, Topology.name(prefix, Topology.JOB_EVENTS), "job.#");
+        String queue = TopologyDeclarer.declareQueue(channel, new Topology(prefix).liveEventsQueue("e2e-job-bus-"
+                + UUID.randomUUID()));
         DeliverCallback onEvent = (tag, delivery) -> bus.events.add(JSON.readTree(delivery.getBody()));
         channel.basicConsume(queue, true, onEvent, tag -> { });
         return bus;

@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import io.texttoimage.broker.Declaration;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.contracts.Topology;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -29,27 +31,22 @@ final class FakeGenerator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    private final String prefix;
+    private final Topology topology;
     private final Connection connection;
     private final Channel channel;
     private final String controlQueue;
 
     FakeGenerator(String prefix) throws Exception {
-        this.prefix = prefix;
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1"));
-        connection = factory.newConnection("gateway-test-fake-generator");
+        this.topology = new Topology(prefix);
+        connection = GatewayTestResources.BROKER.connectionFactory().newConnection("gateway-test-fake-generator");
         channel = connection.createChannel();
-        // Same declarations as every service makes, so this is idempotent.
-        channel.exchangeDeclare(Topology.name(prefix, Topology.CONTROL), "fanout", true, false, Map.of());
-        channel.exchangeDeclare(Topology.name(prefix, Topology.JOB_EVENTS), "topic", true, false, Map.of());
-        controlQueue = channel.queueDeclare().getQueue();
-        channel.queueBind(controlQueue, Topology.name(prefix, Topology.CONTROL), "");
+        // The generator's own cancel queue, declared as a generator declares it.
+        controlQueue = TopologyDeclarer.declareQueue(channel, topology.cancelQueue());
     }
 
     /** Takes messages from the work queue until the one of {@code jobId} arrives; others are discarded. */
     GenerationRequested takeRequest(UUID jobId, Duration timeout) throws Exception {
-        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        String queue = topology.workQueue();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             GetResponse response = channel.basicGet(queue, true);
@@ -95,34 +92,38 @@ final class FakeGenerator implements AutoCloseable {
      * broker then nacks each publish, as it does when a queue is full. {@link #restoreWorkQueue()} undoes it.
      */
     void makeWorkQueueRejectPublishes() throws IOException {
-        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        String queue = topology.workQueue();
         channel.queueDelete(queue);
         channel.queueDeclare(queue, true, false, false, Map.of("x-max-length", 0, "x-overflow", "reject-publish"));
-        channel.queueBind(queue, queue, "#");
+        Declaration.Binding binding = workQueueBinding();
+        channel.queueBind(queue, binding.exchange().name(), binding.routingKey());
     }
 
+    /** The work queue as the gateway declares it (whatever its specification is). */
     void restoreWorkQueue() throws IOException {
-        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
-        channel.queueDelete(queue);
-        channel.queueDeclare(queue, true, false, false, Map.of());
-        channel.queueBind(queue, queue, "#");
+        channel.queueDelete(topology.workQueue());
+        TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY));
     }
 
     /** Unbinds the work queue from its exchange, so that a job published there reaches no queue. */
     void unbindWorkQueue() throws IOException {
-        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
-        channel.queueUnbind(queue, queue, "#");
+        Declaration.Binding binding = workQueueBinding();
+        channel.queueUnbind(topology.workQueue(), binding.exchange().name(), binding.routingKey());
     }
 
     void rebindWorkQueue() throws IOException {
-        String queue = Topology.name(prefix, Topology.GENERATION_REQUESTS);
-        channel.queueBind(queue, queue, "#");
+        TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY));
+    }
+
+    private Declaration.Binding workQueueBinding() {
+        return topology.startupOf(Role.GATEWAY).bindings().stream()
+                .filter(binding -> binding.queue().name().equals(topology.workQueue())).findFirst().orElseThrow();
     }
 
     void publish(JobEvent event) throws IOException {
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                 .contentType("application/json").deliveryMode(2).build();
-        channel.basicPublish(Topology.name(prefix, Topology.JOB_EVENTS), event.routingKey(), properties,
+        channel.basicPublish(topology.jobEventsExchange(), event.routingKey(), properties,
                 JSON.writeValueAsBytes(event));
     }
 

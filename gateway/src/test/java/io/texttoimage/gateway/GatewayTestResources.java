@@ -1,10 +1,11 @@
 package io.texttoimage.gateway;
 
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.texttoimage.contracts.Topology;
+import io.texttoimage.broker.BrokerSettings;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -20,6 +21,7 @@ import java.util.UUID;
 public class GatewayTestResources implements QuarkusTestResourceLifecycleManager {
     private static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
     private static final String RABBIT_HOST = System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1");
+    static final BrokerSettings BROKER = BrokerSettings.plain(RABBIT_HOST, 5672, "guest", "guest");
 
     private String prefix;
     private String database;
@@ -34,7 +36,7 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
                 Map.entry("quarkus.datasource.reactive.url", "postgresql://" + PG_HOST + ":5432/" + database),
                 Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + ":5432/" + database),
                 Map.entry("rabbitmq-host", RABBIT_HOST),
-                Map.entry("t2i.messaging.prefix", prefix),
+                Map.entry(Topology.PREFIX_KEY, prefix),
                 Map.entry("t2i.gateway.progress-flush-interval", "PT0.2S"),
                 Map.entry("t2i.gateway.sse-heartbeat", "PT1S"),
                 // Nothing listens on port 1: the URL endpoint's "adapter unreachable" path is exercised for real.
@@ -43,16 +45,8 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
 
     @Override
     public void stop() {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(RABBIT_HOST);
-        try (Connection connection = factory.newConnection("gateway-test-cleanup");
-             Channel channel = connection.createChannel()) {
-            for (String queue : List.of(Topology.GENERATION_REQUESTS, Topology.JOB_EVENTS_PERSIST_QUEUE)) {
-                channel.queueDelete(Topology.name(prefix, queue));
-            }
-            for (String exchange : List.of(Topology.GENERATION_REQUESTS, Topology.JOB_EVENTS, Topology.CONTROL)) {
-                channel.exchangeDelete(Topology.name(prefix, exchange));
-            }
+        try (Connection connection = BROKER.connectionFactory().newConnection("gateway-test-cleanup")) {
+            TopologyDeclarer.delete(connection, List.of(new Topology(prefix).startupOf(Role.GATEWAY)));
         } catch (Exception e) {
             System.err.println("Could not delete test broker names of prefix " + prefix + ": " + e);
         }

@@ -2,7 +2,6 @@ package io.texttoimage.storage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
@@ -10,8 +9,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.texttoimage.broker.BrokerConnection;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.ImageStored;
-import io.texttoimage.contracts.Topology;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,8 +35,8 @@ public class ImageStoreConsumer {
     private static final Logger LOG = Logger.getLogger(ImageStoreConsumer.class);
     private static final long CONFIRM_TIMEOUT_MS = 10_000;
 
-    private final RabbitConnection rabbit;
-    private final MessagingConfig messaging;
+    private final BrokerConnection broker;
+    private final Topology topology;
     private final StorageConfig storage;
     private final ImageBucket bucket;
     private final ObjectMapper json;
@@ -43,10 +45,10 @@ public class ImageStoreConsumer {
     private final Counter retried;
     private final List<Channel> channels = new ArrayList<>();
 
-    public ImageStoreConsumer(RabbitConnection rabbit, MessagingConfig messaging, StorageConfig storage,
+    public ImageStoreConsumer(BrokerConnection broker, Topology topology, StorageConfig storage,
                               ImageBucket bucket, ObjectMapper json, MeterRegistry registry) {
-        this.rabbit = rabbit;
-        this.messaging = messaging;
+        this.broker = broker;
+        this.topology = topology;
         this.storage = storage;
         this.bucket = bucket;
         this.json = json;
@@ -55,16 +57,13 @@ public class ImageStoreConsumer {
         this.retried = registry.counter("t2i.storage.images", "outcome", "retried");
     }
 
+    /** Declares the adapter's topology before consuming, on the shared connection (recovered with it). */
     void onStart(@Observes StartupEvent event) throws IOException {
-        String queue = messaging.name(Topology.IMAGE_STORE);
-        try (Channel setup = rabbit.get().createChannel()) {
-            declareTopology(setup, messaging.prefix());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IOException(e);
-        }
+        String queue = topology.imageStoreQueue();
+        TopologyDeclarer.declare(broker.get(), topology.startupOf(Role.STORAGE_ADAPTER));
         for (int i = 0; i < Math.max(1, storage.consumers()); i++) {
-            Channel consume = rabbit.get().createChannel();
-            Channel publish = rabbit.get().createChannel();
+            Channel consume = broker.get().createChannel();
+            Channel publish = broker.get().createChannel();
             publish.confirmSelect();
             // One unacknowledged message per channel: parallelism comes from the number of channels.
             consume.basicQos(1);
@@ -73,15 +72,6 @@ public class ImageStoreConsumer {
             channels.add(publish);
         }
         LOG.infof("Consuming %s with %d consumer(s)", queue, storage.consumers());
-    }
-
-    /** Idempotent declarations of everything this service reads or writes; the same on every replica. */
-    static void declareTopology(Channel channel, String prefix) throws IOException {
-        String storeExchange = Topology.name(prefix, Topology.IMAGE_STORE);
-        channel.exchangeDeclare(storeExchange, BuiltinExchangeType.TOPIC, true);
-        channel.queueDeclare(storeExchange, true, false, false, null);
-        channel.queueBind(storeExchange, storeExchange, "#");
-        channel.exchangeDeclare(Topology.name(prefix, Topology.IMAGE_STORED), BuiltinExchangeType.FANOUT, true);
     }
 
     void onStop(@Observes @Priority(1) ShutdownEvent event) {
@@ -118,7 +108,7 @@ public class ImageStoreConsumer {
                 // Poison: tell the producer why, and never requeue it.
                 LOG.warnf("Rejecting StoreImage message (job %s): %s", invalid.jobId(), invalid.getMessage());
                 int index = invalid.index() == null ? -1 : invalid.index();
-                String key = invalid.jobId() == null || index < 0 ? null : Topology.imageKey(invalid.jobId(), index);
+                String key = invalid.jobId() == null || index < 0 ? null : ImageStored.keyOf(invalid.jobId(), index);
                 notifyThenAck(new ImageStored(ImageStored.SCHEMA_VERSION, invalid.jobId(), index, key, 0,
                         invalid.getMessage()), deliveryTag);
                 rejected.increment();
@@ -146,7 +136,7 @@ public class ImageStoreConsumer {
                         .contentType("application/json")
                         .deliveryMode(2)
                         .build();
-                publish.basicPublish(messaging.name(Topology.IMAGE_STORED), "", props,
+                publish.basicPublish(topology.imageStoredExchange(), Topology.IMAGE_STORED_ROUTING_KEY, props,
                         json.writeValueAsBytes(notification));
                 // Not waitForConfirmsOrDie: that closes the channel, and this one is reused.
                 if (!publish.waitForConfirms(CONFIRM_TIMEOUT_MS)) {

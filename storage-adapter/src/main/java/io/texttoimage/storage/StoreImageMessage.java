@@ -1,6 +1,7 @@
 package io.texttoimage.storage;
 
-import io.texttoimage.contracts.Topology;
+import io.texttoimage.broker.StoreImageHeaders;
+import io.texttoimage.contracts.ImageStored;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -8,15 +9,14 @@ import java.util.UUID;
 
 /**
  * A StoreImage message: the body is the PNG itself, the job id and image index travel as AMQP headers
- * (see {@link Topology}). {@link #parse} rejects anything that cannot be stored with a one-sentence reason.
+ * ({@link StoreImageHeaders}, written by the generator). {@link #parse} rejects anything that cannot be stored with a one-sentence reason.
  */
 public record StoreImageMessage(UUID jobId, int index, int count, byte[] png) {
 
-    public static final int SCHEMA_VERSION = 1;
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     public String key() {
-        return Topology.imageKey(jobId, index);
+        return ImageStored.keyOf(jobId, index);
     }
 
     /** The message cannot be stored; {@code jobId} and {@code index} are whatever could be read (may be null). */
@@ -41,20 +41,20 @@ public record StoreImageMessage(UUID jobId, int index, int count, byte[] png) {
 
     public static StoreImageMessage parse(Map<String, Object> headers, byte[] body) throws InvalidMessageException {
         Map<String, Object> h = headers == null ? Map.of() : headers;
-        Object rawJobId = h.get(Topology.HEADER_JOB_ID);
+        Object rawJobId = h.get(StoreImageHeaders.JOB_ID);
         if (rawJobId == null) {
-            throw new InvalidMessageException("Header " + Topology.HEADER_JOB_ID + " is missing.", null, null);
+            throw new InvalidMessageException("Header " + StoreImageHeaders.JOB_ID + " is missing.", null, null);
         }
         UUID jobId;
         try {
             jobId = UUID.fromString(rawJobId.toString());
         } catch (IllegalArgumentException e) {
-            throw new InvalidMessageException("Header " + Topology.HEADER_JOB_ID + " is not a UUID.", null, null);
+            throw new InvalidMessageException("Header " + StoreImageHeaders.JOB_ID + " is not a UUID.", null, null);
         }
-        int index = intHeader(h, Topology.HEADER_IMAGE_INDEX, jobId, null);
-        int count = intHeader(h, Topology.HEADER_IMAGE_COUNT, jobId, index);
-        Object schema = h.get(Topology.HEADER_SCHEMA);
-        if (schema != null && !Integer.toString(SCHEMA_VERSION).equals(schema.toString())) {
+        int index = intHeader(h, StoreImageHeaders.IMAGE_INDEX, jobId, null);
+        int count = intHeader(h, StoreImageHeaders.IMAGE_COUNT, jobId, index);
+        Object schema = h.get(StoreImageHeaders.SCHEMA);
+        if (schema != null && !Integer.toString(StoreImageHeaders.SCHEMA_VERSION).equals(schema.toString())) {
             throw new InvalidMessageException("Unsupported StoreImage schema " + schema + ".", jobId, index);
         }
         if (index < 0 || count < 1 || index >= count) {

@@ -15,8 +15,9 @@ import io.minio.StatObjectResponse;
 import io.minio.messages.Item;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.texttoimage.broker.StoreImageHeaders;
+import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.ImageStored;
-import io.texttoimage.contracts.Topology;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,7 +62,7 @@ class ImageStoreConsumerTest {
         channel.confirmSelect();
         // Act as a generator: own auto-delete queue on the fanout exchange of notifications.
         storedQueue = channel.queueDeclare().getQueue();
-        channel.queueBind(storedQueue, Topology.name(StorageTestResource.prefix, Topology.IMAGE_STORED), "");
+        channel.queueBind(storedQueue, StorageTestResource.topology.imageStoredExchange(), "");
         s3 = MinioClient.builder().endpoint(StorageTestResource.s3.endpoint())
                 .credentials(StorageTestResource.s3.accessKey(), StorageTestResource.s3.secretKey()).build();
     }
@@ -80,7 +81,7 @@ class ImageStoreConsumerTest {
 
         ImageStored stored = awaitStored(jobId);
         assertNull(stored.error());
-        assertEquals(Topology.imageKey(jobId, 0), stored.key());
+        assertEquals(ImageStored.keyOf(jobId, 0), stored.key());
         assertEquals(0, stored.index());
         assertEquals(png.length, stored.sizeBytes());
 
@@ -113,7 +114,7 @@ class ImageStoreConsumerTest {
                 .prefix("images/" + jobId + "/").recursive(true).build())) {
             keys.add(item.get().objectName());
         }
-        assertEquals(List.of(Topology.imageKey(jobId, 1)), keys);
+        assertEquals(List.of(ImageStored.keyOf(jobId, 1)), keys);
         try (InputStream in = s3.getObject(GetObjectArgs.builder()
                 .bucket(StorageTestResource.BUCKET).object(again.key()).build())) {
             assertArrayEquals(retry, in.readAllBytes(), "the retry's bytes replace the first write");
@@ -131,18 +132,18 @@ class ImageStoreConsumerTest {
         assertEquals(0, stored.sizeBytes());
         assertQueueDrained();
         assertNoFurtherNotification(jobId);
-        given().queryParam("key", Topology.imageKey(jobId, 0)).get("/signed-urls").then().statusCode(404);
+        given().queryParam("key", ImageStored.keyOf(jobId, 0)).get("/signed-urls").then().statusCode(404);
     }
 
     @Test
     void missingHeaderIsRejectedWithAReason() throws Exception {
         UUID jobId = UUID.randomUUID();
         Map<String, Object> headers = headers(jobId, 0, 1);
-        headers.remove(Topology.HEADER_IMAGE_INDEX);
+        headers.remove(StoreImageHeaders.IMAGE_INDEX);
         publish(headers, TestImages.png(8, 8, 4));
 
         ImageStored stored = awaitStored(jobId);
-        assertEquals("Header " + Topology.HEADER_IMAGE_INDEX + " is missing.", stored.error());
+        assertEquals("Header " + StoreImageHeaders.IMAGE_INDEX + " is missing.", stored.error());
         assertQueueDrained();
         assertNoFurtherNotification(jobId);
     }
@@ -182,17 +183,18 @@ class ImageStoreConsumerTest {
 
     private static Map<String, Object> headers(UUID jobId, int index, int count) {
         Map<String, Object> headers = new HashMap<>();
-        headers.put(Topology.HEADER_JOB_ID, jobId.toString());
-        headers.put(Topology.HEADER_IMAGE_INDEX, index);
-        headers.put(Topology.HEADER_IMAGE_COUNT, count);
-        headers.put(Topology.HEADER_SCHEMA, 1);
+        headers.put(StoreImageHeaders.JOB_ID, jobId.toString());
+        headers.put(StoreImageHeaders.IMAGE_INDEX, index);
+        headers.put(StoreImageHeaders.IMAGE_COUNT, count);
+        headers.put(StoreImageHeaders.SCHEMA, 1);
         return headers;
     }
 
     private void publish(Map<String, Object> headers, byte[] body) throws Exception {
         AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
                 .contentType("image/png").deliveryMode(2).headers(headers).build();
-        channel.basicPublish(Topology.name(StorageTestResource.prefix, Topology.IMAGE_STORE), "image", true, props, body);
+        channel.basicPublish(StorageTestResource.topology.imageStoreExchange(), Topology.STORE_IMAGE_ROUTING_KEY, true,
+                props, body);
         channel.waitForConfirmsOrDie(5_000);
     }
 
@@ -214,7 +216,7 @@ class ImageStoreConsumerTest {
     }
 
     private void assertQueueDrained() throws Exception {
-        String queue = Topology.name(StorageTestResource.prefix, Topology.IMAGE_STORE);
+        String queue = StorageTestResource.topology.imageStoreQueue();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         long count;
         do {

@@ -6,7 +6,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
-import io.texttoimage.contracts.Topology;
+import io.texttoimage.contracts.ImageStored;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,7 @@ class SignedUrlResourceTest {
 
     @BeforeEach
     void putObject() throws Exception {
-        key = Topology.imageKey(UUID.randomUUID(), 0);
+        key = ImageStored.keyOf(UUID.randomUUID(), 0);
         png = TestImages.png(8, 16, 7);
         MinioClient s3 = MinioClient.builder().endpoint(StorageTestResource.s3.endpoint())
                 .credentials(StorageTestResource.s3.accessKey(), StorageTestResource.s3.secretKey()).build();
@@ -85,7 +85,7 @@ class SignedUrlResourceTest {
     @Test
     void tamperedSignatureIsRefusedByTheServer() throws Exception {
         String url = given().queryParam("key", key).get("/signed-urls").then().statusCode(200).extract().path("url");
-        String otherKey = url.replace(key, Topology.imageKey(UUID.randomUUID(), 0));
+        String otherKey = url.replace(key, ImageStored.keyOf(UUID.randomUUID(), 0));
         HttpResponse<String> download = http.send(HttpRequest.newBuilder(URI.create(otherKey)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(403, download.statusCode(), download.body());
@@ -93,7 +93,7 @@ class SignedUrlResourceTest {
 
     @Test
     void missingObjectIs404ProblemJson() {
-        String missing = Topology.imageKey(UUID.randomUUID(), 3);
+        String missing = ImageStored.keyOf(UUID.randomUUID(), 3);
         given().queryParam("key", missing).get("/signed-urls").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("status", equalTo(404))

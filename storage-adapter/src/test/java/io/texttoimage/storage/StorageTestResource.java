@@ -1,27 +1,34 @@
 package io.texttoimage.storage;
 
+import com.rabbitmq.client.Connection;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.texttoimage.broker.BrokerSettings;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * Starts S3Proxy for the application under test and gives the run its own RabbitMQ prefix, so tests running at the
  * same time on the shared broker never see each other's messages. The public endpoint deliberately differs from the
- * internal one (localhost vs 127.0.0.1, same server) so tests can tell which host a signed URL carries.
+ * internal one (localhost vs 127.0.0.1, same server) so tests can tell which host a signed URL carries. What the
+ * adapter declared under the prefix is deleted when the tests end.
  */
 public class StorageTestResource implements QuarkusTestResourceLifecycleManager {
 
     static S3ProxyServer s3;
-    static String prefix;
+    static Topology topology;
     static final String BUCKET = "test-images";
 
     @Override
     public Map<String, String> start() {
         s3 = S3ProxyServer.start();
-        prefix = "t2i-test-" + UUID.randomUUID().toString().substring(0, 8);
+        topology = new Topology("t2i-test-" + UUID.randomUUID().toString().substring(0, 8));
         return Map.of(
-                "t2i.messaging.prefix", prefix,
+                Topology.PREFIX_KEY, topology.prefix(),
                 "t2i.storage.endpoint", s3.endpoint(),
                 "t2i.storage.public-endpoint", publicEndpoint(),
                 "t2i.storage.access-key", s3.accessKey(),
@@ -38,6 +45,12 @@ public class StorageTestResource implements QuarkusTestResourceLifecycleManager 
     public void stop() {
         if (s3 != null) {
             s3.close();
+        }
+        try (Connection connection = BrokerSettings.plain("127.0.0.1", 5672, "guest", "guest").connectionFactory()
+                .newConnection("storage-adapter-test-cleanup")) {
+            TopologyDeclarer.delete(connection, List.of(topology.startupOf(Role.STORAGE_ADAPTER)));
+        } catch (Exception e) {
+            System.err.println("Could not delete the test broker names of prefix " + topology.prefix() + ": " + e);
         }
     }
 }

@@ -6,28 +6,32 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * The gateway's own RabbitMQ connections: not ready while jobs cannot be published (a submission would only get 503)
- * or while live job events do not arrive (SSE clients would see nothing). The connector's consumer reports itself.
+ * The gateway's RabbitMQ connections: not ready while jobs cannot be published (a submission would only get 503),
+ * while live job events do not arrive (SSE clients would see nothing) or while job events do not reach the database.
  */
 @Readiness
 @ApplicationScoped
 public class BrokerReadiness implements HealthCheck {
     private final ConfirmingPublisher publisher;
     private final JobEventFanout liveEvents;
+    private final JobEventQueue storedEvents;
 
-    public BrokerReadiness(ConfirmingPublisher publisher, JobEventFanout liveEvents) {
+    public BrokerReadiness(ConfirmingPublisher publisher, JobEventFanout liveEvents, JobEventQueue storedEvents) {
         this.publisher = publisher;
         this.liveEvents = liveEvents;
+        this.storedEvents = storedEvents;
     }
 
     @Override
     public HealthCheckResponse call() {
         boolean publishing = publisher.isConnected();
-        boolean consuming = liveEvents.isConsuming();
+        boolean live = liveEvents.isConsuming();
+        boolean persisting = storedEvents.isConsuming();
         return HealthCheckResponse.named("rabbitmq")
-                .status(publishing && consuming)
+                .status(publishing && live && persisting)
                 .withData("publishing", publishing)
-                .withData("live-events", consuming)
+                .withData("live-events", live)
+                .withData("persisting", persisting)
                 .build();
     }
 }

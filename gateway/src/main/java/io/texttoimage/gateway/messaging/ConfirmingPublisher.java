@@ -8,7 +8,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.texttoimage.gateway.config.BrokerConfig;
+import io.texttoimage.broker.BrokerSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -45,7 +45,7 @@ public class ConfirmingPublisher {
     private static final String RETURN_ID_HEADER = "t2i-publish-id";
     private static final AtomicLong RETURN_IDS = new AtomicLong();
 
-    private final BrokerConfig broker;
+    private final BrokerSettings broker;
     private final LinkedBlockingQueue<Pending> toPublish = new LinkedBlockingQueue<>();
     /** Published, awaiting the confirm, by delivery tag of the current channel. */
     private final ConcurrentNavigableMap<Long, Pending> awaitingConfirm = new ConcurrentSkipListMap<>();
@@ -54,7 +54,7 @@ public class ConfirmingPublisher {
     private volatile boolean stopping;
     private Thread publisherThread;
 
-    public ConfirmingPublisher(BrokerConfig broker) {
+    public ConfirmingPublisher(BrokerSettings broker) {
         this.broker = broker;
     }
 
@@ -97,7 +97,7 @@ public class ConfirmingPublisher {
             pending.result.completeExceptionally(new IllegalStateException("the gateway is shutting down"));
         } else if (!isConnected()) {
             pending.result.completeExceptionally(new IllegalStateException(
-                    "not connected to RabbitMQ at " + broker.host() + ":" + broker.port()));
+                    "not connected to RabbitMQ at " + broker.address()));
         } else {
             toPublish.add(pending);
         }
@@ -160,7 +160,7 @@ public class ConfirmingPublisher {
                 ConnectionFactory factory = broker.connectionFactory();
                 factory.setAutomaticRecoveryEnabled(false);
                 connection = factory.newConnection("gateway-publisher");
-                LOG.infof("Publisher connected to RabbitMQ at %s:%d", broker.host(), broker.port());
+                LOG.infof("Publisher connected to RabbitMQ at %s", broker.address());
             }
             Channel opened = connection.createChannel();
             opened.confirmSelect();
@@ -192,8 +192,8 @@ public class ConfirmingPublisher {
             return true;
         } catch (Exception e) {
             if (!stopping) {
-                LOG.warnf("Publisher cannot reach RabbitMQ at %s:%d (%s); retrying every %d s", broker.host(),
-                        broker.port(), e.getMessage(), RECONNECT_MILLIS / 1000);
+                LOG.warnf("Publisher cannot reach RabbitMQ at %s (%s); retrying every %d s", broker.address(),
+                        e.getMessage(), RECONNECT_MILLIS / 1000);
             }
             closeQuietly();
             return false;

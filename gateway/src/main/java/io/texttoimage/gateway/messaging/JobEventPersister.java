@@ -13,8 +13,6 @@ import io.texttoimage.gateway.job.JobStore;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -79,19 +77,20 @@ public class JobEventPersister {
         flushProgress().await().atMost(Duration.ofSeconds(5));
     }
 
-    @Incoming("job-events-persist")
-    public Uni<Void> onEvent(Message<Object> message) {
+    /**
+     * One message of {@code <prefix>.job-events.persist} ({@link JobEventQueue} delivers them one at a time). The
+     * returned Uni completes when the message may be acknowledged and fails when it must come back later.
+     */
+    public Uni<Void> onEvent(byte[] body) {
         JobEvent event;
         try {
-            event = codec.decode(message.getPayload(), JobEvent.class);
+            event = codec.decode(body, JobEvent.class);
         } catch (RuntimeException e) {
             // A message nobody can read must not block the queue: log it and drop it.
             LOG.warnf("Dropping unreadable job event: %s", e.getMessage());
-            return Uni.createFrom().completionStage(message.ack());
+            return Uni.createFrom().voidItem();
         }
-        return apply(event).onItemOrFailure().transformToUni((ignored, failure) -> failure == null
-                ? Uni.createFrom().completionStage(message.ack())
-                : Uni.createFrom().completionStage(message.nack(failure)));
+        return apply(event);
     }
 
     private Uni<Void> apply(JobEvent event) {

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
+import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.gateway.config.GatewayConfig;
@@ -38,13 +39,13 @@ public class JobPublisher implements JobCommands {
     private final Timer requestConfirmTime;
     private final Timer cancelConfirmTime;
 
-    public JobPublisher(ConfirmingPublisher publisher, JsonCodec codec, GatewayConfig config, MessagingNames names,
+    public JobPublisher(ConfirmingPublisher publisher, JsonCodec codec, GatewayConfig config, Topology topology,
                         MeterRegistry registry) {
         this.publisher = publisher;
         this.codec = codec;
         this.config = config;
-        this.requestsExchange = names.generationRequests();
-        this.controlExchange = names.control();
+        this.requestsExchange = topology.requestsExchange();
+        this.controlExchange = topology.controlExchange();
         this.requestConfirmTime = registry.timer("t2i.gateway.publish", "channel", "generation-requests");
         this.cancelConfirmTime = registry.timer("t2i.gateway.publish", "channel", "control");
     }
@@ -52,7 +53,7 @@ public class JobPublisher implements JobCommands {
     /** A job must reach the work queue: it is published mandatory, so an unbound exchange is an error, not a loss. */
     @Override
     public Uni<Void> requestGeneration(GenerationRequested request) {
-        return send(requestsExchange, "generation.requested", request.jobId(), codec.encode(request), true,
+        return send(requestsExchange, Topology.JOB_ROUTING_KEY, request.jobId(), codec.encode(request), true,
                 requestConfirmTime);
     }
 
@@ -60,7 +61,8 @@ public class JobPublisher implements JobCommands {
     @Override
     public Uni<Void> requestCancel(UUID jobId) {
         CancelRequested cancel = new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now());
-        return send(controlExchange, "cancel", jobId, codec.encode(cancel), false, cancelConfirmTime);
+        return send(controlExchange, Topology.CANCEL_ROUTING_KEY, jobId, codec.encode(cancel), false,
+                cancelConfirmTime);
     }
 
     private Uni<Void> send(String exchange, String routingKey, UUID jobId, String json, boolean mandatory,

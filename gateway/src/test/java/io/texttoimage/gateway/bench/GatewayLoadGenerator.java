@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
+import io.texttoimage.broker.BrokerSettings;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.contracts.Topology;
 
 import java.net.URI;
 import io.vertx.core.Future;
@@ -132,18 +134,17 @@ public final class GatewayLoadGenerator {
 
     /** Removes the benchmark's durable queues and exchanges (run after the gateway has stopped). */
     private void deleteBrokerNames() throws Exception {
-        String prefix = option("prefix", "t2i");
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(option("rabbitmq-host", "127.0.0.1"));
-        try (Connection connection = factory.newConnection("gateway-benchmark-cleanup");
-             Channel channel = connection.createChannel()) {
-            for (String queue : List.of(Topology.GENERATION_REQUESTS, Topology.JOB_EVENTS_PERSIST_QUEUE)) {
-                channel.queueDelete(Topology.name(prefix, queue));
-            }
-            for (String exchange : List.of(Topology.GENERATION_REQUESTS, Topology.JOB_EVENTS, Topology.CONTROL)) {
-                channel.exchangeDelete(Topology.name(prefix, exchange));
-            }
+        try (Connection connection = broker().connectionFactory().newConnection("gateway-benchmark-cleanup")) {
+            TopologyDeclarer.delete(connection, List.of(topology().startupOf(Role.GATEWAY)));
         }
+    }
+
+    private BrokerSettings broker() {
+        return BrokerSettings.plain(option("rabbitmq-host", "127.0.0.1"), 5672, "guest", "guest");
+    }
+
+    private Topology topology() {
+        return new Topology(option("prefix", Topology.DEFAULT_PREFIX));
     }
 
     /** {sum of seconds, count} of the gateway's own http_server_requests timer for one route. */
@@ -337,10 +338,8 @@ public final class GatewayLoadGenerator {
         System.out.printf("  %d SSE streams open in %.1f s (all: %s, broken: %d)%n", subscribers,
                 (System.nanoTime() - connectStart) / 1e9, allConnected, broken.get());
 
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(option("rabbitmq-host", "127.0.0.1"));
-        String exchange = Topology.name(option("prefix", "t2i"), Topology.JOB_EVENTS);
-        try (Connection connection = factory.newConnection("gateway-benchmark");
+        String exchange = topology().jobEventsExchange();
+        try (Connection connection = broker().connectionFactory().newConnection("gateway-benchmark");
              Channel channel = connection.createChannel()) {
             AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder().contentType("application/json").build();
             for (int e = 1; e <= lastSequence; e++) {

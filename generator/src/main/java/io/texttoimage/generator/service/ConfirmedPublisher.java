@@ -2,6 +2,7 @@ package io.texttoimage.generator.service;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import io.texttoimage.broker.BrokerConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
@@ -15,11 +16,11 @@ import java.util.concurrent.TimeoutException;
 @ApplicationScoped
 public class ConfirmedPublisher {
 
-    private final RabbitConnection rabbit;
+    private final BrokerConnection broker;
     private Channel channel;
 
-    public ConfirmedPublisher(RabbitConnection rabbit) {
-        this.rabbit = rabbit;
+    public ConfirmedPublisher(BrokerConnection broker) {
+        this.broker = broker;
     }
 
     public synchronized void publish(String exchange, String routingKey, AMQP.BasicProperties props, byte[] body)
@@ -45,7 +46,7 @@ public class ConfirmedPublisher {
     /** Reopened when the broker closed it (e.g. after publishing to a missing exchange). */
     private Channel channel() throws IOException {
         if (channel == null || !channel.isOpen()) {
-            channel = rabbit.get().createChannel();
+            channel = broker.get().createChannel();
             channel.confirmSelect();
         }
         return channel;

@@ -2,12 +2,14 @@ package io.texttoimage.generator.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.texttoimage.broker.BrokerConnection;
+import io.texttoimage.broker.StoreImageHeaders;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.ImageStored;
-import io.texttoimage.contracts.Topology;
 import io.texttoimage.pipeline.GeneratedImage;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -15,7 +17,6 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -40,36 +41,31 @@ public class ImageStoreClient {
         }
     }
 
-    private final RabbitConnection rabbit;
-    private final MessagingConfig messaging;
+    private final BrokerConnection broker;
+    private final Topology topology;
     private final ConfirmedPublisher publisher;
     private final ObjectMapper json;
     private final Map<UUID, PendingJob> pending = new ConcurrentHashMap<>();
     private Channel notifications;
 
-    public ImageStoreClient(RabbitConnection rabbit, MessagingConfig messaging, ConfirmedPublisher publisher,
+    public ImageStoreClient(BrokerConnection broker, Topology topology, ConfirmedPublisher publisher,
                             ObjectMapper json) {
-        this.rabbit = rabbit;
-        this.messaging = messaging;
+        this.broker = broker;
+        this.topology = topology;
         this.publisher = publisher;
         this.json = json;
     }
 
-    /** Declares the storage topology (as the storage adapter does) and starts listening for notifications. */
+    /**
+     * Starts listening for notifications on this worker's own queue (the storage exchanges and queue are part of the
+     * generator's start-up declaration).
+     */
     synchronized void start() throws IOException {
         if (notifications != null) {
             return;
         }
-        Channel channel = rabbit.get().createChannel();
-        String storeExchange = messaging.name(Topology.IMAGE_STORE);
-        channel.exchangeDeclare(storeExchange, BuiltinExchangeType.TOPIC, true);
-        channel.queueDeclare(storeExchange, true, false, false, null);
-        channel.queueBind(storeExchange, storeExchange, "#");
-        String storedExchange = messaging.name(Topology.IMAGE_STORED);
-        channel.exchangeDeclare(storedExchange, BuiltinExchangeType.FANOUT, true);
-        // This worker's own queue: server-named, exclusive, deleted with the connection.
-        String queue = channel.queueDeclare().getQueue();
-        channel.queueBind(queue, storedExchange, "");
+        Channel channel = broker.get().createChannel();
+        String queue = TopologyDeclarer.declareQueue(channel, topology.imageStoredQueue());
         channel.basicConsume(queue, true, new DefaultConsumer(channel) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
@@ -105,14 +101,8 @@ public class ImageStoreClient {
         pending.put(jobId, job);
         try {
             for (GeneratedImage image : images) {
-                Map<String, Object> headers = new HashMap<>();
-                headers.put(Topology.HEADER_JOB_ID, jobId.toString());
-                headers.put(Topology.HEADER_IMAGE_INDEX, image.index());
-                headers.put(Topology.HEADER_IMAGE_COUNT, images.size());
-                headers.put(Topology.HEADER_SCHEMA, 1);
-                AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                        .contentType("image/png").deliveryMode(2).headers(headers).build();
-                publisher.publish(messaging.name(Topology.IMAGE_STORE), "image", props, image.png());
+                publisher.publish(topology.imageStoreExchange(), Topology.STORE_IMAGE_ROUTING_KEY,
+                        StoreImageHeaders.properties(jobId, image.index(), images.size()), image.png());
             }
             publisher.awaitConfirms(timeout);
             return job.await(timeout);

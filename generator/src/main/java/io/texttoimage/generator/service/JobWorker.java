@@ -3,7 +3,6 @@ package io.texttoimage.generator.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
@@ -11,9 +10,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.texttoimage.broker.BrokerConnection;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
-import io.texttoimage.contracts.Topology;
 import io.texttoimage.pipeline.GenerationCancelledException;
 import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.GenerationResult;
@@ -45,8 +47,8 @@ public class JobWorker {
     private static final Logger LOG = Logger.getLogger(JobWorker.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
 
-    private final RabbitConnection rabbit;
-    private final MessagingConfig messaging;
+    private final BrokerConnection broker;
+    private final Topology topology;
     private final GeneratorConfig config;
     private final ModelService model;
     private final CancelledJobs cancelled;
@@ -62,11 +64,11 @@ public class JobWorker {
     private volatile Channel jobsChannel;
     private volatile String consumerTag;
 
-    public JobWorker(RabbitConnection rabbit, MessagingConfig messaging, GeneratorConfig config, ModelService model,
+    public JobWorker(BrokerConnection broker, Topology topology, GeneratorConfig config, ModelService model,
                      CancelledJobs cancelled, ConfirmedPublisher publisher, ImageStoreClient imageStore,
                      ObjectMapper json, MeterRegistry registry) {
-        this.rabbit = rabbit;
-        this.messaging = messaging;
+        this.broker = broker;
+        this.topology = topology;
         this.config = config;
         this.model = model;
         this.cancelled = cancelled;
@@ -89,30 +91,15 @@ public class JobWorker {
 
     /** Cancels are heard from the start (jobs cancelled while the model loads are remembered); jobs wait for the model. */
     void onStart(@Observes StartupEvent event) throws IOException {
-        try (Channel setup = rabbit.get().createChannel()) {
-            declareTopology(setup);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IOException(e);
-        }
+        TopologyDeclarer.declare(broker.get(), topology.startupOf(Role.GENERATOR));
         listenForCancels();
         imageStore.start();
         model.whenLoaded().thenRun(this::startConsumingJobs);
     }
 
-    /** The same declarations as the gateway and the storage adapter: whoever starts first creates them. */
-    private void declareTopology(Channel channel) throws IOException {
-        String requests = messaging.name(Topology.GENERATION_REQUESTS);
-        channel.exchangeDeclare(requests, BuiltinExchangeType.TOPIC, true);
-        channel.queueDeclare(requests, true, false, false, null);
-        channel.queueBind(requests, requests, "#");
-        channel.exchangeDeclare(messaging.name(Topology.JOB_EVENTS), BuiltinExchangeType.TOPIC, true);
-        channel.exchangeDeclare(messaging.name(Topology.CONTROL), BuiltinExchangeType.FANOUT, true);
-    }
-
     private void listenForCancels() throws IOException {
-        Channel channel = rabbit.get().createChannel();
-        String queue = channel.queueDeclare().getQueue(); // server-named, exclusive, auto-delete
-        channel.queueBind(queue, messaging.name(Topology.CONTROL), "");
+        Channel channel = broker.get().createChannel();
+        String queue = TopologyDeclarer.declareQueue(channel, topology.cancelQueue());
         channel.basicConsume(queue, true, new DefaultConsumer(channel) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
@@ -135,10 +122,10 @@ public class JobWorker {
         }
         warmUpJobPath();
         try {
-            Channel channel = rabbit.get().createChannel();
+            Channel channel = broker.get().createChannel();
             // Prefetch 1: one job at a time per model instance, the rest stay in the queue for other workers.
             channel.basicQos(1);
-            consumerTag = channel.basicConsume(messaging.name(Topology.GENERATION_REQUESTS), false,
+            consumerTag = channel.basicConsume(topology.workQueue(), false,
                     "generator-" + workerId, new DefaultConsumer(channel) {
                         @Override
                         public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props,
@@ -152,7 +139,7 @@ public class JobWorker {
                         }
                     });
             jobsChannel = channel;
-            LOG.infof("Worker %s is taking jobs from %s", workerId, messaging.name(Topology.GENERATION_REQUESTS));
+            LOG.infof("Worker %s is taking jobs from %s", workerId, topology.workQueue());
         } catch (IOException e) {
             LOG.errorf(e, "Could not start consuming jobs");
         }
@@ -192,7 +179,7 @@ public class JobWorker {
             rejectUnreadable(deliveryTag, body, new IOException("job_id is missing"));
             return;
         }
-        JobEvents events = new JobEvents(publisher, json, messaging.name(Topology.JOB_EVENTS), job.jobId(), workerId,
+        JobEvents events = new JobEvents(publisher, json, topology.jobEventsExchange(), job.jobId(), workerId,
                 envelope.isRedeliver());
         Outcome outcome;
         try {

@@ -1,5 +1,6 @@
 package io.texttoimage.generator.service;
 
+import io.texttoimage.broker.BrokerConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -54,15 +55,15 @@ public class WorkerReadinessChecks {
     @Readiness
     @ApplicationScoped
     public static class RabbitCheck implements HealthCheck {
-        private final RabbitConnection rabbit;
+        private final BrokerConnection broker;
 
-        public RabbitCheck(RabbitConnection rabbit) {
-            this.rabbit = rabbit;
+        public RabbitCheck(BrokerConnection broker) {
+            this.broker = broker;
         }
 
         @Override
         public HealthCheckResponse call() {
-            return HealthCheckResponse.named("rabbitmq").status(rabbit.isOpen()).build();
+            return HealthCheckResponse.named("rabbitmq").status(broker.isOpen()).build();
         }
     }
 }

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.texttoimage.broker.StoreImageHeaders;
+import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.contracts.Topology;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -41,7 +41,7 @@ final class BrokerHarness implements AutoCloseable {
     record StoredImage(Map<String, Object> headers, byte[] png) {
     }
 
-    private final String prefix;
+    private final Topology topology;
     private final ObjectMapper json;
     private final Connection connection;
     private final Channel channel;
@@ -51,12 +51,10 @@ final class BrokerHarness implements AutoCloseable {
     /** When set, the fake storage side reports this error instead of storing. */
     volatile String storeError;
 
-    BrokerHarness(String prefix, ObjectMapper json) throws Exception {
-        this.prefix = prefix;
+    BrokerHarness(Topology topology, ObjectMapper json) throws Exception {
+        this.topology = topology;
         this.json = json;
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost("127.0.0.1");
-        connection = factory.newConnection("generator-test");
+        connection = GeneratorTestResource.BROKER.connectionFactory().newConnection("generator-test");
         channel = connection.createChannel();
         channel.confirmSelect();
         recordJobEvents();
@@ -66,7 +64,7 @@ final class BrokerHarness implements AutoCloseable {
     private void recordJobEvents() throws IOException {
         Channel events = connection.createChannel();
         String queue = events.queueDeclare().getQueue();
-        events.queueBind(queue, Topology.name(prefix, Topology.JOB_EVENTS), "job.#");
+        events.queueBind(queue, topology.jobEventsExchange(), "job.#");
         events.basicConsume(queue, true, new DefaultConsumer(events) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
@@ -79,18 +77,18 @@ final class BrokerHarness implements AutoCloseable {
 
     private void actAsStorageAdapter() throws IOException {
         Channel storage = connection.createChannel();
-        storage.basicConsume(Topology.name(prefix, Topology.IMAGE_STORE), false, new DefaultConsumer(storage) {
+        storage.basicConsume(topology.imageStoreQueue(), false, new DefaultConsumer(storage) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
                     throws IOException {
                 Map<String, Object> headers = props.getHeaders();
-                UUID jobId = UUID.fromString(headers.get(Topology.HEADER_JOB_ID).toString());
-                int index = Integer.parseInt(headers.get(Topology.HEADER_IMAGE_INDEX).toString());
+                UUID jobId = UUID.fromString(headers.get(StoreImageHeaders.JOB_ID).toString());
+                int index = Integer.parseInt(headers.get(StoreImageHeaders.IMAGE_INDEX).toString());
                 images.computeIfAbsent(jobId, id -> new CopyOnWriteArrayList<>()).add(new StoredImage(headers, body));
                 String error = storeError;
                 ImageStored reply = new ImageStored(ImageStored.SCHEMA_VERSION, jobId, index,
-                        error == null ? Topology.imageKey(jobId, index) : null, error == null ? body.length : 0, error);
-                getChannel().basicPublish(Topology.name(prefix, Topology.IMAGE_STORED), "", null,
+                        error == null ? ImageStored.keyOf(jobId, index) : null, error == null ? body.length : 0, error);
+                getChannel().basicPublish(topology.imageStoredExchange(), Topology.IMAGE_STORED_ROUTING_KEY, null,
                         json.writeValueAsBytes(reply));
                 getChannel().basicAck(envelope.getDeliveryTag(), false);
             }
@@ -110,13 +108,13 @@ final class BrokerHarness implements AutoCloseable {
     void publishBytes(byte[] body) throws Exception {
         AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
                 .contentType("application/json").deliveryMode(2).build();
-        channel.basicPublish(Topology.name(prefix, Topology.GENERATION_REQUESTS), "generation.requested", true,
+        channel.basicPublish(topology.requestsExchange(), Topology.JOB_ROUTING_KEY, true,
                 props, body);
         channel.waitForConfirmsOrDie(5_000);
     }
 
     void cancel(UUID jobId) throws Exception {
-        channel.basicPublish(Topology.name(prefix, Topology.CONTROL), "", null,
+        channel.basicPublish(topology.controlExchange(), Topology.CANCEL_ROUTING_KEY, null,
                 json.writeValueAsBytes(new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now())));
         channel.waitForConfirmsOrDie(5_000);
     }
@@ -164,12 +162,12 @@ final class BrokerHarness implements AutoCloseable {
     }
 
     long readyJobs() throws IOException {
-        return channel.queueDeclarePassive(Topology.name(prefix, Topology.GENERATION_REQUESTS)).getMessageCount();
+        return channel.queueDeclarePassive(topology.workQueue()).getMessageCount();
     }
 
     /** Takes one job message off the work queue, as another worker would. */
     com.rabbitmq.client.GetResponse takeJob() throws IOException {
-        return channel.basicGet(Topology.name(prefix, Topology.GENERATION_REQUESTS), true);
+        return channel.basicGet(topology.workQueue(), true);
     }
 
     @Override

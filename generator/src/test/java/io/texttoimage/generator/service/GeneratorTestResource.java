@@ -1,23 +1,31 @@
 package io.texttoimage.generator.service;
 
+import com.rabbitmq.client.Connection;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.texttoimage.broker.BrokerSettings;
+import io.texttoimage.broker.Role;
+import io.texttoimage.broker.Topology;
+import io.texttoimage.broker.TopologyDeclarer;
 
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * The worker under test runs the tiny reference model on CPU against the real RabbitMQ, under a random prefix so that
- * concurrent test runs on the shared broker never exchange messages.
+ * concurrent test runs on the shared broker never exchange messages. What the worker declared under the prefix is
+ * deleted when the tests end.
  */
 public class GeneratorTestResource implements QuarkusTestResourceLifecycleManager {
+    static final BrokerSettings BROKER = BrokerSettings.plain("127.0.0.1", 5672, "guest", "guest");
 
-    static String prefix;
+    static Topology topology;
 
     @Override
     public Map<String, String> start() {
-        prefix = "t2i-test-" + UUID.randomUUID().toString().substring(0, 8);
+        topology = new Topology("t2i-test-" + UUID.randomUUID().toString().substring(0, 8));
         return Map.of(
-                "t2i.messaging.prefix", prefix,
+                Topology.PREFIX_KEY, topology.prefix(),
                 "t2i.generator.model", "../testdata/sd-reference/model",
                 "t2i.generator.worker-id", "test-worker",
                 "t2i.generator.store-timeout", "PT20S",
@@ -26,5 +34,10 @@ public class GeneratorTestResource implements QuarkusTestResourceLifecycleManage
 
     @Override
     public void stop() {
+        try (Connection connection = BROKER.connectionFactory().newConnection("generator-test-cleanup")) {
+            TopologyDeclarer.delete(connection, List.of(topology.startupOf(Role.GENERATOR)));
+        } catch (Exception e) {
+            System.err.println("Could not delete the test broker names of prefix " + topology.prefix() + ": " + e);
+        }
     }
 }

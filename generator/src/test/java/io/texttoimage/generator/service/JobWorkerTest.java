@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.GetResponse;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.texttoimage.broker.StoreImageHeaders;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.contracts.Topology;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +55,7 @@ class JobWorkerTest {
 
     @BeforeAll
     void connect() throws Exception {
-        broker = new BrokerHarness(GeneratorTestResource.prefix, json);
+        broker = new BrokerHarness(GeneratorTestResource.topology, json);
     }
 
     @AfterAll
@@ -110,11 +111,11 @@ class JobWorkerTest {
 
         JobEvent succeeded = events.get(events.size() - 1);
         assertEquals(JobEventType.SUCCEEDED, succeeded.type());
-        assertEquals(List.of(Topology.imageKey(first, 0)), succeeded.imageKeys());
+        assertEquals(List.of(ImageStored.keyOf(first, 0)), succeeded.imageKeys());
 
         List<BrokerHarness.StoredImage> stored = broker.images.get(first);
         assertEquals(1, stored.size());
-        assertEquals("1", stored.get(0).headers().get(Topology.HEADER_IMAGE_COUNT).toString());
+        assertEquals("1", stored.get(0).headers().get(StoreImageHeaders.IMAGE_COUNT).toString());
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(stored.get(0).png()));
         assertNotNull(image, "the stored body decodes as a PNG");
         assertEquals(64, image.getWidth());
@@ -127,7 +128,7 @@ class JobWorkerTest {
         assertEquals(JobEventType.RUNNING, secondEvents.get(0).type());
         assertEquals("euler-a", secondEvents.get(0).scheduler());
         assertEquals(128, secondEvents.get(0).height());
-        assertEquals(List.of(Topology.imageKey(second, 0), Topology.imageKey(second, 1)),
+        assertEquals(List.of(ImageStored.keyOf(second, 0), ImageStored.keyOf(second, 1)),
                 secondEvents.get(secondEvents.size() - 1).imageKeys());
         for (BrokerHarness.StoredImage png : broker.images.get(second)) {
             BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png.png()));

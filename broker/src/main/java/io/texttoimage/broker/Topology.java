@@ -1,0 +1,175 @@
+package io.texttoimage.broker;
+
+import io.texttoimage.broker.Declaration.Binding;
+import io.texttoimage.broker.Declaration.Exchange;
+import io.texttoimage.broker.Declaration.Queue;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import static com.rabbitmq.client.BuiltinExchangeType.FANOUT;
+import static com.rabbitmq.client.BuiltinExchangeType.TOPIC;
+
+/**
+ * Every exchange, queue and binding of one deployment, and what each {@link Role} declares. Each name is
+ * {@code <prefix>.<suffix>}; the prefix ({@code t2i.messaging.prefix}, default {@code t2i}) lets several stacks, or
+ * test runs, share one broker without stealing each other's messages.
+ *
+ * <pre>
+ * gateway --GenerationRequested--> [generation-requests, topic] --#--> generation-requests (durable work queue, prefetch 1 per generator)
+ * gateway --CancelRequested--> [control, fanout] --> one exclusive queue per generator
+ * generator --JobEvent "job.&lt;type&gt;"--> [job-events, topic] --job.#--> job-events.persist (durable, shared by gateways: the DB writer)
+ *                                                            \--job.#--> job-events.gateway-&lt;instance&gt; (exclusive, one per gateway: SSE)
+ * generator --StoreImage (PNG body)--> [image-store, topic] --#--> image-store (durable, shared by storage adapters)
+ * storage adapter --ImageStored--> [image-stored, fanout] --> one exclusive queue per generator
+ * </pre>
+ *
+ * Each exchange and queue is specified once here and every role uses that one specification, so two roles cannot
+ * declare the same name differently. Queue arguments (a queue type, a delivery limit, a dead-letter exchange) are
+ * added to the specification and so reach every role at once.
+ */
+public final class Topology {
+    /** Configuration key of the prefix. */
+    public static final String PREFIX_KEY = "t2i.messaging.prefix";
+    public static final String DEFAULT_PREFIX = "t2i";
+
+    /** Routing key of a job on the requests exchange (the work queue takes every key). */
+    public static final String JOB_ROUTING_KEY = "generation.requested";
+    /** Routing key of a cancel on the control fanout (ignored by a fanout; named for the logs). */
+    public static final String CANCEL_ROUTING_KEY = "cancel";
+    /** Routing key of a StoreImage message (the image-store queue takes every key). */
+    public static final String STORE_IMAGE_ROUTING_KEY = "image";
+    /** Routing key of an ImageStored notification on its fanout. */
+    public static final String IMAGE_STORED_ROUTING_KEY = "";
+    /** Binding of the job-event queues: every {@code JobEvent.routingKey()} is {@code job.<type>}. */
+    static final String ALL_JOB_EVENTS = "job.#";
+    private static final String EVERY_KEY = "#";
+    private static final String FANOUT_KEY = "";
+
+    private final String prefix;
+    private final Exchange requests;
+    private final Queue workQueue;
+    private final Exchange control;
+    private final Exchange jobEvents;
+    private final Queue persistQueue;
+    private final Exchange imageStore;
+    private final Queue imageStoreQueue;
+    private final Exchange imageStored;
+
+    public Topology(String prefix) {
+        if (prefix == null || prefix.isBlank()) {
+            throw new IllegalArgumentException(PREFIX_KEY + " must not be empty.");
+        }
+        this.prefix = prefix;
+        requests = Exchange.durable(name("generation-requests"), TOPIC);
+        workQueue = Queue.durable(name("generation-requests"));
+        control = Exchange.durable(name("control"), FANOUT);
+        jobEvents = Exchange.durable(name("job-events"), TOPIC);
+        persistQueue = Queue.durable(name("job-events.persist"));
+        imageStore = Exchange.durable(name("image-store"), TOPIC);
+        imageStoreQueue = Queue.durable(name("image-store"));
+        imageStored = Exchange.durable(name("image-stored"), FANOUT);
+    }
+
+    /** The topology of the prefix a service is configured with ({@link #PREFIX_KEY}). */
+    public static Topology read(Function<String, Optional<String>> config) {
+        return new Topology(config.apply(PREFIX_KEY).orElse(DEFAULT_PREFIX));
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    private String name(String suffix) {
+        return prefix + "." + suffix;
+    }
+
+    /** Where the gateway publishes jobs ({@link #JOB_ROUTING_KEY}). */
+    public String requestsExchange() {
+        return requests.name();
+    }
+
+    /** The shared durable queue generators take jobs from. */
+    public String workQueue() {
+        return workQueue.name();
+    }
+
+    /** Where the gateway broadcasts cancels. */
+    public String controlExchange() {
+        return control.name();
+    }
+
+    /** Where generators publish job events. */
+    public String jobEventsExchange() {
+        return jobEvents.name();
+    }
+
+    /** The durable queue shared by all gateways that keeps the database current. */
+    public String persistQueue() {
+        return persistQueue.name();
+    }
+
+    /** Where generators publish StoreImage messages ({@link #STORE_IMAGE_ROUTING_KEY}). */
+    public String imageStoreExchange() {
+        return imageStore.name();
+    }
+
+    /** The shared durable queue storage adapters take images from. */
+    public String imageStoreQueue() {
+        return imageStoreQueue.name();
+    }
+
+    /** Where storage adapters announce stored images. */
+    public String imageStoredExchange() {
+        return imageStored.name();
+    }
+
+    /** What a role declares when it starts, before it publishes or consumes. */
+    public Declaration startupOf(Role role) {
+        return switch (role) {
+            // The work queue is the gateway's too: jobs submitted before the first generator starts must not be lost.
+            case GATEWAY -> new Declaration(List.of(requests, control, jobEvents), List.of(workQueue, persistQueue),
+                    List.of(new Binding(requests, workQueue, EVERY_KEY),
+                            new Binding(jobEvents, persistQueue, ALL_JOB_EVENTS)));
+            // The image-store queue is the generator's too: an image sent before the first adapter starts waits there.
+            case GENERATOR -> new Declaration(List.of(requests, jobEvents, control, imageStore, imageStored),
+                    List.of(workQueue, imageStoreQueue),
+                    List.of(new Binding(requests, workQueue, EVERY_KEY),
+                            new Binding(imageStore, imageStoreQueue, EVERY_KEY)));
+            case STORAGE_ADAPTER -> new Declaration(List.of(imageStore, imageStored), List.of(imageStoreQueue),
+                    List.of(new Binding(imageStore, imageStoreQueue, EVERY_KEY)));
+        };
+    }
+
+    /** One gateway replica's own queue of every job event, for the SSE streams open on it. */
+    public Declaration liveEventsQueue(String instanceId) {
+        Queue queue = Queue.exclusive(name("job-events.gateway-" + instanceId));
+        return new Declaration(List.of(jobEvents), List.of(queue), List.of(new Binding(jobEvents, queue,
+                ALL_JOB_EVENTS)));
+    }
+
+    /** One generator's own (server-named) queue of cancels. */
+    public Declaration cancelQueue() {
+        return ownQueueOn(control);
+    }
+
+    /** One generator's own (server-named) queue of ImageStored notifications. */
+    public Declaration imageStoredQueue() {
+        return ownQueueOn(imageStored);
+    }
+
+    private static Declaration ownQueueOn(Exchange fanout) {
+        Queue queue = Queue.exclusive("");
+        return new Declaration(List.of(fanout), List.of(queue), List.of(new Binding(fanout, queue, FANOUT_KEY)));
+    }
+
+    /** Everything one process of the role declares: at start, then the queues of its own consumers. */
+    public List<Declaration> everythingOf(Role role, String instanceId) {
+        return switch (role) {
+            case GATEWAY -> List.of(startupOf(role), liveEventsQueue(instanceId));
+            case GENERATOR -> List.of(startupOf(role), cancelQueue(), imageStoredQueue());
+            case STORAGE_ADAPTER -> List.of(startupOf(role));
+        };
+    }
+}

@@ -1,0 +1,118 @@
+package io.texttoimage.broker;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.texttoimage.broker.Declaration.Binding;
+import io.texttoimage.broker.Declaration.Exchange;
+import io.texttoimage.broker.Declaration.Queue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedSet;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Applies {@link Declaration}s: the only code that declares exchanges, queues and bindings. Declaring is idempotent
+ * when every party declares a name the same way, which {@link Topology} guarantees, so whoever starts first creates
+ * a name and the others find it.
+ */
+public final class TopologyDeclarer {
+    private static final int NOT_FOUND = 404;
+
+    private TopologyDeclarer() {
+    }
+
+    /**
+     * Declares the exchanges, then the queues, then the bindings. On a broker that refuses a declaration (it holds
+     * the name with other properties) the channel is closed and an {@link IOException} says why.
+     *
+     * @return the names of the queues in declaration order: the broker's choice for a server-named one
+     */
+    public static List<String> declare(Channel channel, Declaration declaration) throws IOException {
+        for (Exchange exchange : declaration.exchanges()) {
+            channel.exchangeDeclare(exchange.name(), exchange.type(), exchange.durable(), false, exchange.arguments());
+        }
+        Map<Queue, String> names = new HashMap<>();
+        for (Queue queue : declaration.queues()) {
+            names.put(queue, channel.queueDeclare(queue.name(), queue.durable(), queue.exclusive(), queue.autoDelete(),
+                    queue.arguments()).getQueue());
+        }
+        for (Binding binding : declaration.bindings()) {
+            channel.queueBind(names.get(binding.queue()), binding.exchange().name(), binding.routingKey());
+        }
+        return declaration.queues().stream().map(names::get).toList();
+    }
+
+    /** Declares a consumer's own queue and its bindings; returns the queue's name. */
+    public static String declareQueue(Channel channel, Declaration ownQueue) throws IOException {
+        ownQueue.queue(); // exactly one
+        return declare(channel, ownQueue).getFirst();
+    }
+
+    /**
+     * Declares on a short-lived channel of the connection. On a connection with topology recovery the declarations
+     * are recorded there and repeated after a reconnect, even though the channel is closed again.
+     */
+    public static void declare(Connection connection, Declaration declaration) throws IOException {
+        try (Channel channel = connection.createChannel()) {
+            declare(channel, declaration);
+        } catch (TimeoutException e) {
+            throw new IOException("The broker did not confirm closing the declaring channel", e);
+        }
+    }
+
+    /**
+     * Deletes the shared queues and the exchanges of the declarations, each name once; names that are not there
+     * are skipped. For tests and benchmarks that ran under a prefix of their own: nothing of theirs stays behind on
+     * a shared broker. Exclusive queues are left alone: they go with the connection that declared them.
+     *
+     * @throws IOException naming what could not be deleted (after trying everything else)
+     */
+    public static void delete(Connection connection, Collection<Declaration> declarations) throws IOException {
+        SequencedSet<String> queues = new LinkedHashSet<>();
+        SequencedSet<String> exchanges = new LinkedHashSet<>();
+        for (Declaration declaration : declarations) {
+            declaration.queues().stream().filter(queue -> !queue.exclusive()).forEach(queue -> queues.add(queue.name()));
+            declaration.exchanges().forEach(exchange -> exchanges.add(exchange.name()));
+        }
+        List<String> failures = new ArrayList<>();
+        for (String queue : queues) {
+            deleteOne(connection, "queue " + queue, channel -> channel.queueDelete(queue), failures);
+        }
+        for (String exchange : exchanges) {
+            deleteOne(connection, "exchange " + exchange, channel -> channel.exchangeDelete(exchange), failures);
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException("Could not delete " + String.join(", ", failures));
+        }
+    }
+
+    private interface ChannelAction {
+        void run(Channel channel) throws IOException;
+    }
+
+    /** On a channel of its own: a broker that answers NOT_FOUND (Qpid does) closes the channel. */
+    private static void deleteOne(Connection connection, String what, ChannelAction delete, List<String> failures) {
+        try (Channel channel = connection.createChannel()) {
+            delete.run(channel);
+        } catch (IOException e) {
+            if (!isNotFound(e)) {
+                failures.add(what + " (" + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
+            }
+        } catch (ShutdownSignalException | TimeoutException e) {
+            // the channel was already closed by the broker's answer to the delete
+        }
+    }
+
+    private static boolean isNotFound(IOException e) {
+        return e.getCause() instanceof ShutdownSignalException signal
+                && signal.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == NOT_FOUND;
+    }
+}
