@@ -58,7 +58,10 @@ class EventJsonTest {
     void imageKeysAreStablePerJobAndIndex() {
         UUID job = UUID.fromString("00000000-0000-0000-0000-000000000001");
         assertEquals("images/00000000-0000-0000-0000-000000000001/1.png", Topology.imageKey(job, 1));
-        assertEquals(Topology.imageKey(job, 1), Topology.imageKey(job, 1));
+        // The documented format images/<job uuid>/<index>.png: the index and the job id are both in the key.
+        assertEquals("images/00000000-0000-0000-0000-000000000001/0.png", Topology.imageKey(job, 0));
+        assertEquals("images/123e4567-e89b-12d3-a456-426614174000/3.png",
+                Topology.imageKey(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"), 3));
         assertEquals("t2i.job-events", Topology.name(Topology.DEFAULT_PREFIX, Topology.JOB_EVENTS));
     }
 }
