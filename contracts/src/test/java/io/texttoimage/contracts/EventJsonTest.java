@@ -58,6 +58,9 @@ class EventJsonTest {
     void imageKeysAreStablePerJobAndIndex() {
         UUID job = UUID.fromString("00000000-0000-0000-0000-000000000001");
         assertEquals("images/00000000-0000-0000-0000-000000000001/1.png", ImageStored.keyOf(job, 1));
-        assertEquals(ImageStored.keyOf(job, 1), ImageStored.keyOf(job, 1));
+        // The documented format images/<job uuid>/<index>.png: the index and the job id are both in the key.
+        assertEquals("images/00000000-0000-0000-0000-000000000001/0.png", ImageStored.keyOf(job, 0));
+        assertEquals("images/123e4567-e89b-12d3-a456-426614174000/3.png",
+                ImageStored.keyOf(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"), 3));
     }
 }

@@ -2,6 +2,7 @@ package io.texttoimage.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -125,6 +126,22 @@ final class FakeGenerator implements AutoCloseable {
                 .contentType("application/json").deliveryMode(2).build();
         channel.basicPublish(topology.jobEventsExchange(), event.routingKey(), properties,
                 JSON.writeValueAsBytes(event));
+    }
+
+    /** Publishes any body (garbage included) to the job-events exchange under {@code routingKey}. */
+    void publishRaw(String routingKey, byte[] body) throws IOException {
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                .contentType("application/json").deliveryMode(2).build();
+        channel.basicPublish(Topology.name(prefix, Topology.JOB_EVENTS), routingKey, properties, body);
+    }
+
+    /** The wire form of an event as a tree, to make malformed variants of it. */
+    static ObjectNode tree(JobEvent event) {
+        return JSON.valueToTree(event);
+    }
+
+    static byte[] bytes(ObjectNode tree) throws IOException {
+        return JSON.writeValueAsBytes(tree);
     }
 
     static JobEvent event(UUID jobId, JobEventType type, long sequence, int step, int totalSteps) {

@@ -1,11 +1,13 @@
 package io.texttoimage.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.texttoimage.contracts.CancelRequested;
+import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +16,9 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -101,9 +105,12 @@ class JobEventFlowTest {
         // Terminal is final: nothing after it changes the record.
         generator.publish(event(id, JobEventType.PROGRESS, 6, 4, 4));
         generator.publish(FakeGenerator.succeeded(id, 7, 4, List.of("images/" + id + "/0.png")));
-        Thread.sleep(600);
-        assertEquals("failed", record(id).getString("status"));
-        assertEquals(List.of(), record(id).getList("image_keys"));
+        awaitEarlierEventsProcessed();
+        JsonPath after = record(id);
+        assertEquals("failed", after.getString("status"));
+        assertEquals(3, after.getInt("current_step"));
+        assertEquals("out of GPU memory", after.getString("error"));
+        assertEquals(List.of(), after.getList("image_keys"));
     }
 
     @Test
@@ -259,15 +266,51 @@ class JobEventFlowTest {
                 .body("detail", containsString("cancelled"));
     }
 
+    /**
+     * A positive signal that everything published so far has been handled: a marker job's RUNNING and PROGRESS,
+     * published after it, are applied. The persister handles its queue one message at a time in order and
+     * progress flushes run one at a time, so once the marker's step is stored every earlier event (whose handling
+     * acks it rather than retrying it) has been processed, and an earlier PROGRESS has been flushed.
+     */
+    private void awaitEarlierEventsProcessed() throws Exception {
+        UUID marker = submitAndTake("marker", 2);
+        generator.publish(FakeGenerator.running(marker, 1, 2));
+        generator.publish(event(marker, JobEventType.PROGRESS, 2, 1, 2));
+        Eventually.await(WAIT, "the marker job's step 1 is stored", () -> record(marker).getInt("current_step") == 1);
+    }
+
     @Test
     void eventsOfUnknownJobsAndGarbageAreIgnored() throws Exception {
-        UUID unknown = UUID.randomUUID();
-        generator.publish(FakeGenerator.running(unknown, 1, 3));
-        generator.publish(FakeGenerator.succeeded(unknown, 2, 3, List.of("x")));
-        // The consumers keep working afterwards.
         UUID id = submitAndTake("after garbage", 2);
+
+        // Not JSON at all.
+        generator.publishRaw("job.progress", "this is not { json".getBytes(StandardCharsets.UTF_8));
+        // JSON without a job id.
+        ObjectNode noJobId = FakeGenerator.tree(FakeGenerator.running(id, 1, 2));
+        assertNotNull(noJobId.remove("job_id"), "the wire form names the job id job_id");
+        generator.publishRaw("job.running", FakeGenerator.bytes(noJobId));
+        // A type no contract version has, for the real job and with the sequence the real RUNNING uses below: had it
+        // been applied, that RUNNING would be dropped as a duplicate.
+        ObjectNode unknownType = FakeGenerator.tree(FakeGenerator.succeeded(id, 1, 2, List.of("images/" + id + "/0.png")));
+        unknownType.put("type", "EXPLODED");
+        generator.publishRaw("job.exploded", FakeGenerator.bytes(unknownType));
+        // Events of a job that was never stored. They are stamped older than the persister's retry window for jobs
+        // whose row is not committed yet, so they are dropped at once rather than redelivered for a while.
+        UUID unknown = UUID.randomUUID();
+        Instant stale = Instant.now().minus(Duration.ofMinutes(5));
+        generator.publish(new JobEvent(JobEvent.SCHEMA_VERSION, unknown, JobEventType.RUNNING, 1, 0, 3,
+                FakeGenerator.WORKER, null, null, 512, 512, "pndm", stale));
+        generator.publish(new JobEvent(JobEvent.SCHEMA_VERSION, unknown, JobEventType.SUCCEEDED, 2, 3, 3,
+                FakeGenerator.WORKER, List.of("x"), null, null, null, null, stale));
+
+        // The consumer handled all of that and goes on: the real job's RUNNING, published after it, is applied.
         generator.publish(FakeGenerator.running(id, 1, 2));
         Eventually.await(WAIT, "the record is running", () -> "running".equals(record(id).getString("status")));
+        awaitEarlierEventsProcessed();
+        JsonPath record = record(id);
+        assertEquals("running", record.getString("status"));
+        assertEquals(0, record.getInt("current_step"));
+        assertEquals(List.of(), record.getList("image_keys"));
         given().get("/generated-images/" + unknown).then().statusCode(404);
     }
 

@@ -15,7 +15,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** A minimal SSE reader over the JDK HTTP client: parses events into a queue; END marks the stream's end. */
+/**
+ * A minimal SSE reader over the JDK HTTP client: parses events into a queue; END marks the stream's end.
+ * Only a clean end (the server closed the stream, or {@link #close()} was called) is END: a read or parse error
+ * fails the test that reads past it.
+ */
 final class SseClient implements AutoCloseable {
     record Event(String id, String name, JsonNode data) {
     }
@@ -25,6 +29,8 @@ final class SseClient implements AutoCloseable {
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Stream<String> body;
+    private volatile boolean closed;
+    private volatile Throwable failure;
     final int status;
     final String contentType;
 
@@ -63,7 +69,9 @@ final class SseClient implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            // the stream was closed by close() or failed: END tells the reader either way
+            if (!closed) {
+                failure = e; // not our own close(): the stream broke or sent something unreadable
+            }
         } finally {
             events.add(END);
         }
@@ -71,7 +79,15 @@ final class SseClient implements AutoCloseable {
 
     /** The next event (heartbeats included), or null if none arrives in time. */
     Event next(Duration timeout) throws InterruptedException {
-        return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return checked(events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** END after an error is no normal end of stream: it fails the test. */
+    private Event checked(Event event) {
+        if (event == END && failure != null) {
+            throw new AssertionError("SSE stream failed instead of ending", failure);
+        }
+        return event;
     }
 
     /** The next non-heartbeat event, or null if none arrives in time. */
@@ -81,7 +97,7 @@ final class SseClient implements AutoCloseable {
             long left = deadline - System.nanoTime();
             Event event = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
             if (event == null || !"heartbeat".equals(event.name())) {
-                return event;
+                return checked(event);
             }
         }
     }
@@ -103,6 +119,7 @@ final class SseClient implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         body.close();
     }
 }

@@ -42,9 +42,23 @@ class GoldenCasesTest {
     static final double LATENTS_RTOL = 1e-4;
     static final double IMAGE_ATOL = 1e-4;
     static final double TRUNCATED_LATENTS_ATOL = 0.125;
+    /**
+     * The README's "≤ 0.3 % relative" for final latents with truncated timesteps. It is the difference that truncation
+     * makes (diffusers' ONNX pipeline, whose truncation this pipeline reproduces exactly, against torch). The rest of
+     * our difference is float noise, which the layout-1 rows measure at ≤ 3.5e-6 of max |x|; the worst truncated case
+     * (dev06, 2.958e-3 in docs/pipeline.md) is 4e-5 below this bound, more than ten times that noise, so the bound
+     * is safe without being widened.
+     */
     static final double TRUNCATED_LATENTS_RTOL = 0.003;
-    static final double TRUNCATED_IMAGE_ATOL = 2.85e-3;
+    /** The README's "image: ≤ 2.8e-3" for truncated timesteps (worst measured: dev08, 2.756e-3). */
+    static final double TRUNCATED_IMAGE_ATOL = 2.8e-3;
     static final double TRUNCATED_PNG_SHARE = 0.09;
+    /**
+     * The README's layout-1 PNG rule: "at most 1 level in ≤ 0.02 % of pixels". Counted over uint8 channel values, the
+     * unit docs/pipeline.md reports: counted over whole pixels, one differing value in a 64×64 image would already be
+     * 1/4096 = 0.024 % and the README's own measurement could not have met it.
+     */
+    static final double PNG_SHARE = 0.0002;
 
     static StableDiffusionPipeline floatTimestep;
     static StableDiffusionPipeline int64External;
@@ -153,11 +167,10 @@ class GoldenCasesTest {
         RgbImage actualPng = PngImages.decode(image.png());
         double[] png = ReferenceData.uint8Difference(expectedPng.rgb(), actualPng.rgb());
         ERRORS.put(row, "PNG max levels", png[0]);
-        ERRORS.put(row, "PNG values off", String.format(java.util.Locale.ROOT, "%.2f %%", 100 * png[1]));
+        ERRORS.put(row, "PNG values off", String.format(java.util.Locale.ROOT, "%.4f %%", 100 * png[1]));
         assertTrue(png[0] <= 1, "PNG differs by " + png[0] + " levels");
-        if (truncated) {
-            assertTrue(png[1] <= TRUNCATED_PNG_SHARE, "PNG differs in " + png[1] + " of its values");
-        }
+        double share = truncated ? TRUNCATED_PNG_SHARE : PNG_SHARE;
+        assertTrue(png[1] <= share, "PNG differs in " + png[1] + " of its values (allowed: " + share + ")");
         assertArrayEquals(PngImages.toUint8Rgb(image.pixelsHwc()), actualPng.rgb(), "PNG is the uint8 float image");
         assertTrue(actualPng.text().get("parameters").contains("Seed: " + golden.json().get("seed").asLong()),
                 "A1111 parameters chunk");

@@ -6,8 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -186,22 +188,67 @@ class PipelineBehaviourTest {
                 "each image has its own part of the draw");
     }
 
+    /**
+     * Three runs started at once on one pipeline: each records its text encoding (the start of a run), every UNet
+     * evaluation and every progress step into one shared log. Serialised runs leave each run's entries as one
+     * contiguous block (no step of one run between the start and the end of another), and give identical images.
+     */
     @Test
     void concurrentCallsAreSerialisedAndGiveTheSameResult() throws Exception {
-        ExecutorService executor = Executors.newFixedThreadPool(3);
+        int runs = 3;
+        int steps = 3;
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService executor = Executors.newFixedThreadPool(runs);
         try {
-            Callable<byte[]> job = () -> pipeline.generate(request(64, 64, 3, 7.5, "dpmpp-2m", 1),
-                    ProgressListener.NONE, CancellationToken.NEVER).images().get(0).png();
             List<Future<byte[]>> futures = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                futures.add(executor.submit(job));
+            for (int i = 0; i < runs; i++) {
+                int run = i;
+                PipelineTrace trace = new PipelineTrace() {
+                    @Override
+                    public void textEncoded(io.texttoimage.pipeline.tokenizer.TokenizedText cond, float[] condEmbedding,
+                                            io.texttoimage.pipeline.tokenizer.TokenizedText uncond,
+                                            float[] uncondEmbedding) {
+                        log.add(run + ":start");
+                    }
+
+                    @Override
+                    public void unetEvaluated(int index, float timestep, float[] sampleInput, float[] output) {
+                        log.add(run + ":unet" + index);
+                    }
+                };
+                ProgressListener listener = (step, totalSteps, elapsed) -> log.add(run + ":step" + step);
+                futures.add(executor.submit(() -> {
+                    go.await();
+                    return pipeline.generate(request(64, 64, steps, 7.5, "dpmpp-2m", 1), listener,
+                            CancellationToken.NEVER, trace).images().get(0).png();
+                }));
             }
+            go.countDown();
             byte[] first = futures.get(0).get();
             for (Future<byte[]> future : futures) {
                 assertArrayEquals(first, future.get());
             }
         } finally {
             executor.shutdownNow();
+        }
+
+        List<String> entries = List.copyOf(log);
+        assertEquals(runs * (1 + 2 * steps), entries.size(), "start, UNet evaluations and steps of every run: " + entries);
+        // Collapse consecutive entries of the same run: serialised runs give each run exactly once.
+        List<String> blocks = new ArrayList<>();
+        for (String entry : entries) {
+            String run = entry.substring(0, entry.indexOf(':'));
+            if (blocks.isEmpty() || !blocks.getLast().equals(run)) {
+                blocks.add(run);
+            }
+        }
+        assertEquals(runs, blocks.size(), "the runs overlapped: " + entries);
+        assertEquals(runs, new HashSet<>(blocks).size(), "the runs overlapped: " + entries);
+        for (int start = 0; start < entries.size(); start += 1 + 2 * steps) {
+            assertTrue(entries.get(start).endsWith(":start"), "a run begins with its text encoding: " + entries);
+            assertTrue(entries.get(start + 2 * steps).endsWith(":step" + steps), "a run ends with its last step: "
+                    + entries);
         }
     }
 }

@@ -78,9 +78,11 @@ class SeededCasesTest {
         }
         ERRORS.put(golden.id(), "image", worstImage);
         ERRORS.put(golden.id(), "PNG max levels", worstLevels);
-        ERRORS.put(golden.id(), "PNG values off", String.format(java.util.Locale.ROOT, "%.2f %%", 100 * worstShare));
+        ERRORS.put(golden.id(), "PNG values off", String.format(java.util.Locale.ROOT, "%.4f %%", 100 * worstShare));
         assertTrue(worstImage <= GoldenCasesTest.IMAGE_ATOL, "float image differs by " + worstImage);
         assertTrue(worstLevels <= 1, "PNG differs by " + worstLevels + " levels");
+        // No share bound here: the README's "≤ 0.02 %" was measured on cases/ only; for these seeded runs it gives only
+        // the suggested ±1 level (seed02 measures 0.024 %).
         if (golden.numImages() > 1) {
             // the two images come from different halves of one draw, so they must differ
             int perImage = trace.initialLatents.length / golden.numImages();
