@@ -132,7 +132,7 @@ final class FakeGenerator implements AutoCloseable {
     void publishRaw(String routingKey, byte[] body) throws IOException {
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                 .contentType("application/json").deliveryMode(2).build();
-        channel.basicPublish(Topology.name(prefix, Topology.JOB_EVENTS), routingKey, properties, body);
+        channel.basicPublish(topology.jobEventsExchange(), routingKey, properties, body);
     }
 
     /** The wire form of an event as a tree, to make malformed variants of it. */
