@@ -107,6 +107,11 @@ final class FakeGenerator implements AutoCloseable {
     }
 
     /** Unbinds the work queue from its exchange, so that a job published there reaches no queue. */
+    /** The exchange jobs are published to (its queue has the same name). */
+    String workExchange() {
+        return Topology.name(prefix, Topology.GENERATION_REQUESTS);
+    }
+
     void unbindWorkQueue() throws IOException {
         Declaration.Binding binding = workQueueBinding();
         channel.queueUnbind(topology.workQueue(), binding.exchange().name(), binding.routingKey());

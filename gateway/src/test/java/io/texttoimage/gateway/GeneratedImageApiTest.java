@@ -125,22 +125,26 @@ class GeneratedImageApiTest {
 
     @Test
     void aJobThatReachesNoQueueIsMarkedFailedInsteadOfSilentlyDropped() throws Exception {
-        // Jobs are published mandatory: with the work queue unbound the broker returns the message, and the
-        // submission must fail rather than answer 201 for a job nobody will ever see.
+        // Jobs are published mandatory: with the work queue unbound the broker refuses the message (RabbitMQ
+        // returns it, Qpid Broker-J nacks it), and the submission must fail rather than answer 201 for a job nobody
+        // will ever see. Either way the reason names the exchange the job was sent to.
+        String exchange = generator.workExchange();
         generator.unbindWorkQueue();
         try {
             given().contentType(ContentType.JSON).body("{\"prompt\":\"routed nowhere\"}")
                     .post("/generated-images")
                     .then().statusCode(503).contentType(PROBLEM)
                     .body("type", endsWith("/broker-unavailable"))
-                    .body("detail", containsString("no queue is bound"));
+                    .body("detail", containsString("could not be queued"))
+                    .body("detail", containsString("exchange " + exchange));
         } finally {
             generator.rebindWorkQueue();
         }
         given().get("/generated-images?size=1").then().statusCode(200)
                 .body("items[0].prompt", equalTo("routed nowhere"))
                 .body("items[0].status", equalTo("failed"))
-                .body("items[0].error", containsString("no queue is bound"));
+                .body("items[0].error", containsString("exchange " + exchange))
+                .body("items[0].finished_at", notNullValue());
         String id = given().contentType(ContentType.JSON).body("{\"prompt\":\"routed again\"}")
                 .post("/generated-images").then().statusCode(201).extract().path("id");
         generator.takeRequest(UUID.fromString(id), Duration.ofSeconds(10));

@@ -10,25 +10,33 @@ import io.minio.errors.ErrorResponseException;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Named;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The bucket of generated images, through the internal endpoint. Every method blocks: call it off the event loop. */
+/**
+ * The bucket of generated images, through the quarkus-minio extension's default client (the internal endpoint, see
+ * {@link MinioSettings}). Every method blocks: call it off the event loop.
+ */
 @ApplicationScoped
 public class ImageBucket {
     private static final Logger LOG = Logger.getLogger(ImageBucket.class);
     static final String PNG_CONTENT_TYPE = "image/png";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration IO_TIMEOUT = Duration.ofSeconds(60);
 
     private final MinioClient client;
     private final String bucket;
     private volatile boolean bucketReady;
 
-    public ImageBucket(@Named("internal") MinioClient client, StorageConfig config) {
+    public ImageBucket(MinioClient client, StorageConfig config) {
+        // The extension's HTTP client waits 5 minutes to connect: that would hang readiness probes and REST calls
+        // while S3 is down. This adapter is the client's only user (a singleton), so it sets the timeouts here.
+        client.setTimeout(CONNECT_TIMEOUT.toMillis(), IO_TIMEOUT.toMillis(), IO_TIMEOUT.toMillis());
         this.client = client;
         this.bucket = config.bucket();
     }

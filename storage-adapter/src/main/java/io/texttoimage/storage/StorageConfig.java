@@ -6,12 +6,16 @@ import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
 
-/** S3 side of the storage adapter; see docs/storage-adapter.md for the environment variables. */
+/**
+ * S3 side of the storage adapter; see docs/storage-adapter.md for the environment variables. The connection settings
+ * (endpoints, keys, region) reach the quarkus-minio clients through {@link MinioSettings}; they are declared here too
+ * so that they keep their defaults and a missing key fails start-up under its own (documented) name.
+ */
 @ConfigMapping(prefix = "t2i.storage")
 public interface StorageConfig {
 
     /** Internal S3 endpoint used for writes and existence checks. */
-    @WithDefault("http://localhost:9000")
+    @WithDefault(MinioSettings.DEFAULT_ENDPOINT)
     String endpoint();
 
     /** Endpoint whose host goes into signed URLs (what clients can reach); defaults to {@link #endpoint()}. */
@@ -22,7 +26,7 @@ public interface StorageConfig {
     String secretKey();
 
     /** Explicit region: signing then never asks the server for the bucket location. */
-    @WithDefault("us-east-1")
+    @WithDefault(MinioSettings.DEFAULT_REGION)
     String region();
 
     @WithDefault("generated-images")
@@ -39,8 +43,4 @@ public interface StorageConfig {
     /** Pause before a message whose S3 write failed (server down) is handed back to the queue. */
     @WithDefault("PT1S")
     Duration retryBackoff();
-
-    default String signingEndpoint() {
-        return publicEndpoint().filter(s -> !s.isBlank()).orElse(endpoint());
-    }
 }

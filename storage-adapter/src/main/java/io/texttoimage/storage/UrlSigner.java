@@ -3,8 +3,8 @@ package io.texttoimage.storage;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MinioClient;
 import io.minio.http.Method;
+import io.quarkiverse.minio.client.MinioQualifier;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Named;
 import jakarta.ws.rs.core.Response;
 
 import java.time.Clock;
@@ -14,7 +14,11 @@ import java.time.format.DateTimeParseException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-/** Signs GET URLs for existing objects; the existence check goes to the internal endpoint. */
+/**
+ * Signs GET URLs for existing objects; the existence check goes to the internal endpoint. The signer is the
+ * extension's client named {@value MinioSettings#SIGNING}: built for the public endpoint with an explicit region, so
+ * the URL carries the public host and signing makes no network call (see {@link MinioSettings}).
+ */
 @ApplicationScoped
 public class UrlSigner {
     /** SigV4 refuses presigned URLs valid longer than 7 days. */
@@ -27,7 +31,7 @@ public class UrlSigner {
     private final Duration maxExpiry;
     private final Clock clock = Clock.systemUTC();
 
-    public UrlSigner(@Named("signing") MinioClient signer, ImageBucket bucket, StorageConfig config) {
+    public UrlSigner(@MinioQualifier(MinioSettings.SIGNING) MinioClient signer, ImageBucket bucket, StorageConfig config) {
         this.signer = signer;
         this.bucket = bucket;
         this.maxExpiry = config.maxUrlExpiry().compareTo(SIGV4_MAX_EXPIRY) > 0 ? SIGV4_MAX_EXPIRY : config.maxUrlExpiry();

@@ -167,12 +167,12 @@ public class ConfirmingPublisher {
             opened.addConfirmListener(new ConfirmListener() {
                 @Override
                 public void handleAck(long tag, boolean multiple) {
-                    confirm(tag, multiple, null);
+                    confirm(tag, multiple, false);
                 }
 
                 @Override
                 public void handleNack(long tag, boolean multiple) {
-                    confirm(tag, multiple, "the broker refused the message (nack)");
+                    confirm(tag, multiple, true);
                 }
             });
             opened.addReturnListener(returned -> {
@@ -200,19 +200,29 @@ public class ConfirmingPublisher {
         }
     }
 
-    private void confirm(long tag, boolean multiple, String failure) {
+    private void confirm(long tag, boolean multiple, boolean nacked) {
         Map<Long, Pending> done = multiple ? awaitingConfirm.headMap(tag, true) : awaitingConfirm.subMap(tag, true,
                 tag, true);
         List<Pending> completed = new ArrayList<>(done.values());
         done.clear();
         for (Pending pending : completed) {
-            String reason = failure != null ? failure : pending.returned;
+            // A return (RabbitMQ: basic.return, then ack) says more than a nack, so it wins when both came.
+            String reason = pending.returned != null ? pending.returned : nacked ? nackReason(pending) : null;
             if (reason == null) {
                 pending.result.complete(null);
             } else {
                 pending.result.completeExceptionally(new IllegalStateException(reason));
             }
         }
+    }
+
+    /**
+     * Qpid Broker-J nacks a mandatory message that no queue takes (and returns it only after the nack); RabbitMQ
+     * nacks when a queue refuses it (x-overflow=reject-publish). The reason names both causes and the destination.
+     */
+    private static String nackReason(Pending pending) {
+        return "the broker refused the message to exchange " + pending.exchange + " with routing key "
+                + pending.routingKey + " (nack" + (pending.mandatory ? ": no queue took it, or its queue is full)" : ")");
     }
 
     /** The channel closed (connection lost, or closed by the broker): confirms of what is in flight will never come. */
@@ -274,7 +284,7 @@ public class ConfirmingPublisher {
         final boolean mandatory;
         final CompletableFuture<Void> result = new CompletableFuture<>();
         final String returnId = Long.toString(RETURN_IDS.incrementAndGet());
-        /** Set by the return listener before the confirm arrives (the broker sends basic.return first). */
+        /** Set by the return listener when basic.return comes before the confirm (RabbitMQ; Qpid sends it after). */
         volatile String returned;
 
         Pending(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body, boolean mandatory) {

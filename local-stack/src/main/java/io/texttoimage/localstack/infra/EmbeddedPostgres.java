@@ -30,8 +30,9 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  *
  * <p>PostgreSQL refuses to run as root. When this JVM runs as root, initdb and postgres run as an unprivileged
  * user instead (default {@code nobody}, or {@code T2I_POSTGRES_RUN_AS}) through util-linux {@code setpriv}, and
- * the data folder is handed to that user. That user must be able to enter every parent folder of {@code home};
- * if it cannot, start() fails with a sentence that says what to do.
+ * the data folder is handed to that user. Where that user cannot enter every parent folder of {@code home} (a
+ * clone in a mode-700 folder), binaries and cluster run from a per-run folder under $TMPDIR or /tmp instead
+ * ({@link StagedCluster}); the cluster is copied back to {@code home/data} when the server stops.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
     public static final String SUPERUSER = "postgres";
@@ -40,34 +41,38 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final Optional<StagedCluster> staged;
 
-    private EmbeddedPostgres(Process process, int port) {
+    private EmbeddedPostgres(Process process, int port, Optional<StagedCluster> staged) {
         this.process = process;
         this.port = port;
+        this.staged = staged;
     }
 
     public static EmbeddedPostgres start(Path home, int port, Path logFile) throws IOException, InterruptedException {
+        home = home.toAbsolutePath();
         Files.createDirectories(home);
-        Optional<String> runAs = unprivilegedUserIfRoot();
-        if (runAs.isPresent()) {
-            requireTraversable(home, runAs.get());
-        }
-        Path binaries = unpackBinaries(home);
-        Path data = home.resolve("data");
-        stopLeftoverServer(data);
-        List<String> prefix = runAs.map(EmbeddedPostgres::setprivPrefix).orElse(List.of());
         Files.createDirectories(logFile.getParent());
-        if (!Files.exists(data.resolve("PG_VERSION"))) {
-            initdb(binaries, data, runAs, prefix, logFile);
+        Optional<String> runAs = unprivilegedUserIfRoot();
+        stopLeftoverServer(home.resolve("data"));
+        Optional<StagedCluster> staged = Optional.empty();
+        if (runAs.isPresent() && StagedCluster.untraversableParent(home).isPresent()) {
+            staged = Optional.of(StagedCluster.create(home, runAs.get()));
         }
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(binaries.resolve("bin/postgres").toString(), "-D", data.toString(),
-                "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", ""));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
-        EmbeddedPostgres postgres = new EmbeddedPostgres(process, port);
+        Process process;
+        try {
+            Path binaries = unpackBinaries(home); // once, kept; a staged server gets a copy (faster than unpacking)
+            if (staged.isPresent()) {
+                binaries = staged.get().copyIn(binaries);
+            }
+            process = launch(binaries, staged.map(StagedCluster::dir).orElse(home), port, runAs, logFile);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (staged.isPresent()) {
+                staged.get().saveBackAndDelete();
+            }
+            throw e;
+        }
+        EmbeddedPostgres postgres = new EmbeddedPostgres(process, port, staged);
         try {
             postgres.awaitAcceptingConnections(logFile);
         } catch (IOException | RuntimeException | InterruptedException e) {
@@ -77,8 +82,32 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return postgres;
     }
 
+    /** initdb where there is no cluster yet, then the postmaster; its working folder is one the server may enter. */
+    private static Process launch(Path binaries, Path runHome, int port, Optional<String> runAs, Path logFile)
+            throws IOException, InterruptedException {
+        Path data = runHome.resolve("data");
+        List<String> prefix = runAs.map(EmbeddedPostgres::setprivPrefix).orElse(List.of());
+        if (!Files.exists(data.resolve("PG_VERSION"))) {
+            initdb(binaries, data, runAs, prefix, logFile);
+        }
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(binaries.resolve("bin/postgres").toString(), "-D", data.toString(),
+                "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", ""));
+        return new ProcessBuilder(command)
+                .directory(runHome.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+    }
+
     public Endpoints.Postgres endpoint(String database) {
-        return new Endpoints.Postgres("127.0.0.1", port, database, SUPERUSER, "", "embedded PostgreSQL");
+        String origin = staged.map(s -> "embedded PostgreSQL (run from " + s.dir() + ")").orElse("embedded PostgreSQL");
+        return new Endpoints.Postgres("127.0.0.1", port, database, SUPERUSER, "", origin);
+    }
+
+    /** The per-run folder the server runs from, when its data folder is one it cannot enter. */
+    public Optional<Path> stagedIn() {
+        return staged.map(StagedCluster::dir);
     }
 
     public long pid() {
@@ -107,13 +136,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** Fast shutdown (SIGINT): rolls back open transactions, checkpoints, exits; the cluster stays consistent. */
     @Override
-    public void close() throws InterruptedException {
-        if (!process.isAlive()) {
-            return;
+    public void close() throws InterruptedException, IOException {
+        if (process.isAlive()) {
+            signal(process.pid(), "INT");
+            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
         }
-        signal(process.pid(), "INT");
-        if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        if (staged.isPresent()) {
+            staged.get().saveBackAndDelete();
         }
     }
 
@@ -127,6 +158,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         command.addAll(List.of(binaries.resolve("bin/initdb").toString(), "-D", data.toString(),
                 "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-locale"));
         Process initdb = new ProcessBuilder(command)
+                .directory(data.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
@@ -138,7 +170,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     /** A postmaster left running by a stack that was killed (SIGKILL) before it could stop it. */
-    private static void stopLeftoverServer(Path data) throws IOException, InterruptedException {
+    static void stopLeftoverServer(Path data) throws IOException, InterruptedException {
         Path pidFile = data.resolve("postmaster.pid");
         if (!Files.isReadable(pidFile)) {
             return;
@@ -205,22 +237,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    private static void giveTo(Path dir, String user) throws IOException {
+    static void giveTo(Path dir, String user) throws IOException {
         UserPrincipalLookupService lookup = dir.getFileSystem().getUserPrincipalLookupService();
         Files.setOwner(dir, lookup.lookupPrincipalByName(user));
         GroupPrincipal group = lookup.lookupPrincipalByGroupName(primaryGroupOf(user));
         Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
-    }
-
-    private static void requireTraversable(Path home, String user) throws IOException {
-        for (Path dir = home.toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new IllegalStateException("PostgreSQL refuses to run as root, so the embedded one runs as user '"
-                        + user + "', but that user cannot enter " + dir + " (no execute permission for others)."
-                        + " Run as a regular user, or `chmod o+x " + dir + "`, or set T2I_DATA_DIR to a folder others can"
-                        + " enter, or set T2I_POSTGRES_URL to a running PostgreSQL.");
-            }
-        }
     }
 
     // --- binaries ----------------------------------------------------------------------------------------------
@@ -256,7 +277,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             }
         }
         Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
-        deleteRecursively(target);
+        StagedCluster.deleteTree(target);
         Files.move(staging, target);
         Files.createFile(done);
         return target;
@@ -295,14 +316,4 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return PosixFilePermissions.fromString(rwx.toString());
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -52,7 +52,9 @@ public final class TestInfrastructure implements AutoCloseable {
                 dataDir.resolve("logs/postgres.log"));
         push(postgres);
         note(log, "PostgreSQL: embedded PostgreSQL at 127.0.0.1:" + POSTGRES_PORT + " (user "
-                + EmbeddedPostgres.SUPERUSER + ", trust authentication, pid " + postgres.pid() + ")");
+                + EmbeddedPostgres.SUPERUSER + ", trust authentication, pid " + postgres.pid()
+                + postgres.stagedIn().map(dir -> ", run from " + dir + ": its user cannot enter the data folder").orElse("")
+                + ")");
     }
 
     private void startBroker(Path dataDir, Consumer<String> log) throws Exception {
