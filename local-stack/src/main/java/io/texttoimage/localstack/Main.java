@@ -36,8 +36,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "text-to-image", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.VersionProvider.class,
         description = "Starts the whole text-to-image system on this machine (PostgreSQL, an AMQP broker and S3 are"
                 + " embedded unless configured or already running), generates images for PROMPT with a live progress bar,"
-                + " saves them under --out, prints their signed URLs, and stops everything again (or keeps it running"
-                + " with --keep-running). Environment: see docs/local-stack.md.",
+                + " saves them under --out, and stops everything again (or keeps it running with --keep-running, and"
+                + " then prints the images' signed URLs). Arguments are checked before anything starts. Everything"
+                + " listens on 127.0.0.1 only. Environment: see docs/local-stack.md.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:images saved (or stack stopped cleanly)", "1:the job failed or was cancelled",
                 "2:invalid arguments or rejected request", "3:the stack could not start (or the build failed)", "130:stopped with Ctrl-C"})
