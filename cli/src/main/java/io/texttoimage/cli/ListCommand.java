@@ -42,7 +42,7 @@ public final class ListCommand implements Callable<Integer> {
         if (jobs.items() == null || jobs.items().isEmpty()) {
             out.println(jobs.total() == 0 ? "no jobs yet" : "no jobs on page " + jobs.page() + " (" + jobs.total() + " in all)");
         } else {
-            out.println(String.format("%-36s  %-9s  %4s  %-20s  %s", "ID", "STATUS", "DONE", "CREATED", "PROMPT"));
+            out.println(Output.summaryHeader());
             jobs.items().forEach(job -> out.println(Output.summaryLine(job)));
             long pages = (jobs.total() + jobs.size() - 1) / Math.max(1, jobs.size());
             out.println("page " + jobs.page() + " of " + pages + ", " + jobs.total() + " jobs");

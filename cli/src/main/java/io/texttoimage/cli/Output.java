@@ -32,9 +32,10 @@ final class Output {
         if (job.negativePrompt() != null) {
             out.printf("negative:  %s%n", job.negativePrompt());
         }
-        out.printf("settings:  %s steps, guidance %s, %sx%s, scheduler %s, seed %s, %s image(s)%n",
-                job.numSteps(), job.guidanceScale(), orDefault(job.width()), orDefault(job.height()),
-                orDefault(job.scheduler()), job.seed(), job.numImages());
+        out.printf("settings:  %s steps, guidance %s, seed %s, %s image(s)%n",
+                job.numSteps(), job.guidanceScale(), job.seed(), job.numImages());
+        out.printf("size:      %s%n", size(job));
+        out.printf("scheduler: %s%n", job.scheduler() != null ? job.scheduler() : modelDefault(job));
         out.printf("progress:  %s%%%s%n", job.progress() == null ? 0 : job.progress(),
                 job.currentStep() != null && job.totalSteps() != null
                         ? " (step " + job.currentStep() + "/" + job.totalSteps() + ")" : "");
@@ -60,18 +61,50 @@ final class Output {
         }
     }
 
+    /** Columns of {@code t2i list}: id, status, progress, created (20 characters: see {@link #shortTime}), prompt. */
+    static final String SUMMARY_FORMAT = "%-36s  %-9s  %4s  %-20s  %s";
+
+    static String summaryHeader() {
+        return String.format(SUMMARY_FORMAT, "ID", "STATUS", "DONE", "CREATED", "PROMPT");
+    }
+
     static String summaryLine(Api.JobRecord job) {
         String prompt = job.prompt() == null ? "" : job.prompt().replaceAll("\\s+", " ");
         if (prompt.length() > 50) {
             prompt = prompt.substring(0, 49) + "…";
         }
-        return String.format("%-36s  %-9s  %3s%%  %-20s  %s", job.id(), job.status(),
-                job.progress() == null ? 0 : job.progress(), job.createdAt() == null ? "" : job.createdAt(), prompt);
+        return String.format(SUMMARY_FORMAT, job.id(), job.status(),
+                (job.progress() == null ? 0 : job.progress()) + "%", shortTime(job.createdAt()), prompt);
     }
 
-    private static Object orDefault(Object value) {
-        return value == null ? "default" : value;
+    /** Width and height as asked for, or as the worker resolved them once the job ran. */
+    static String size(Api.JobRecord job) {
+        if (job.width() == null && job.height() == null) {
+            return modelDefault(job);
+        }
+        return (job.width() != null ? job.width().toString() : "model default") + "x"
+                + (job.height() != null ? job.height().toString() : "model default");
     }
+
+    /** Unset values are the model's defaults; the worker reports the real ones when it starts the job. */
+    private static String modelDefault(Api.JobRecord job) {
+        return "queued".equals(job.status()) ? "the model's default (known once the job starts)" : "the model's default";
+    }
+
+    /** {@code 2026-11-28T02:35:35.123456Z} as {@code 2026-11-28 02:35:35Z}: one width for every row of a listing. */
+    static String shortTime(String isoInstant) {
+        if (isoInstant == null) {
+            return "";
+        }
+        try {
+            return CREATED_FORMAT.format(java.time.OffsetDateTime.parse(isoInstant).toInstant());
+        } catch (java.time.format.DateTimeParseException e) {
+            return isoInstant;
+        }
+    }
+
+    private static final java.time.format.DateTimeFormatter CREATED_FORMAT =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(java.time.ZoneOffset.UTC);
 
     /** Exit code for a job that reached a terminal state. */
     static int exitCodeFor(Api.JobRecord job) {

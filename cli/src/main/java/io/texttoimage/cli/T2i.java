@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 
 /** {@code t2i}: the command-line client of a text-to-image gateway. */
-@Command(name = "t2i", mixinStandardHelpOptions = true, version = "t2i 0.1.0",
+@Command(name = "t2i", mixinStandardHelpOptions = true, versionProvider = Version.OfT2i.class,
         description = "Generate images with a text-to-image gateway and manage its jobs.",
         subcommands = {GenerateCommand.class, WatchCommand.class, GetCommand.class, ListCommand.class,
                 CancelCommand.class, DownloadCommand.class, CommandLine.HelpCommand.class},

@@ -247,6 +247,45 @@ class T2iTest {
     }
 
     @Test
+    void getShowsUnsetSizeAndSchedulerAsTheModelsDefaultUntilTheWorkerResolvesThem() {
+        String queued = gateway.addJob("queued");
+        Run before = t2i("get", queued);
+        assertTrue(before.stdout().contains("size:      the model's default (known once the job starts)"), before.stdout());
+        assertTrue(before.stdout().contains("scheduler: the model's default (known once the job starts)"), before.stdout());
+        assertFalse(before.stdout().contains("defaultxdefault") || before.stdout().contains("scheduler default"),
+                before.stdout());
+
+        // What the gateway stores from the worker's RUNNING event: the resolved values.
+        gateway.job(queued).put("status", "running").put("width", 512).put("height", 384).put("scheduler", "pndm");
+        Run after = t2i("get", queued);
+        assertTrue(after.stdout().contains("size:      512x384"), after.stdout());
+        assertTrue(after.stdout().contains("scheduler: pndm"), after.stdout());
+    }
+
+    @Test
+    void listColumnsLineUpWhateverTheTimestampsPrecision() {
+        // The real gateway sends microseconds (…T02:35:35.123456Z); a shorter one must not shift the prompt either.
+        gateway.job(gateway.addJob("queued")).put("created_at", "2026-11-28T02:35:35.123456Z");
+        gateway.job(gateway.addJob("cancelled")).put("created_at", "2026-11-28T02:35:36Z").put("progress", 100);
+        Run run = t2i("list");
+        assertEquals(0, run.exitCode(), run.stderr());
+        String[] lines = run.stdout().split("\n");
+        int createdColumn = lines[0].indexOf("CREATED");
+        int promptColumn = lines[0].indexOf("PROMPT");
+        for (String row : List.of(lines[1], lines[2])) {
+            assertEquals("2026-11-28 02:35:3", row.substring(createdColumn, createdColumn + 18), run.stdout());
+            assertEquals("seeded job", row.substring(promptColumn), run.stdout());
+        }
+    }
+
+    @Test
+    void versionIsTheProjectVersion() {
+        Run run = t2iRaw("--version");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stdout().strip().matches("t2i \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), run.stdout());
+    }
+
+    @Test
     void listPagesThroughJobs() throws IOException {
         for (int i = 0; i < 3; i++) {
             gateway.addJob("queued");

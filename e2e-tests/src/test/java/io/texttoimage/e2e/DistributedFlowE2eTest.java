@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.texttoimage.cli.Api;
+import io.texttoimage.cli.CliException;
+import io.texttoimage.localstack.RequestCheck;
 import io.texttoimage.localstack.client.ApiException;
 import io.texttoimage.localstack.client.GatewayClient;
 import io.texttoimage.localstack.client.SseEvent;
@@ -48,6 +51,8 @@ class DistributedFlowE2eTest {
     /** Where the helpers keep each SSE event's name next to its data. */
     private static final String EVENT_NAME = "sse_event";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
+    /** Steps of the jobs whose live progress is asserted: see the first test. */
+    private static final int LIVE_STEPS = 100;
 
     private E2eStack e2e;
     private JobBus bus;
@@ -91,10 +96,11 @@ class DistributedFlowE2eTest {
     @Test
     @Order(1)
     void submitStreamsIncreasingStepsAndTheSignedUrlServesTheCommandLinesPixels() throws Exception {
-        // Big and long enough (seconds) that the stream is connected before the last step: a 64x64 job of the tiny
-        // model can finish before the client subscribes, and then only the final state is left to stream.
+        // Long enough (100 steps at 256x256: several seconds even on an idle machine) that the stream is connected
+        // long before the last steps: with 25 steps a loaded machine sometimes connected the client only after the
+        // job was nearly done, and then fewer than two live progress events were left to stream.
         Map<String, Object> request = Map.of("prompt", "a photo of an astronaut riding a horse on mars",
-                "num_steps", 25, "guidance_scale", 7.5, "width", 256, "height", 256, "scheduler", "pndm", "seed", 1234);
+                "num_steps", LIVE_STEPS, "guidance_scale", 7.5, "width", 256, "height", 256, "scheduler", "pndm", "seed", 1234);
         JsonNode record = gatewayA.submit(request);
         String id = record.get("id").asText();
         assertEquals(1234, record.get("seed").asLong());
@@ -117,8 +123,8 @@ class DistributedFlowE2eTest {
     @Test
     @Order(2)
     void aReplicaStreamsTheEventsOfAJobSubmittedOnTheOtherReplica() throws Exception {
-        JsonNode record = gatewayA.submit(Map.of("prompt", "a lighthouse at dusk", "num_steps", 30, "width", 256, "height", 256,
-                "scheduler", "ddim"));
+        JsonNode record = gatewayA.submit(Map.of("prompt", "a lighthouse at dusk", "num_steps", LIVE_STEPS, "width", 256,
+                "height", 256, "scheduler", "ddim"));
         String id = record.get("id").asText();
         CompletableFuture<List<JsonNode>> onB = CompletableFuture.supplyAsync(() -> followQuietly(gatewayB, id));
         CompletableFuture<List<JsonNode>> onA = CompletableFuture.supplyAsync(() -> followQuietly(gatewayA, id));
@@ -210,6 +216,99 @@ class DistributedFlowE2eTest {
         ApiException invalid = assertThrows(ApiException.class, () -> gatewayA.submit(Map.of("prompt", " ", "num_steps", 0)));
         assertEquals(400, invalid.status());
         assertTrue(invalid.getMessage().contains("prompt"), invalid.getMessage());
+    }
+
+    /**
+     * The launcher checks a request before it starts the stack (RequestCheck, a copy of the gateway's rules): for
+     * the same inputs it must name the same fields with the same messages as the real gateway's 400.
+     */
+    @Test
+    @Order(7)
+    void theLaunchersRequestCheckAnswersAsTheGatewayDoes() {
+        String tooLong = "x".repeat(2001);
+        List<Api.GenerateRequest> invalid = List.of(
+                new Api.GenerateRequest("a fox", null, 0, null, 100, null, null, null, null),
+                new Api.GenerateRequest("a fox", null, 151, 30.0, 1024, 63, null, null, null),
+                new Api.GenerateRequest("a fox", null, 150, -0.5, 32, 2048, null, null, null),
+                new Api.GenerateRequest("a fox", null, 1, 30.5, 1088, 1000, null, null, null),
+                new Api.GenerateRequest(" ", tooLong, null, 0.0, 64, 64, "Euler", -1L, 0),
+                new Api.GenerateRequest(tooLong, null, null, null, null, null, "dpmpp-2m-karras", 0L, 5),
+                new Api.GenerateRequest("a fox", null, -3, null, null, null, "unipc ", null, 4));
+        io.texttoimage.cli.GatewayClient gateway = new io.texttoimage.cli.GatewayClient(gatewayA.baseUri());
+        for (Api.GenerateRequest request : invalid) {
+            List<Api.FieldError> launcher = RequestCheck.violations(request);
+            assertFalse(launcher.isEmpty(), "the launcher accepts " + request);
+            CliException rejected = assertThrows(CliException.class, () -> gateway.submit(request), "accepted: " + request);
+            assertEquals(sorted(rejected.problem().errors()), launcher, "for " + request);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void t2iWatchGetListAndDownloadWorkOnARealJob() throws Exception {
+        String url = gatewayB.baseUri().toString();
+        List<String> submitted = LauncherE2eTest.t2i("--url", url, "--json", "generate", "a cli fox", "--steps", "12",
+                "--width", "128", "--height", "128", "--no-wait");
+        assertEquals("0", submitted.get(0), submitted.toString());
+        String id = Api.JSON.readTree(submitted.get(1)).get("id").asText();
+
+        List<String> watch = LauncherE2eTest.t2i("--url", url, "--json", "watch", id);
+        assertEquals("0", watch.get(0), watch.toString());
+        List<String> lines = watch.get(1).strip().lines().toList();
+        long previous = -1;
+        for (String event : lines.subList(0, lines.size() - 1)) {
+            long sequence = Api.JSON.readTree(event).get("sequence").asLong();
+            assertTrue(sequence > previous, "t2i watch printed an event twice or out of order: " + watch.get(1));
+            previous = sequence;
+        }
+        assertEquals("succeeded", Api.JSON.readTree(lines.get(lines.size() - 1)).get("status").asText(), watch.get(1));
+
+        List<String> get = LauncherE2eTest.t2i("--url", url, "get", id);
+        assertTrue(get.get(1).contains("size:      128x128"), get.get(1));
+        assertTrue(get.get(1).matches("(?s).*scheduler: [a-z0-9-]+\n.*"), "the worker's scheduler, not a default: " + get.get(1));
+
+        Path out = Files.createTempDirectory(Path.of("target"), "t2i-download-");
+        List<String> download = LauncherE2eTest.t2i("--url", url, "download", id, "--out", out.toString());
+        assertEquals("0", download.get(0), download.toString());
+        assertEquals(128, Pngs.decode(Files.readAllBytes(out.resolve(id + "-0.png"))).getWidth());
+
+        List<String> list = LauncherE2eTest.t2i("--url", url, "list", "--size", "50");
+        assertEquals("0", list.get(0), list.toString());
+        List<String> rows = list.get(1).lines().toList();
+        int created = rows.get(0).indexOf("CREATED");
+        int prompt = rows.get(0).indexOf("PROMPT");
+        String row = rows.stream().filter(line -> line.startsWith(id)).findFirst().orElseThrow(() -> new AssertionError(list.get(1)));
+        assertTrue(row.substring(created, prompt).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ +"), row);
+        assertEquals("a cli fox", row.substring(prompt), "the prompt column starts under PROMPT: " + list.get(1));
+    }
+
+    @Test
+    @Order(9)
+    void t2iCancelStopsARealRunningJobAndWatchEndsCancelled() throws Exception {
+        String url = gatewayA.baseUri().toString();
+        JsonNode record = gatewayA.submit(Map.of("prompt", "cancelled from the cli", "num_steps", 150, "width", 256, "height", 256));
+        String id = record.get("id").asText();
+        bus.await(e -> JobBus.event(id, "PROGRESS").test(e) && e.path("step").asInt() >= 2, JOB_TIMEOUT, "progress of " + id);
+
+        List<String> cancel = LauncherE2eTest.t2i("--url", url, "cancel", id);
+        assertEquals("0", cancel.get(0), cancel.toString());
+        assertTrue(cancel.get(1).contains("cancel requested for " + id), cancel.get(1));
+
+        List<String> watch = LauncherE2eTest.t2i("--url", url, "watch", id);
+        assertEquals("1", watch.get(0), "a cancelled job is exit code 1: " + watch);
+        assertTrue(watch.get(1).contains(id + " cancelled"), watch.get(1));
+
+        List<String> again = LauncherE2eTest.t2i("--url", url, "cancel", id);
+        assertEquals("1", again.get(0), "cancelling a finished job is a 409, exit code 1: " + again);
+        List<String> download = LauncherE2eTest.t2i("--url", url, "download", id);
+        assertEquals("1", download.get(0), "a cancelled job has no images: " + download);
+        List<String> unknown = LauncherE2eTest.t2i("--url", url, "get", "00000000-0000-0000-0000-000000000000");
+        assertEquals("4", unknown.get(0), unknown.toString());
+    }
+
+    private static List<Api.FieldError> sorted(List<Api.FieldError> errors) {
+        return errors.stream().sorted(java.util.Comparator.comparing(Api.FieldError::field)
+                .thenComparing(Api.FieldError::message)).toList();
     }
 
     // --- helpers -----------------------------------------------------------------------------------------------

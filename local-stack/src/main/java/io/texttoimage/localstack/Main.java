@@ -7,14 +7,16 @@ import io.texttoimage.cli.GenerateCommand;
 import io.texttoimage.cli.Images;
 import io.texttoimage.cli.JobProgressListener;
 import io.texttoimage.cli.ProgressBar;
+import io.texttoimage.cli.Version;
 import io.texttoimage.localstack.infra.Infrastructure;
 import io.texttoimage.localstack.infra.TestInfrastructure;
 import io.texttoimage.localstack.service.DataDirLock;
 import io.texttoimage.localstack.service.LocalStack;
+import io.texttoimage.localstack.service.ServiceFailedException;
+import io.texttoimage.localstack.service.StackNames;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,11 +33,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** README command 1: {@code bin/text-to-image "a prompt"} — start everything, generate, save, stop. */
-@Command(name = "text-to-image", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "text-to-image", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.VersionProvider.class,
         description = "Starts the whole text-to-image system on this machine (PostgreSQL, an AMQP broker and S3 are"
                 + " embedded unless configured or already running), generates images for PROMPT with a live progress bar,"
-                + " saves them under --out, prints their signed URLs, and stops everything again (or keeps it running"
-                + " with --keep-running). Environment: see docs/local-stack.md.",
+                + " saves them under --out, and stops everything again (or keeps it running with --keep-running, and"
+                + " then prints the images' signed URLs). Arguments are checked before anything starts. Everything"
+                + " listens on 127.0.0.1 only. Environment: see docs/local-stack.md.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:images saved (or stack stopped cleanly)", "1:the job failed or was cancelled",
                 "2:invalid arguments or rejected request", "3:the stack could not start (or the build failed)", "130:stopped with Ctrl-C"})
@@ -42,6 +46,10 @@ public final class Main implements Callable<Integer> {
     public static final String DEFAULT_MODEL = "onnx-community/stable-diffusion-v1-5-ONNX";
     /** The line bin/test waits for (--infra-only) before it runs Maven. */
     public static final String INFRA_READY = "test infrastructure ready";
+    /** The model that ships with the repository, relative to its root (what README command 1 suggests offline). */
+    public static final String TINY_MODEL = "testdata/sd-reference/model";
+    /** The generator's failure reasons that mean: no Hub, and the model is not in the cache either. */
+    private static final java.util.Set<String> HUB_UNAVAILABLE = java.util.Set.of("NETWORK", "OFFLINE_NOT_CACHED");
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", description = "What to draw.")
     String prompt;
@@ -78,6 +86,18 @@ public final class Main implements Callable<Integer> {
     boolean infraOnly;
 
     private final PrintStream console = System.out;
+    /** Set by the shutdown hook (Ctrl-C, SIGTERM): what fails after that is the stop, not an error to report. */
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    /** The job being generated, so that a stop can say what becomes of it. */
+    private volatile String currentJobId;
+
+    /** {@code --version}: the project version the build recorded (cli's version.properties). */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"text-to-image " + Version.project()};
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
@@ -94,6 +114,11 @@ public final class Main implements Callable<Integer> {
         if (prompt == null && !keepRunning) {
             throw new CommandLine.ParameterException(new CommandLine(this), "Give a PROMPT, or --keep-running to just start the stack.");
         }
+        Optional<String> invalid = argumentProblem();
+        if (invalid.isPresent()) {
+            System.err.println("text-to-image: " + invalid.get());
+            return 2;
+        }
         Path repoRoot = Path.of(System.getProperty("t2i.repo.root", ".")).toAbsolutePath().normalize();
         Path data = Optional.ofNullable(dataDir)
                 .or(() -> Optional.ofNullable(System.getenv("T2I_DATA_DIR")).filter(s -> !s.isBlank()).map(Path::of))
@@ -101,14 +126,35 @@ public final class Main implements Callable<Integer> {
         Files.createDirectories(data.resolve("logs"));
         // Before any library logs: they go to this file, the terminal is for the progress bar.
         System.setProperty("t2i.local-stack.log", data.resolve("logs/local-stack.log").toString());
+        return run(stackOptions(repoRoot, data));
+    }
 
-        LocalStack.Options options = new LocalStack.Options(repoRoot, data,
-                Infrastructure.Options.fromEnvironment(data, env("T2I_DATABASE", "texttoimage"), 9000),
-                env("T2I_MESSAGING_PREFIX", "t2i"), resolveModel(model), modelRevision, true, Map.of(),
+    /** What can be checked before anything starts: the request (as the gateway checks it) and the model argument. */
+    Optional<String> argumentProblem() {
+        if (prompt != null) {
+            List<Api.FieldError> errors = RequestCheck.violations(request());
+            if (!errors.isEmpty()) {
+                return Optional.of("invalid request, nothing was started: " + RequestCheck.describe(errors) + ".");
+            }
+        }
+        return ModelArgument.problem(model);
+    }
+
+    /**
+     * The database and the messaging prefix default to names derived from the data folder ({@link StackNames}), so
+     * two stacks on the machine's PostgreSQL and RabbitMQ never take each other's jobs.
+     */
+    private LocalStack.Options stackOptions(Path repoRoot, Path data) {
+        StackNames names = StackNames.of(data);
+        return new LocalStack.Options(repoRoot, data,
+                Infrastructure.Options.fromEnvironment(data, env("T2I_DATABASE", names.database()), 9000),
+                env("T2I_MESSAGING_PREFIX", names.messagingPrefix()), resolveModel(model), modelRevision, true, Map.of(),
                 Duration.ofMinutes(5), Duration.ofMinutes(Long.parseLong(env("T2I_GENERATOR_READY_MINUTES", "60"))),
                 splitOptions(env("T2I_SERVICE_JAVA_OPTS", "")));
+    }
 
-        say("starting the local stack (data in " + data + ")");
+    private int run(LocalStack.Options options) throws InterruptedException {
+        say("starting the local stack (data in " + options.dataDir() + ")");
         LocalStack stack;
         try {
             stack = LocalStack.startInfrastructure(options, this::say);
@@ -118,36 +164,69 @@ public final class Main implements Callable<Integer> {
         }
         // From here on, Ctrl-C / SIGTERM / any exit stops whatever has been started so far.
         CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            say("stopping the local stack");
-            stack.close();
-            say("stopped");
-            stopped.countDown();
-        }, "local-stack-shutdown");
+        Thread hook = new Thread(() -> stopOnSignal(stack, stopped), "local-stack-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             stack.startOneOfEachService();
         } catch (Exception e) {
-            System.err.println("text-to-image: the stack could not start: " + e.getMessage());
+            if (stopping.get()) {
+                return awaitStop(stopped); // the services died because we are stopping them: nothing to report
+            }
+            reportStartFailure(e);
             return 3;
         }
-
-        int exitCode = 0;
-        if (prompt != null) {
-            exitCode = generate(stack.gatewayUri());
-        }
-        if (keepRunning) {
+        int exitCode = prompt != null ? generate(stack) : 0;
+        if (keepRunning && !stopping.get()) {
             say("gateway:    " + stack.gatewayUri());
             say("Swagger UI: " + stack.gatewayUri().resolve("/q/swagger-ui"));
-            say("the stack keeps running; press Ctrl-C to stop it");
+            say("the stack keeps running (on 127.0.0.1 only, see docs/local-stack.md); press Ctrl-C to stop it");
+        }
+        if (keepRunning || stopping.get()) {
             stopped.await();
-            return exitCode;
+            return stopping.get() && exitCode == 0 ? 130 : exitCode;
         }
         Runtime.getRuntime().removeShutdownHook(hook);
         say("stopping the local stack");
         stack.close();
         say("stopped");
         return exitCode;
+    }
+
+    /** The shutdown hook's work: say what becomes of a running job, stop everything, release the main thread. */
+    private void stopOnSignal(LocalStack stack, CountDownLatch stopped) {
+        stopping.set(true);
+        if (System.console() != null) {
+            console.println(); // a progress bar redrawn in place has no line end yet
+        }
+        say("stopping the local stack");
+        String job = currentJobId;
+        if (job != null) {
+            say("job " + job + " was not finished: it stays queued and runs when the stack starts again on this data"
+                    + " folder (bin/text-to-image --keep-running, then bin/t2i watch " + job + ")");
+        }
+        stack.close();
+        say("stopped");
+        stopped.countDown();
+    }
+
+    private static int awaitStop(CountDownLatch stopped) throws InterruptedException {
+        stopped.await();
+        return 130;
+    }
+
+    /** One sentence for a final failure a service reported; the log's end for anything else. */
+    private void reportStartFailure(Exception e) {
+        if (e instanceof ServiceFailedException failed) {
+            String what = failed.service().startsWith("generator") ? "the generator cannot load the model" : failed.service() + " failed";
+            System.err.println("text-to-image: the stack could not start: " + what + ": " + failed.getMessage());
+            if (HUB_UNAVAILABLE.contains(failed.reason()) && !Files.isDirectory(Path.of(model))) {
+                System.err.println("text-to-image: to run the whole stack without the Hugging Face Hub, use the tiny model"
+                        + " that ships with the repository (noise-like 64x64 images, every stage runs): --model "
+                        + TINY_MODEL);
+            }
+            return;
+        }
+        System.err.println("text-to-image: the stack could not start: " + e.getMessage());
     }
 
     /**
@@ -217,15 +296,18 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    private Api.GenerateRequest request() {
+        return new Api.GenerateRequest(prompt, negativePrompt, steps, guidance, width, height, scheduler, seed, numImages);
+    }
+
     /** The t2i client's generate (cli module) as a library call: submit, SSE progress bar, download. */
-    private int generate(URI gateway) {
-        Api.GenerateRequest request = new Api.GenerateRequest(prompt, negativePrompt, steps, guidance, width, height,
-                scheduler, seed, numImages);
+    private int generate(LocalStack stack) {
         PrintWriter err = new PrintWriter(System.err, true);
         JobProgressListener progress = new ProgressBar(err, System.console() != null);
         JobProgressListener listener = new JobProgressListener() {
             @Override
             public void onSubmitted(Api.JobRecord job) {
+                currentJobId = job.id();
                 say("job " + job.id() + " " + job.status() + " (seed " + job.seed() + ")");
             }
 
@@ -240,15 +322,35 @@ public final class Main implements Callable<Integer> {
             }
         };
         try {
-            GenerateCommand.Result result = GenerateCommand.run(new io.texttoimage.cli.GatewayClient(gateway), request, out, listener);
-            for (Images.SavedImage image : result.images()) {
-                console.println("image " + image.index() + ": " + image.file().toAbsolutePath().normalize());
-                console.println("  signed URL: " + image.url());
-            }
+            GenerateCommand.Result result = GenerateCommand.run(new io.texttoimage.cli.GatewayClient(stack.gatewayUri()),
+                    request(), out, listener);
+            currentJobId = null;
+            printImages(result.images(), signedUrlsOutliveTheRun(stack));
             return 0;
         } catch (CliException e) {
+            if (stopping.get()) {
+                return 130; // the gateway went away because we are stopping it; the hook says what became of the job
+            }
+            currentJobId = null;
             System.err.println("text-to-image: " + e.getMessage());
             return e.exitCode() == ExitCodes.USAGE ? 2 : 1;
+        }
+    }
+
+    /** An embedded S3 stops with a one-shot run: its signed URLs would be dead links once this command returns. */
+    private boolean signedUrlsOutliveTheRun(LocalStack stack) {
+        return keepRunning || !stack.infrastructure().s3().origin().startsWith("embedded");
+    }
+
+    private void printImages(List<Images.SavedImage> images, boolean withUrls) {
+        for (Images.SavedImage image : images) {
+            console.println("image " + image.index() + ": " + image.file().toAbsolutePath().normalize());
+            if (withUrls) {
+                console.println("  signed URL: " + image.url());
+            }
+        }
+        if (!withUrls) {
+            say("no signed URLs: the embedded S3 stops with this command (with --keep-running they work while the stack runs)");
         }
     }
 

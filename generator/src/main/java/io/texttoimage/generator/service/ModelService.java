@@ -3,6 +3,7 @@ package io.texttoimage.generator.service;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.texttoimage.hub.DownloadProgress;
+import io.texttoimage.hub.HubException;
 import io.texttoimage.hub.HubModelResolver;
 import io.texttoimage.hub.HubSettings;
 import io.texttoimage.pipeline.CancellationToken;
@@ -35,6 +36,8 @@ public class ModelService {
     private final CompletableFuture<ImageGenerator> loaded = new CompletableFuture<>();
     private volatile State state = State.LOADING;
     private volatile String failure;
+    private volatile String failureMessage;
+    private volatile String failureReason;
 
     public ModelService(GeneratorConfig config) {
         this.config = config;
@@ -64,6 +67,8 @@ public class ModelService {
             loaded.complete(generator);
         } catch (Throwable e) {
             failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            failureMessage = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            failureReason = e instanceof HubException hub ? hub.reason().name() : e.getClass().getSimpleName();
             state = State.FAILED;
             LOG.errorf(e, "Loading model %s failed", config.model());
             loaded.completeExceptionally(e);
@@ -114,6 +119,19 @@ public class ModelService {
 
     public String failure() {
         return failure;
+    }
+
+    /** The failure's own sentence, without the exception class: what a launcher shows to a user. */
+    public String failureMessage() {
+        return failureMessage;
+    }
+
+    /**
+     * What kind of failure it was, for programs: a {@link HubException.Reason} name ({@code NETWORK},
+     * {@code OFFLINE_NOT_CACHED}, {@code NOT_FOUND}, ...) or the exception's class name.
+     */
+    public String failureReason() {
+        return failureReason;
     }
 
     /** Completes once, when the model is loaded (or fails to load). */

@@ -22,8 +22,11 @@ public class WorkerReadinessChecks {
         public HealthCheckResponse call() {
             return switch (model.state()) {
                 case LOADING -> HealthCheckResponse.builder().name("model loading").down().build();
+                // Final: the model is loaded once. "message" and "reason" let a launcher stop waiting and say why.
                 case FAILED -> HealthCheckResponse.builder().name("model failed").down()
-                        .withData("error", String.valueOf(model.failure())).build();
+                        .withData("error", String.valueOf(model.failure()))
+                        .withData("message", String.valueOf(model.failureMessage()))
+                        .withData("reason", String.valueOf(model.failureReason())).build();
                 case READY -> {
                     var info = model.generator().info();
                     yield HealthCheckResponse.builder()

@@ -18,10 +18,15 @@ import org.apache.qpid.server.SystemLauncher;
  *   <li>{@code secureOnlyMechanisms=[]}: Qpid otherwise offers PLAIN only on TLS ports, and PLAIN is the only
  *       mechanism the RabbitMQ client speaks with a user name and password.</li>
  * </ul>
- * Messages live in memory (queues and exchanges are redeclared by the services at start), so nothing survives a
- * restart of the stack; the database and the images do.
+ * Like RabbitMQ, it keeps durable queues and exchanges and persistent messages on disk: the virtual host's store is
+ * an embedded Apache Derby database under {@code <workDir>/message-store}, so a job still queued (or handed back by a
+ * stopping generator) when the stack stops is delivered again after the next start. The broker's own configuration
+ * is written afresh at every start (ports, users); only the virtual host's contents persist.
  */
 public final class EmbeddedAmqpBroker implements AutoCloseable {
+    /** The Derby database of the virtual host, inside the broker's work folder. */
+    public static final String MESSAGE_STORE = "message-store";
+
     private final SystemLauncher launcher;
     private final Endpoints.Amqp endpoint;
 
@@ -34,8 +39,12 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
         Files.createDirectories(workDir);
         Path initialConfig = workDir.resolve("initial-config.json");
         new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValue(initialConfig.toFile(), brokerConfig(port, user, password));
+                .writeValue(initialConfig.toFile(), brokerConfig(port, user, password, workDir.resolve(MESSAGE_STORE)));
 
+        // Derby writes derby.log into the working directory (the user's, for the launcher) unless told otherwise.
+        if (System.getProperty("derby.stream.error.file") == null) {
+            System.setProperty("derby.stream.error.file", workDir.resolve("derby.log").toAbsolutePath().toString());
+        }
         SystemLauncher launcher = new SystemLauncher();
         launcher.startup(Map.of(
                 "type", "Memory",
@@ -45,7 +54,7 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
         return new EmbeddedAmqpBroker(launcher, new Endpoints.Amqp("127.0.0.1", port, user, password, "embedded Qpid Broker-J"));
     }
 
-    private static Map<String, Object> brokerConfig(int port, String user, String password) {
+    private static Map<String, Object> brokerConfig(int port, String user, String password, Path messageStore) {
         return Map.of(
                 "name", "text-to-image-local",
                 "modelVersion", "9.0",
@@ -64,11 +73,14 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
                         "virtualhostaliases", List.of(
                                 Map.of("name", "nameAlias", "type", "nameAlias"),
                                 Map.of("name", "defaultAlias", "type", "defaultAlias")))),
+                // A DERBY node keeps the virtual host's configuration and, with a "ProvidedStore" virtual host, its
+                // messages in one Derby database; the initial configuration applies only when that store is new.
                 "virtualhostnodes", List.of(Map.of(
                         "name", "default",
-                        "type", "Memory",
+                        "type", "DERBY",
+                        "storePath", messageStore.toAbsolutePath().toString(),
                         "defaultVirtualHostNode", "true",
-                        "virtualHostInitialConfiguration", "{\"type\": \"Memory\"}")));
+                        "virtualHostInitialConfiguration", "{\"type\": \"ProvidedStore\"}")));
     }
 
     public Endpoints.Amqp endpoint() {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -49,7 +51,7 @@ public final class LocalStack implements AutoCloseable {
     private final DataDirLock lock;
     private final Infrastructure infrastructure;
     private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
-    private boolean closed;
+    private volatile boolean closed;
 
     private LocalStack(Options options, Consumer<String> log, DataDirLock lock, Infrastructure infrastructure) {
         this.options = options;
@@ -134,24 +136,42 @@ public final class LocalStack implements AutoCloseable {
         return process;
     }
 
-    /** Waits for all of them in parallel; the generator gets the longer timeout because it loads the model. */
+    /**
+     * Waits for all of them in parallel; the generator gets the longer timeout because it loads the model. The first
+     * failure ends the wait for all (a final one, such as a model that cannot be loaded, within a second).
+     */
     public void awaitReady(List<ServiceProcess> processes) throws Exception {
-        List<CompletableFuture<Void>> waits = processes.stream().map(process -> CompletableFuture.runAsync(() -> {
-            Duration timeout = process.kind() == ServiceKind.GENERATOR ? options.generatorReadyTimeout() : options.readyTimeout();
-            try {
-                process.awaitReady(timeout, Duration.ofSeconds(15), log);
-                log.accept(process.name() + " is ready");
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CompletionException(e);
-            }
-        })).toList();
+        AtomicBoolean failed = new AtomicBoolean();
+        CompletableFuture<Void> firstFailure = new CompletableFuture<>();
+        List<CompletableFuture<Void>> waits = processes.stream()
+                .map(process -> CompletableFuture.runAsync(() -> awaitOne(process, () -> failed.get() || closed)))
+                .map(wait -> wait.whenComplete((ignored, error) -> {
+                    if (error != null && failed.compareAndSet(false, true)) {
+                        firstFailure.completeExceptionally(error);
+                    }
+                })).toList();
         try {
-            CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).join();
+            CompletableFuture.anyOf(CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)), firstFailure).join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        if (closed) {
+            throw new java.util.concurrent.CancellationException("the stack was stopped while it was starting");
+        }
+    }
+
+    private void awaitOne(ServiceProcess process, BooleanSupplier abandoned) {
+        Duration timeout = process.kind() == ServiceKind.GENERATOR ? options.generatorReadyTimeout() : options.readyTimeout();
+        try {
+            process.awaitReady(timeout, Duration.ofSeconds(15), log, abandoned);
+            if (!abandoned.getAsBoolean()) {
+                log.accept(process.name() + " is ready");
+            }
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
         }
     }
 

@@ -15,7 +15,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -107,36 +109,62 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Polls {@code /q/health/ready} until it answers 200. Fails fast, with the end of the log, if the process exits.
+     * Polls {@code /q/health/ready} until it answers 200. Fails fast, with the end of the log, if the process exits,
+     * and with the service's own sentence ({@link ServiceFailedException}) if it reports a failure that is final.
      * {@code waiting} is told every {@code reportEvery} what the service last logged (a model download can be long).
      */
     public void awaitReady(Duration timeout, Duration reportEvery, Consumer<String> waiting)
             throws IOException, InterruptedException {
+        awaitReady(timeout, reportEvery, waiting, () -> false);
+    }
+
+    /** As {@link #awaitReady(Duration, Duration, Consumer)}; returns quietly once {@code abandoned} says so. */
+    public void awaitReady(Duration timeout, Duration reportEvery, Consumer<String> waiting, BooleanSupplier abandoned)
+            throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         Instant nextReport = Instant.now().plus(reportEvery);
         HttpRequest ready = HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
-        while (true) {
+        while (!abandoned.getAsBoolean()) {
             if (!process.isAlive()) {
                 throw new IOException(name + " exited with code " + process.exitValue() + " while starting; the end of "
                         + logFile + ":\n" + LogTail.of(logFile, 25));
             }
-            try {
-                if (HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notListeningYet) {
-                // keep polling
+            if (isReady(ready)) {
+                return;
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new IOException(name + " was not ready within " + timeout.toSeconds() + " s; the end of " + logFile
                         + ":\n" + LogTail.of(logFile, 25));
             }
             if (Instant.now().isAfter(nextReport)) {
-                waiting.accept("still waiting for " + name + ": " + LogTail.of(logFile, 1).strip());
+                waiting.accept("still waiting for " + name + ", its last log line: " + LogTail.lastLine(logFile, ServiceProcess::isWorthShowing));
                 nextReport = Instant.now().plus(reportEvery);
             }
             Thread.sleep(250);
         }
+    }
+
+    /** 200 is ready; a 503 whose checks say the failure is final ends the wait. */
+    private boolean isReady(HttpRequest ready) throws IOException, InterruptedException {
+        HttpResponse<String> response;
+        try {
+            response = HTTP.send(ready, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException notListeningYet) {
+            return false;
+        }
+        if (response.statusCode() == 200) {
+            return true;
+        }
+        Optional<HealthReport.FinalFailure> failure = HealthReport.finalFailure(response.body());
+        if (failure.isPresent()) {
+            throw new ServiceFailedException(name, failure.get().message(), failure.get().reason());
+        }
+        return false;
+    }
+
+    /** SmallRye Health logs every DOWN answer as a long JSON line: not what a waiting user wants to read. */
+    private static boolean isWorthShowing(String line) {
+        return !line.isBlank() && !line.contains("SRHCK01001") && !line.startsWith("====");
     }
 
     /** SIGKILL, no shutdown hooks: what a crashed node or an OOM kill looks like to the rest of the system. */

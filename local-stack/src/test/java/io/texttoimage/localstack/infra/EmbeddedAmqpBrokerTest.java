@@ -58,6 +58,48 @@ class EmbeddedAmqpBrokerTest {
     }
 
     @Test
+    void durableQueuesAndPersistentMessagesSurviveARestartOnTheSameFolder() throws Exception {
+        java.nio.file.Path workDir = TestDirs.fresh("amqp");
+        byte[] job = "{\"job\":\"queued before the restart\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] taken = "{\"job\":\"taken, not acknowledged\"}".getBytes(StandardCharsets.UTF_8);
+        int port = Ports.free();
+        try (EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(workDir, port, "guest", "guest");
+             Connection connection = connect(broker); Channel channel = connection.createChannel()) {
+            channel.queueDeclare("t2i-test.jobs", true, false, false, Map.of());
+            channel.confirmSelect();
+            channel.basicPublish("", "t2i-test.jobs", MessageProperties.PERSISTENT_BASIC, job);
+            channel.basicPublish("", "t2i-test.jobs", MessageProperties.PERSISTENT_BASIC, taken);
+            channel.waitForConfirmsOrDie(5_000);
+            // A worker holds the second message, unacknowledged, when the stack stops (a Ctrl-C mid-job).
+            channel.basicQos(1);
+            assertNotNull(channel.basicGet("t2i-test.jobs", false));
+        }
+        try (EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(workDir, Ports.free(), "guest", "guest");
+             Connection connection = connect(broker); Channel channel = connection.createChannel()) {
+            assertEquals(2, channel.queueDeclarePassive("t2i-test.jobs").getMessageCount(),
+                    "the queue and both messages, the unacknowledged one included, come back");
+            GetResponse first = channel.basicGet("t2i-test.jobs", true);
+            GetResponse second = channel.basicGet("t2i-test.jobs", true);
+            assertNotNull(first);
+            assertNotNull(second);
+            assertEquals(java.util.Set.of(new String(job, StandardCharsets.UTF_8), new String(taken, StandardCharsets.UTF_8)),
+                    java.util.Set.of(new String(first.getBody(), StandardCharsets.UTF_8),
+                            new String(second.getBody(), StandardCharsets.UTF_8)));
+        }
+        assertTrue(java.nio.file.Files.isDirectory(workDir.resolve(EmbeddedAmqpBroker.MESSAGE_STORE)),
+                "the messages are kept in the broker's work folder");
+    }
+
+    private static Connection connect(EmbeddedAmqpBroker broker) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(broker.endpoint().host());
+        factory.setPort(broker.endpoint().port());
+        factory.setUsername("guest");
+        factory.setPassword("guest");
+        return factory.newConnection();
+    }
+
+    @Test
     void wrongPasswordIsRefused() throws Exception {
         try (EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(TestDirs.fresh("amqp"), Ports.free(), "guest", "guest")) {
             ConnectionFactory factory = new ConnectionFactory();
