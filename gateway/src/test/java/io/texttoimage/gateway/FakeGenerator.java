@@ -106,12 +106,12 @@ final class FakeGenerator implements AutoCloseable {
         TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY));
     }
 
-    /** Unbinds the work queue from its exchange, so that a job published there reaches no queue. */
-    /** The exchange jobs are published to (its queue has the same name). */
+    /** The exchange jobs are published to. */
     String workExchange() {
-        return Topology.name(prefix, Topology.GENERATION_REQUESTS);
+        return topology.requestsExchange();
     }
 
+    /** Unbinds the work queue from its exchange, so that a job published there reaches no queue. */
     void unbindWorkQueue() throws IOException {
         Declaration.Binding binding = workQueueBinding();
         channel.queueUnbind(topology.workQueue(), binding.exchange().name(), binding.routingKey());
