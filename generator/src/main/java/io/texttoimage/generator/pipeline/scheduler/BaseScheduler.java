@@ -16,12 +16,17 @@ abstract class BaseScheduler implements Scheduler {
     /** diffusers' {@code _step_index}: -1 until the first {@code scaleModelInput} or {@code step} call. */
     protected int stepIndex = -1;
 
+    /**
+     * @param defaultSpacing the class's default {@code timestep_spacing}; null for a class without that setting
+     *                       (DPM-Solver singlestep always spaces its timesteps linearly)
+     */
     BaseScheduler(String name, SchedulerConfig source, String defaultSpacing) {
         this.name = name;
         this.config = new ConfigReader(source);
         this.schedule = NoiseSchedule.from(config);
         this.predictionType = config.choice("prediction_type", "epsilon", "epsilon", "v_prediction", "sample");
-        this.timestepSpacing = config.choice("timestep_spacing", defaultSpacing, "linspace", "leading", "trailing");
+        this.timestepSpacing = defaultSpacing == null ? "linspace"
+                : config.choice("timestep_spacing", defaultSpacing, "linspace", "leading", "trailing");
         this.stepsOffset = config.intValue("steps_offset", 0);
     }
 

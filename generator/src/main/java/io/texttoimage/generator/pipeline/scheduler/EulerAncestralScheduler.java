@@ -25,9 +25,8 @@ final class EulerAncestralScheduler extends DiscreteSigmaScheduler {
         int index = currentStepIndex(timestep, false);
         float sigmaFrom = sigmas[index];
         float sigmaTo = sigmas[index + 1];
-        float sigmaUp = (float) Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)
-                / (sigmaFrom * sigmaFrom));
-        float sigmaDown = (float) Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
+        float sigmaUp = ancestralSigmaUp(sigmaFrom, sigmaTo);
+        float sigmaDown = ancestralSigmaDown(sigmaTo, sigmaUp);
         float dt = sigmaDown - sigmaFrom;
         float vOutputScale = vOutputScale(sigmaFrom);
         float vSampleScale = vSampleScale(sigmaFrom);
