@@ -7,7 +7,7 @@ T2I_CP_FILE="$T2I_GENERATOR/target/runtime-classpath.txt"
 t2i_generator_stale() {
   [ -f "$T2I_CP_FILE" ] || return 0
   [ -f "$T2I_GENERATOR/target/classes/io/texttoimage/generator/cli/SdGenerateCommand.class" ] || return 0
-  [ -n "$(find "$T2I_GENERATOR/src/main" "$T2I_GENERATOR/pom.xml" "$T2I_ROOT/pom.xml" -newer "$T2I_CP_FILE" -print -quit)" ] && return 0
+  [ -n "$(find "$T2I_GENERATOR/src/main" "$T2I_ROOT/contracts/src/main" "$T2I_GENERATOR/pom.xml" "$T2I_ROOT/pom.xml" -newer "$T2I_CP_FILE" -print -quit)" ] && return 0
   local entry entries
   IFS=: read -r -a entries < "$T2I_CP_FILE"
   for entry in "${entries[@]}"; do [ -e "$entry" ] || return 0; done
