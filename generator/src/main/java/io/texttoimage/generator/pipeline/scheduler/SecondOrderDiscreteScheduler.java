@@ -14,8 +14,20 @@ abstract class SecondOrderDiscreteScheduler extends DiscreteSigmaScheduler {
     protected float[] pendingSample;
 
     SecondOrderDiscreteScheduler(String name, SchedulerConfig source) {
-        super(name, source);
+        super(name, withOwnBetaDefaults(source));
         this.useKarrasSigmas = config.booleanValue("use_karras_sigmas", false);
+    }
+
+    /** Heun and KDPM2 default to Stable Diffusion's betas (0.00085 … 0.012), not to the 0.0001 … 0.02 of the others. */
+    private static SchedulerConfig withOwnBetaDefaults(SchedulerConfig source) {
+        SchedulerConfig config = source;
+        if (source.getNullableDouble("beta_start", null) == null) {
+            config = config.with("beta_start", 0.00085);
+        }
+        if (source.getNullableDouble("beta_end", null) == null) {
+            config = config.with("beta_end", 0.012);
+        }
+        return config;
     }
 
     @Override

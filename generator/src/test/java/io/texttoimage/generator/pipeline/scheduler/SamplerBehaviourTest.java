@@ -150,6 +150,17 @@ class SamplerBehaviourTest {
     }
 
     @Test
+    void heunAndDpm2DefaultToStableDiffusionsBetasLikeDiffusers() {
+        SchedulerConfig empty = SchedulerConfig.parse("{}");
+        for (String name : SECOND_ORDER) {
+            assertEquals(0.00085, Schedulers.create(name, empty).config().get("beta_start"), name);
+            assertEquals(0.012, Schedulers.create(name, empty).config().get("beta_end"), name);
+        }
+        assertEquals(0.0001, Schedulers.create("deis", empty).config().get("beta_start"));
+        assertEquals(0.02, Schedulers.create("dpmpp-2s", empty).config().get("beta_end"));
+    }
+
+    @Test
     void unsupportedSettingsOfTheNewSchedulersFailByKey() {
         List<Runnable> attempts = List.of(
                 () -> Schedulers.create("dpm2", sd15().with("prediction_type", "sample")),
