@@ -71,34 +71,13 @@ final class DpmSolverMultistepScheduler extends MultistepSolverScheduler {
         return prev;
     }
 
+    /** DPM-Solver++(2M): the step from sigma[index], with the derivative estimated from this and the last x0. */
     private float[] secondOrderUpdate(float[] sample, int index) {
-        float sigmaNext = sigmas[index + 1];
-        float sigmaS0 = sigmas[index];
-        float sigmaS1 = sigmas[index - 1];
-        float alphaT = MultistepSchedule.alpha(sigmaNext);
-        float sigmaT = sigmaNext * alphaT;
-        float sigmaS0T = sigmaS0 * MultistepSchedule.alpha(sigmaS0);
-        float lambdaT = MultistepSchedule.lambda(sigmaNext);
-        float lambdaS0 = MultistepSchedule.lambda(sigmaS0);
-        float lambdaS1 = MultistepSchedule.lambda(sigmaS1);
-        float[] m0 = remembered(0);
-        float[] m1 = remembered(1);
-        float h = lambdaT - lambdaS0;
-        float h0 = lambdaS0 - lambdaS1;
-        float r0 = h0 / h;
-        float d1Coeff = 1f / r0;
-        float sampleCoeff = sigmaT / sigmaS0T;
-        float expMinusOne = TorchFloatMath.exp(-h) - 1f;
-        float d0Coeff = alphaT * expMinusOne;
-        boolean midpoint = "midpoint".equals(solverType);
-        float d1Weight = midpoint ? 0.5f * (alphaT * expMinusOne) : alphaT * (expMinusOne / h + 1f);
-        float[] prev = new float[sample.length];
-        for (int i = 0; i < prev.length; i++) {
-            float d1 = d1Coeff * (m0[i] - m1[i]);
-            float base = sampleCoeff * sample[i] - d0Coeff * m0[i];
-            prev[i] = midpoint ? base - d1Weight * d1 : base + d1Weight * d1;
-        }
-        return prev;
+        float lambdaS0 = MultistepSchedule.lambda(sigmas[index]);
+        float h = MultistepSchedule.lambda(sigmas[index + 1]) - lambdaS0;
+        float r0 = (lambdaS0 - MultistepSchedule.lambda(sigmas[index - 1])) / h;
+        return MultistepSchedule.secondOrderUpdate(sample, sigmas[index], sigmas[index + 1], r0, remembered(0),
+                remembered(0), remembered(1), "midpoint".equals(solverType));
     }
 
     private NoiseSource requireNoise(NoiseSource noise) {

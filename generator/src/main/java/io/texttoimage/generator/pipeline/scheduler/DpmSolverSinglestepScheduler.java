@@ -101,29 +101,10 @@ final class DpmSolverSinglestepScheduler extends MultistepSolverScheduler {
      * first half's share of the pair's log-SNR step.
      */
     private float[] secondOrderUpdate(int index) {
-        float sigmaNext = sigmas[index + 1];
-        float sigmaStart = sigmas[index - 1];
-        float alphaT = MultistepSchedule.alpha(sigmaNext);
-        float sigmaT = sigmaNext * alphaT;
-        float sigmaS1 = sigmaStart * MultistepSchedule.alpha(sigmaStart);
-        float lambdaT = MultistepSchedule.lambda(sigmaNext);
-        float lambdaS0 = MultistepSchedule.lambda(sigmas[index]);
-        float lambdaS1 = MultistepSchedule.lambda(sigmaStart);
-        float[] m0 = remembered(0);
-        float[] m1 = remembered(1);
-        float h = lambdaT - lambdaS1;
-        float h0 = lambdaS0 - lambdaS1;
-        float d1Coeff = 1f / (h0 / h);
-        float sampleCoeff = sigmaT / sigmaS1;
-        float expMinusOne = TorchFloatMath.exp(-h) - 1f;
-        float d0Coeff = alphaT * expMinusOne;
-        float d1Weight = midpoint ? 0.5f * (alphaT * expMinusOne) : alphaT * (expMinusOne / h + 1f);
-        float[] prev = new float[pairStart.length];
-        for (int i = 0; i < prev.length; i++) {
-            float d1 = d1Coeff * (m0[i] - m1[i]);
-            float base = sampleCoeff * pairStart[i] - d0Coeff * m1[i];
-            prev[i] = midpoint ? base - d1Weight * d1 : base + d1Weight * d1;
-        }
-        return prev;
+        float lambdaS1 = MultistepSchedule.lambda(sigmas[index - 1]);
+        float h = MultistepSchedule.lambda(sigmas[index + 1]) - lambdaS1;
+        float r0 = (MultistepSchedule.lambda(sigmas[index]) - lambdaS1) / h;
+        return MultistepSchedule.secondOrderUpdate(pairStart, sigmas[index - 1], sigmas[index + 1], r0, remembered(1),
+                remembered(0), remembered(1), midpoint);
     }
 }

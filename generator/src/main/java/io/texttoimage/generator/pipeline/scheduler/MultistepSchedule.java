@@ -148,6 +148,33 @@ final class MultistepSchedule {
         return prev;
     }
 
+    /**
+     * The second-order DPM-Solver++ step from {@code sigmaFrom} to {@code sigmaTo}:
+     * {@code x_t = (sigma_t / sigma_s) x - alpha_t (e^-h - 1) D0 -/+ w D1} with {@code D1 = (m0 - m1) / r0}, where
+     * {@code r0} is the earlier interval's share of {@code h} in log-SNR, and {@code w = alpha_t (e^-h - 1) / 2} for the
+     * midpoint rule or {@code alpha_t ((e^-h - 1) / h + 1)} for Heun's. The multistep solver steps from the current
+     * sample with {@code D0 = m0}; the singlestep one from its pair's start with {@code D0 = m1}.
+     */
+    static float[] secondOrderUpdate(float[] sample, float sigmaFrom, float sigmaTo, float r0, float[] d0,
+                                     float[] m0, float[] m1, boolean midpoint) {
+        float alphaT = alpha(sigmaTo);
+        float sigmaT = sigmaTo * alphaT;
+        float sigmaS = sigmaFrom * alpha(sigmaFrom);
+        float h = lambda(sigmaTo) - lambda(sigmaFrom);
+        float d1Coeff = 1f / r0;
+        float sampleCoeff = sigmaT / sigmaS;
+        float expMinusOne = TorchFloatMath.exp(-h) - 1f;
+        float d0Coeff = alphaT * expMinusOne;
+        float d1Weight = midpoint ? 0.5f * (alphaT * expMinusOne) : alphaT * (expMinusOne / h + 1f);
+        float[] prev = new float[sample.length];
+        for (int i = 0; i < prev.length; i++) {
+            float d1 = d1Coeff * (m0[i] - m1[i]);
+            float base = sampleCoeff * sample[i] - d0Coeff * d0[i];
+            prev[i] = midpoint ? base - d1Weight * d1 : base + d1Weight * d1;
+        }
+        return prev;
+    }
+
     /** {@code lambda = log(alpha_t) - log(sigma_t)} with {@code sigma_t = sigma * alpha_t}, float32. */
     static float lambda(float sigma) {
         float alpha = alpha(sigma);
