@@ -1,5 +1,7 @@
 package io.texttoimage.generator.pipeline.scheduler;
 
+import io.texttoimage.generator.pipeline.random.NoiseSource;
+
 import java.util.Map;
 
 /** State and helpers common to every scheduler: resolved settings, the step counter and argument checks. */
@@ -80,6 +82,14 @@ abstract class BaseScheduler implements Scheduler {
         if (timesteps == null) {
             throw new IllegalStateException("call setTimesteps before using the " + name + " scheduler");
         }
+    }
+
+    /** The noise source of an ancestral or SDE step; they cannot run without one. */
+    protected final NoiseSource requireNoise(NoiseSource noise) {
+        if (noise == null) {
+            throw new IllegalArgumentException("the " + name + " scheduler needs a noise source");
+        }
+        return noise;
     }
 
     protected static void requireSameLength(float[] modelOutput, float[] sample) {

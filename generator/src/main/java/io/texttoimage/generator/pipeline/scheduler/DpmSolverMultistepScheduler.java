@@ -80,13 +80,6 @@ final class DpmSolverMultistepScheduler extends MultistepSolverScheduler {
                 remembered(0), remembered(1), "midpoint".equals(solverType));
     }
 
-    private NoiseSource requireNoise(NoiseSource noise) {
-        if (noise == null) {
-            throw new IllegalArgumentException("the " + name() + " scheduler needs a noise source");
-        }
-        return noise;
-    }
-
     /** The terms every SDE update shares, for a step from sigma[index] to sigma[index + 1]. */
     private record SdeTerms(float sampleCoeff, float alphaT, float oneMinusExp2h, float noiseCoeff) {
     }

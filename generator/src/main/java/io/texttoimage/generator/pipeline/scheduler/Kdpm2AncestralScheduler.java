@@ -62,11 +62,8 @@ final class Kdpm2AncestralScheduler extends Kdpm2FamilyScheduler {
     @Override
     public float[] step(float[] modelOutput, float timestep, float[] sample, NoiseSource noise) {
         requireSameLength(modelOutput, sample);
-        if (noise == null) {
-            throw new IllegalArgumentException("the " + name() + " scheduler needs a noise source");
-        }
         int index = currentStepIndex(timestep, false);
-        float[] fresh = noise.randn(sample.length);
+        float[] fresh = requireNoise(noise).randn(sample.length);
         float[] prev;
         if (inFirstOrder()) {
             float sigma = sigmas[index];

@@ -11,7 +11,7 @@ abstract class SecondOrderDiscreteScheduler extends DiscreteSigmaScheduler {
 
     protected final boolean useKarrasSigmas;
     /** The sample the pending first half started from (diffusers' {@code self.sample}); null between steps. */
-    protected float[] pendingSample;
+    private float[] pendingSample;
 
     SecondOrderDiscreteScheduler(String name, SchedulerConfig source) {
         super(name, withOwnBetaDefaults(source));
