@@ -8,7 +8,7 @@ T2I_CP_FILE="$T2I_TOOLS/target/runtime-classpath.txt"
 t2i_tools_stale() {
   [ -f "$T2I_CP_FILE" ] || return 0
   [ -f "$T2I_TOOLS/target/classes/io/texttoimage/tools/SdGenerateCommand.class" ] || return 0
-  [ -n "$(find "$T2I_ROOT/pipeline/src/main" "$T2I_ROOT/pipeline/pom.xml" "$T2I_TOOLS/src/main" "$T2I_TOOLS/pom.xml" \
+  [ -n "$(find "$T2I_ROOT/contracts/src/main" "$T2I_ROOT/pipeline/src/main" "$T2I_ROOT/pipeline/pom.xml" "$T2I_TOOLS/src/main" "$T2I_TOOLS/pom.xml" \
     "$T2I_ROOT/pom.xml" -newer "$T2I_CP_FILE" -print -quit)" ] && return 0
   local entry entries
   IFS=: read -r -a entries < "$T2I_CP_FILE"

@@ -1,5 +1,6 @@
 package io.texttoimage.cli;
 
+import io.texttoimage.contracts.SchedulerNames;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,8 +47,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-H", "--height"}, paramLabel = "PX", description = "Height, a multiple of 64 in 64..1024 (default: the model's).")
     Integer height;
 
-    @Option(names = "--scheduler", paramLabel = "NAME",
-            description = "pndm, ddim, euler, euler-a, lms, dpmpp-2m, dpmpp-2m-karras or unipc (default: the model's).")
+    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerNames.Candidates.class,
+            description = "${COMPLETION-CANDIDATES} (A1111 names such as \"DPM++ 2M Karras\" work too; any case; "
+                    + "default: the model's).")
     String scheduler;
 
     @Option(names = "--seed", paramLabel = "N", description = "Random seed, 0..2^63-1 (chosen by the server when absent).")

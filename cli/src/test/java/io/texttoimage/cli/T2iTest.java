@@ -1,6 +1,7 @@
 package io.texttoimage.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.texttoimage.contracts.SchedulerNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -227,6 +228,9 @@ class T2iTest {
             assertEquals(0, run.exitCode());
             assertTrue(run.stdout().startsWith("Usage: t2i " + command), run.stdout());
         }
+        // the scheduler names come from the contracts' list, all of them
+        String generateHelp = t2i("generate", "--help").stdout().replaceAll("\\s+", " ");
+        assertTrue(generateHelp.contains(SchedulerNames.NAMES_TEXT), generateHelp);
         Run top = t2iRaw("--help");
         assertEquals(0, top.exitCode());
         assertTrue(top.stdout().contains("Exit codes:") && top.stdout().contains("T2I_URL"), top.stdout());

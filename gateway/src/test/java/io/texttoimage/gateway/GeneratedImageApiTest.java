@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.SchedulerNames;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -198,6 +199,34 @@ class GeneratedImageApiTest {
                 .body("detail", containsString(field))
                 .body("instance", equalTo("/generated-images"))
                 .body("errors.field", hasItem(field));
+    }
+
+    /** The generators' names in any case and with any separator, and A1111's names: the contracts' rules. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"DPM++ 2M SDE Karras", "HEUN", "dpm2_a_karras", "deis", "Euler a", "PLMS"})
+    void schedulerNamesAndAliasesAreAcceptedAsSent(String scheduler) throws Exception {
+        Response response = given().contentType(ContentType.JSON)
+                .body("{\"prompt\":\"x\",\"scheduler\":\"" + scheduler + "\"}")
+                .post("/generated-images")
+                .then().statusCode(201).body("scheduler", equalTo(scheduler))
+                .extract().response();
+        GenerationRequested queued = generator.takeRequest(UUID.fromString(response.path("id")), Duration.ofSeconds(10));
+        assertEquals(scheduler, queued.scheduler(), "the generator canonicalises it and reports it when RUNNING");
+    }
+
+    @Test
+    void anUnknownSchedulerIsRejectedWithTheValidNames() {
+        Response response = given().contentType(ContentType.JSON).body("{\"prompt\":\"x\",\"scheduler\":\"k_euler\"}")
+                .post("/generated-images")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.field", equalTo(List.of("scheduler")))
+                .extract().response();
+        String message = response.path("errors[0].message");
+        for (String name : SchedulerNames.NAMES) {
+            assertTrue(message.contains(name), message);
+        }
+        assertTrue(response.<String>path("detail").startsWith("scheduler must be one of pndm, ddim"),
+                response.<String>path("detail"));
     }
 
     @Test

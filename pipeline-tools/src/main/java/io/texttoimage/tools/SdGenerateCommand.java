@@ -1,8 +1,9 @@
 package io.texttoimage.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.texttoimage.pipeline.GeneratedImage;
+import io.texttoimage.contracts.SchedulerNames;
 import io.texttoimage.pipeline.CancellationToken;
+import io.texttoimage.pipeline.GeneratedImage;
 import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.GenerationResult;
 import io.texttoimage.pipeline.InvalidRequestException;
@@ -66,8 +67,9 @@ public final class SdGenerateCommand implements Callable<Integer> {
             description = "Classifier-free guidance scale (default ${DEFAULT-VALUE}); <= 1 turns guidance off.")
     double guidance;
 
-    @Option(names = "--scheduler", paramLabel = "NAME",
-            description = "pndm, ddim, euler, euler-a, lms, dpmpp-2m, dpmpp-2m-karras or unipc; default: the model's.")
+    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerNames.Candidates.class,
+            description = "${COMPLETION-CANDIDATES} (A1111 names such as \"DPM++ 2M Karras\" work too; any case); "
+                    + "default: the model's.")
     String scheduler;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of the PyTorch-compatible CPU generator; default: random in [0, 2^32).")

@@ -2,6 +2,7 @@ package io.texttoimage.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.texttoimage.contracts.SchedulerNames;
 import io.texttoimage.pipeline.io.Npy;
 import io.texttoimage.pipeline.io.PngImages;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,9 @@ class SdGenerateCommandTest {
                 "--print-tokens")) {
             assertTrue(run.out().contains(option), option);
         }
+        // the scheduler names come from the contracts' list, all of them
+        String help = run.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains(SchedulerNames.NAMES_TEXT), help);
     }
 
     @Test
@@ -62,7 +66,7 @@ class SdGenerateCommandTest {
         assertUserError(run("--model", MODEL, "--prompt", "x", "--steps", "0"), "Steps must be at least 1");
         assertUserError(run("--model", MODEL, "--prompt", "x", "--guidance", "-1"), "Guidance scale");
         assertUserError(run("--model", MODEL, "--prompt", "x", "--width", "100"), "multiples of 64");
-        assertUserError(run("--model", MODEL, "--prompt", "x", "--scheduler", "heun"), "euler-a");
+        assertUserError(run("--model", MODEL, "--prompt", "x", "--scheduler", "k_euler"), "dpmpp-2m-sde-karras");
         assertUserError(run("--model", MODEL, "--prompt", "x", "--num-images", "9"), "between 1 and 4");
         assertUserError(run("--model", MODEL, "--prompt", "x", "--output", temp.resolve("no/such/dir/x.png").toString()),
                 "does not exist");

@@ -270,7 +270,8 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                         + " values for " + width + "x" + height + ", got " + request.initialLatents().length + ".");
             }
         }
-        return new ResolvedRequest(request, width, height, latentHeight, latentWidth, schedulerName, scheduler);
+        // the canonical name (an alias such as "DPM++ 2M Karras" becomes dpmpp-2m-karras) for results and metadata
+        return new ResolvedRequest(request, width, height, latentHeight, latentWidth, scheduler.name(), scheduler);
     }
 
     private void resetCounters() {

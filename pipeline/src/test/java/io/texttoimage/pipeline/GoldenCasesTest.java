@@ -60,43 +60,32 @@ class GoldenCasesTest {
      */
     static final double PNG_SHARE = 0.0002;
 
-    static StableDiffusionPipeline floatTimestep;
-    static StableDiffusionPipeline int64External;
+    static ModelLayouts layouts;
     static final ErrorTable ERRORS = new ErrorTable("cases", "embeddings", "UNet step 1", "latents step 1 (rel)",
             "final latents", "final latents (rel)", "image", "PNG max levels", "PNG values off");
 
     @BeforeAll
     static void loadModels() {
-        // each layout once for the whole class: session creation dominates the time of these tiny runs
-        floatTimestep = StableDiffusionPipeline.load(ReferenceData.LAYOUT_FLOAT_TIMESTEP, OrtSettings.cpu());
-        int64External = StableDiffusionPipeline.load(ReferenceData.LAYOUT_INT64_EXTERNAL, OrtSettings.cpu());
+        layouts = ModelLayouts.load();
     }
 
     @AfterAll
     static void closeModels() {
         ERRORS.print();
-        if (floatTimestep != null) {
-            floatTimestep.close();
-        }
-        if (int64External != null) {
-            int64External.close();
+        if (layouts != null) {
+            layouts.close();
         }
     }
 
     static Stream<Arguments> cases() {
-        List<Arguments> arguments = new ArrayList<>();
-        for (Case c : ReferenceData.cases("cases")) {
-            arguments.add(Arguments.of("model", c));
-            arguments.add(Arguments.of("model-int64-external", c));
-        }
-        return arguments.stream();
+        return ModelLayouts.casesOnBothLayouts("cases");
     }
 
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("cases")
     void reproducesDiffusers(String layout, Case golden) throws Exception {
-        boolean int64Layout = layout.equals("model-int64-external");
-        StableDiffusionPipeline pipeline = int64Layout ? int64External : floatTimestep;
+        boolean int64Layout = layout.equals(ModelLayouts.INT64_EXTERNAL);
+        StableDiffusionPipeline pipeline = layouts.pipeline(layout);
         boolean truncated = int64Layout && golden.fractionalTimesteps();
         String row = golden.id() + " " + golden.scheduler() + (int64Layout ? " (int64" + (truncated ? ", truncated)" : ")") : "");
 

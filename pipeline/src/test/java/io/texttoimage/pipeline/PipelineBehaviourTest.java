@@ -91,9 +91,23 @@ class PipelineBehaviourTest {
     @Test
     void rejectsUnknownSchedulerNamingTheValidOnes() {
         var error = assertThrows(InvalidRequestException.class, () -> pipeline.generate(
-                request(64, 64, 2, 7.5, "heun", 1), ProgressListener.NONE, CancellationToken.NEVER));
-        assertTrue(error.getMessage().contains("euler-a") && error.getMessage().contains("dpmpp-2m-karras"),
+                request(64, 64, 2, 7.5, "k_euler", 1), ProgressListener.NONE, CancellationToken.NEVER));
+        assertTrue(error.getMessage().contains("euler-a") && error.getMessage().contains("dpmpp-2m-sde-karras"),
                 error.getMessage());
+    }
+
+    /** An A1111 alias runs its scheduler; results and the PNG name it canonically and as A1111 does. */
+    @Test
+    void aliasesRunTheirSchedulerUnderItsCanonicalName() throws Exception {
+        List<Integer> totals = new ArrayList<>();
+        GenerationResult result = pipeline.generate(request(64, 64, 3, 7.5, "DPM2 a Karras", 1),
+                (step, total, elapsed) -> totals.add(total), CancellationToken.NEVER);
+        assertEquals("dpm2-a-karras", result.scheduler());
+        assertEquals(List.of(5, 5, 5, 5, 5), totals, "a second-order scheduler: 2N - 1 evaluations for N = 3");
+        String parameters = io.texttoimage.pipeline.io.PngImages.readTextChunks(
+                result.images().get(0).png()).get("parameters");
+        assertTrue(parameters.contains("Steps: 3, Sampler: DPM2 a Karras,"), parameters);
+        assertEquals(5, pipeline.check(request(64, 64, 3, 7.5, "dpm2_a_karras", 1)));
     }
 
     @Test

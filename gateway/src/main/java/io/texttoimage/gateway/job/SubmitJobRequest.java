@@ -1,11 +1,11 @@
 package io.texttoimage.gateway.job;
 
+import io.texttoimage.contracts.SchedulerNames;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -41,10 +41,9 @@ public record SubmitJobRequest(
         @Schema(description = "multiple of 64; null = model default", minimum = "64", maximum = "1024")
         Integer height,
 
-        @Pattern(regexp = SCHEDULERS, message = "must be one of pndm, ddim, euler, euler-a, lms, dpmpp-2m, "
-                + "dpmpp-2m-karras, unipc")
-        @Schema(description = "null = model default",
-                enumeration = {"pndm", "ddim", "euler", "euler-a", "lms", "dpmpp-2m", "dpmpp-2m-karras", "unipc"})
+        @SchedulerName
+        @Schema(description = "null = model default; one of " + SchedulerNames.NAMES_TEXT + " (any case, '_' or ' ' "
+                + "for '-'), or an AUTOMATIC1111 sampler name such as 'DPM++ 2M Karras'", examples = "dpmpp-2m-karras")
         String scheduler,
 
         @PositiveOrZero
@@ -59,5 +58,4 @@ public record SubmitJobRequest(
     public static final int DEFAULT_NUM_STEPS = 50;
     public static final double DEFAULT_GUIDANCE_SCALE = 7.5;
     public static final int DEFAULT_NUM_IMAGES = 1;
-    static final String SCHEDULERS = "pndm|ddim|euler|euler-a|lms|dpmpp-2m|dpmpp-2m-karras|unipc";
 }

@@ -16,6 +16,7 @@ import io.texttoimage.broker.Topology;
 import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.SchedulerNames;
 import io.texttoimage.pipeline.GenerationCancelledException;
 import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.GenerationResult;
@@ -228,7 +229,8 @@ public class JobWorker {
         }
         int width = job.width() != null ? job.width() : info.defaultWidth();
         int height = job.height() != null ? job.height() : info.defaultHeight();
-        String scheduler = request.scheduler() != null ? request.scheduler() : info.defaultScheduler();
+        // the canonical name, also when the request used an alias such as "DPM++ 2M Karras"
+        String scheduler = SchedulerNames.canonical(request.scheduler()).orElse(info.defaultScheduler());
         // Progress counts UNet evaluations (PNDM runs one more than the requested steps), so RUNNING announces the
         // same total that the PROGRESS events will reach.
         events.running(evaluations, width, height, scheduler);

@@ -1,5 +1,7 @@
 package io.texttoimage.pipeline.io;
 
+import io.texttoimage.contracts.SchedulerNames;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,15 +31,6 @@ public final class PngImages {
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final int BYTES_PER_PIXEL = 3;
     private static final int MAX_KEYWORD_LENGTH = 79;
-    private static final Map<String, String> A1111_SAMPLERS = Map.of(
-            "pndm", "PLMS",
-            "ddim", "DDIM",
-            "euler", "Euler",
-            "euler-a", "Euler a",
-            "lms", "LMS",
-            "dpmpp-2m", "DPM++ 2M",
-            "dpmpp-2m-karras", "DPM++ 2M Karras",
-            "unipc", "UniPC");
 
     private PngImages() {
     }
@@ -99,9 +92,12 @@ public final class PngImages {
         return text.toString();
     }
 
-    /** A1111's name for one of our schedulers; unknown names pass through unchanged. */
+    /**
+     * A1111's name for one of our schedulers ({@link SchedulerNames#a1111Name}); names A1111 has no sampler for
+     * ({@code heun-karras}, …) and unknown names pass through unchanged.
+     */
     public static String samplerName(String scheduler) {
-        return scheduler == null ? "" : A1111_SAMPLERS.getOrDefault(scheduler, scheduler);
+        return scheduler == null ? "" : SchedulerNames.a1111Name(scheduler).orElse(scheduler);
     }
 
     /** Formats like Python's {@code str(float)} for ordinary values: 7.0, 7.5, 12.25. */

@@ -1,5 +1,7 @@
 package io.texttoimage.pipeline.scheduler;
 
+import io.texttoimage.pipeline.random.NoiseSource;
+
 import java.util.Map;
 
 /** State and helpers common to every scheduler: resolved settings, the step counter and argument checks. */
@@ -16,12 +18,17 @@ abstract class BaseScheduler implements Scheduler {
     /** diffusers' {@code _step_index}: -1 until the first {@code scaleModelInput} or {@code step} call. */
     protected int stepIndex = -1;
 
+    /**
+     * @param defaultSpacing the class's default {@code timestep_spacing}; null for a class without that setting
+     *                       (DPM-Solver singlestep always spaces its timesteps linearly)
+     */
     BaseScheduler(String name, SchedulerConfig source, String defaultSpacing) {
         this.name = name;
         this.config = new ConfigReader(source);
         this.schedule = NoiseSchedule.from(config);
         this.predictionType = config.choice("prediction_type", "epsilon", "epsilon", "v_prediction", "sample");
-        this.timestepSpacing = config.choice("timestep_spacing", defaultSpacing, "linspace", "leading", "trailing");
+        this.timestepSpacing = defaultSpacing == null ? "linspace"
+                : config.choice("timestep_spacing", defaultSpacing, "linspace", "leading", "trailing");
         this.stepsOffset = config.intValue("steps_offset", 0);
     }
 
@@ -75,6 +82,14 @@ abstract class BaseScheduler implements Scheduler {
         if (timesteps == null) {
             throw new IllegalStateException("call setTimesteps before using the " + name + " scheduler");
         }
+    }
+
+    /** The noise source of an ancestral or SDE step; they cannot run without one. */
+    protected final NoiseSource requireNoise(NoiseSource noise) {
+        if (noise == null) {
+            throw new IllegalArgumentException("the " + name + " scheduler needs a noise source");
+        }
+        return noise;
     }
 
     protected static void requireSameLength(float[] modelOutput, float[] sample) {

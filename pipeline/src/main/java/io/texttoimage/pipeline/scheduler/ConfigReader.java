@@ -93,6 +93,14 @@ final class ConfigReader {
         }
     }
 
+    /**
+     * Records a value the scheduler changed by itself, as diffusers' {@code register_to_config} does (e.g. DEIS turns
+     * {@code algorithm_type="dpmsolver++"} into "deis"), so that {@link #resolved()} shows what actually runs.
+     */
+    void replace(String key, Object value) {
+        resolved.put(key, value);
+    }
+
     Map<String, Object> resolved() {
         return Collections.unmodifiableMap(resolved);
     }

@@ -19,6 +19,11 @@ abstract class DiscreteSigmaScheduler extends BaseScheduler {
         return null;
     }
 
+    /** Karras sigmas spanning the interpolated ones: the classes without {@code sigma_min}/{@code sigma_max}. */
+    protected static double[] karrasOverInterpolated(double[] interpolated, int numInferenceSteps) {
+        return KarrasSigmas.sigmas(interpolated[interpolated.length - 1], interpolated[0], numInferenceSteps);
+    }
+
     /** Timesteps of Karras sigmas: fractional {@code _sigma_to_t} values. */
     protected double[] timestepsForSigmas(double[] sigmaValues) {
         float[] logSigmas = KarrasSigmas.logSigmas(trainSigmas);
@@ -99,7 +104,11 @@ abstract class DiscreteSigmaScheduler extends BaseScheduler {
 
     @Override
     public float[] scaleModelInput(float[] sample, float timestep) {
-        float sigma = sigmas[currentStepIndex(timestep, false)];
+        return scaledForSigma(sample, sigmas[currentStepIndex(timestep, false)]);
+    }
+
+    /** {@code sample / sqrt(sigma^2 + 1)}: the UNet was trained on inputs of unit variance. */
+    protected static float[] scaledForSigma(float[] sample, float sigma) {
         float divisor = (float) Math.sqrt(sigma * sigma + 1f);
         float[] scaled = new float[sample.length];
         for (int i = 0; i < scaled.length; i++) {
@@ -126,5 +135,19 @@ abstract class DiscreteSigmaScheduler extends BaseScheduler {
     /** For v-prediction: {@code sigma^2 + 1} (float32). */
     protected static float vSampleScale(float sigma) {
         return sigma * sigma + 1f;
+    }
+
+    /**
+     * The noise an ancestral step from {@code sigmaFrom} to {@code sigmaTo} adds back:
+     * {@code sqrt(to^2 (from^2 - to^2) / from^2)}, in float32 as torch evaluates it.
+     */
+    protected static float ancestralSigmaUp(float sigmaFrom, float sigmaTo) {
+        return (float) Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)
+                / (sigmaFrom * sigmaFrom));
+    }
+
+    /** Where the deterministic part of an ancestral step lands: {@code sqrt(to^2 - up^2)}. */
+    protected static float ancestralSigmaDown(float sigmaTo, float sigmaUp) {
+        return (float) Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
     }
 }

@@ -7,83 +7,42 @@ import io.texttoimage.pipeline.random.NoiseSource;
  * order 1 or 2, midpoint or Heun second-order update: DPM-Solver++(2M). With {@code use_karras_sigmas} it is
  * "DPM++ 2M Karras". The first step and (with the default {@code final_sigmas_type="zero"}) the last step are first
  * order; with fewer than 15 steps {@code lower_order_final} also lowers the second-to-last step.
+ *
+ * <p>With {@code algorithm_type="sde-dpmsolver++"} it is "DPM++ 2M SDE": the same data-prediction multistep solver
+ * for the reverse SDE, which shrinks the sample by {@code e^-h} more and adds fresh noise of size
+ * {@code sigma_t sqrt(1 - e^-2h)} every step. Like diffusers, each step then draws one tensor of the sample's size
+ * from {@code noise} (also the last step, whose noise is multiplied by sigma 0).
  */
-final class DpmSolverMultistepScheduler extends BaseScheduler {
+final class DpmSolverMultistepScheduler extends MultistepSolverScheduler {
 
-    private final int solverOrder;
+    private final boolean sde;
     private final String solverType;
     private final boolean lowerOrderFinal;
     private final boolean eulerAtFinal;
-    private final boolean useKarrasSigmas;
     private final String finalSigmasType;
     private final double lambdaMinClipped;
-    private final float[] trainSigmas;
-
-    private float[] sigmas;
-    private float[][] modelOutputs;
-    private int lowerOrderNums;
 
     DpmSolverMultistepScheduler(String name, SchedulerConfig source) {
-        super(name, source, "linspace");
-        this.solverOrder = config.intValue("solver_order", 2);
-        if (solverOrder != 1 && solverOrder != 2) {
-            throw new IllegalArgumentException("DPM-Solver solver_order " + solverOrder
-                    + " is not supported; use 1 or 2");
-        }
-        config.choice("algorithm_type", "dpmsolver++", "dpmsolver++");
+        super(name, source, "linspace", "DPM-Solver");
+        this.sde = "sde-dpmsolver++".equals(config.choice("algorithm_type", "dpmsolver++", "dpmsolver++",
+                "sde-dpmsolver++"));
         this.solverType = config.choice("solver_type", "midpoint", "midpoint", "heun");
         this.lowerOrderFinal = config.booleanValue("lower_order_final", true);
         this.eulerAtFinal = config.booleanValue("euler_at_final", false);
-        this.useKarrasSigmas = config.booleanValue("use_karras_sigmas", false);
         config.requireValue("use_lu_lambdas", false, false);
         this.finalSigmasType = config.choice("final_sigmas_type", "zero", "zero", "sigma_min");
         this.lambdaMinClipped = config.doubleValue("lambda_min_clipped", Double.NEGATIVE_INFINITY);
         config.requireValue("variance_type", null, null);
         config.requireValue("thresholding", false, false);
         config.requireValue("rescale_betas_zero_snr", false, false);
-        this.trainSigmas = schedule.trainSigmas();
     }
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
         int trainSteps = checkSteps(numInferenceSteps);
-        int lastTimestep = trainSteps - clippedLambdaCount();
-        double[] spaced = MultistepSchedule.spacedTimesteps(timestepSpacing, numInferenceSteps, lastTimestep,
-                trainSteps, stepsOffset);
-        double[] stepSigmas;
-        if (useKarrasSigmas) {
-            spaced = new double[numInferenceSteps];
-            stepSigmas = MultistepSchedule.karras(trainSigmas, numInferenceSteps, spaced);
-        } else {
-            stepSigmas = MultistepSchedule.sigmasAt(spaced, trainSigmas);
-        }
-        float sigmaLast = "zero".equals(finalSigmasType) ? 0f : NoiseSchedule.sigmaOf(schedule.alphasCumprod()[0]);
-        sigmas = new float[stepSigmas.length + 1];
-        for (int i = 0; i < stepSigmas.length; i++) {
-            sigmas[i] = (float) stepSigmas[i];
-        }
-        sigmas[stepSigmas.length] = sigmaLast;
-        timesteps = toFloats(spaced);
-        modelOutputs = new float[solverOrder][];
-        lowerOrderNums = 0;
-    }
-
-    /** How many training lambdas lie below {@code lambda_min_clipped} (torch.searchsorted on the flipped lambdas). */
-    private int clippedLambdaCount() {
-        float[] alphasCumprod = schedule.alphasCumprod();
-        int count = 0;
-        for (float a : alphasCumprod) {
-            float lambda = (float) Math.log((float) Math.sqrt(a)) - (float) Math.log((float) Math.sqrt(1f - a));
-            if (lambda < lambdaMinClipped) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    public float[] sigmas() {
-        requireTimesteps();
-        return sigmas.clone();
+        int lastTimestep = trainSteps - MultistepSchedule.clippedLambdaCount(schedule, lambdaMinClipped);
+        MultistepSchedule.Steps steps = steps(numInferenceSteps, lastTimestep, timestepSpacing);
+        startRun(steps, steps.endingAt("zero".equals(finalSigmasType) ? 0f : schedule.sigmaMin()));
     }
 
     @Override
@@ -96,66 +55,75 @@ final class DpmSolverMultistepScheduler extends BaseScheduler {
         // (diffusers' lower_order_second only matters for solver order 3, which is not offered.)
 
         float[] x0 = MultistepSchedule.dataPrediction(predictionType, modelOutput, sample, sigmas[index]);
-        for (int i = 0; i < solverOrder - 1; i++) {
-            modelOutputs[i] = modelOutputs[i + 1];
-        }
-        modelOutputs[solverOrder - 1] = x0;
+        remember(x0);
+        float[] fresh = sde ? requireNoise(noise).randn(sample.length) : null;
 
         float[] prev;
-        if (solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinalStep) {
-            prev = firstOrderUpdate(x0, sample, index);
+        boolean firstOrder = solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinalStep;
+        if (sde) {
+            prev = firstOrder ? sdeFirstOrderUpdate(x0, sample, index, fresh) : sdeSecondOrderUpdate(sample, index, fresh);
         } else {
-            prev = secondOrderUpdate(sample, index);
+            prev = firstOrder ? MultistepSchedule.firstOrderUpdate(x0, sample, sigmas[index], sigmas[index + 1])
+                    : secondOrderUpdate(sample, index);
         }
-        if (lowerOrderNums < solverOrder) {
-            lowerOrderNums++;
-        }
+        countStep();
         stepIndex++;
         return prev;
     }
 
-    private float[] firstOrderUpdate(float[] x0, float[] sample, int index) {
+    /** DPM-Solver++(2M): the step from sigma[index], with the derivative estimated from this and the last x0. */
+    private float[] secondOrderUpdate(float[] sample, int index) {
+        float lambdaS0 = MultistepSchedule.lambda(sigmas[index]);
+        float h = MultistepSchedule.lambda(sigmas[index + 1]) - lambdaS0;
+        float r0 = (lambdaS0 - MultistepSchedule.lambda(sigmas[index - 1])) / h;
+        return MultistepSchedule.secondOrderUpdate(sample, sigmas[index], sigmas[index + 1], r0, remembered(0),
+                remembered(0), remembered(1), "midpoint".equals(solverType));
+    }
+
+    /** The terms every SDE update shares, for a step from sigma[index] to sigma[index + 1]. */
+    private record SdeTerms(float sampleCoeff, float alphaT, float oneMinusExp2h, float noiseCoeff) {
+    }
+
+    private SdeTerms sdeTerms(int index) {
         float sigmaNext = sigmas[index + 1];
         float sigmaNow = sigmas[index];
         float alphaT = MultistepSchedule.alpha(sigmaNext);
         float sigmaT = sigmaNext * alphaT;
         float sigmaS = sigmaNow * MultistepSchedule.alpha(sigmaNow);
         float h = MultistepSchedule.lambda(sigmaNext) - MultistepSchedule.lambda(sigmaNow);
-        float sampleCoeff = sigmaT / sigmaS;
-        float x0Coeff = alphaT * (TorchFloatMath.exp(-h) - 1f);
+        float oneMinusExp2h = 1f - TorchFloatMath.exp(-2f * h);
+        float noiseCoeff = sigmaT * (float) Math.sqrt(oneMinusExp2h);
+        return new SdeTerms(sigmaT / sigmaS * TorchFloatMath.exp(-h), alphaT, oneMinusExp2h, noiseCoeff);
+    }
+
+    /** {@code x_t = (sigma_t / sigma_s) e^-h x + alpha_t (1 - e^-2h) x0 + sigma_t sqrt(1 - e^-2h) z}. */
+    private float[] sdeFirstOrderUpdate(float[] x0, float[] sample, int index, float[] fresh) {
+        SdeTerms terms = sdeTerms(index);
+        float x0Coeff = terms.alphaT() * terms.oneMinusExp2h();
         float[] prev = new float[sample.length];
         for (int i = 0; i < prev.length; i++) {
-            prev[i] = sampleCoeff * sample[i] - x0Coeff * x0[i];
+            prev[i] = terms.sampleCoeff() * sample[i] + x0Coeff * x0[i] + terms.noiseCoeff() * fresh[i];
         }
         return prev;
     }
 
-    private float[] secondOrderUpdate(float[] sample, int index) {
-        float sigmaNext = sigmas[index + 1];
-        float sigmaS0 = sigmas[index];
-        float sigmaS1 = sigmas[index - 1];
-        float alphaT = MultistepSchedule.alpha(sigmaNext);
-        float sigmaT = sigmaNext * alphaT;
-        float sigmaS0T = sigmaS0 * MultistepSchedule.alpha(sigmaS0);
-        float lambdaT = MultistepSchedule.lambda(sigmaNext);
-        float lambdaS0 = MultistepSchedule.lambda(sigmaS0);
-        float lambdaS1 = MultistepSchedule.lambda(sigmaS1);
-        float[] m0 = modelOutputs[solverOrder - 1];
-        float[] m1 = modelOutputs[solverOrder - 2];
-        float h = lambdaT - lambdaS0;
-        float h0 = lambdaS0 - lambdaS1;
-        float r0 = h0 / h;
-        float d1Coeff = 1f / r0;
-        float sampleCoeff = sigmaT / sigmaS0T;
-        float expMinusOne = TorchFloatMath.exp(-h) - 1f;
-        float d0Coeff = alphaT * expMinusOne;
-        boolean midpoint = "midpoint".equals(solverType);
-        float d1Weight = midpoint ? 0.5f * (alphaT * expMinusOne) : alphaT * (expMinusOne / h + 1f);
+    /** The midpoint (or Heun) second-order SDE update: the first-order one plus a correction from the last two x0. */
+    private float[] sdeSecondOrderUpdate(float[] sample, int index, float[] fresh) {
+        SdeTerms terms = sdeTerms(index);
+        float h = MultistepSchedule.lambda(sigmas[index + 1]) - MultistepSchedule.lambda(sigmas[index]);
+        float h0 = MultistepSchedule.lambda(sigmas[index]) - MultistepSchedule.lambda(sigmas[index - 1]);
+        float d1Coeff = 1f / (h0 / h);
+        float[] m0 = remembered(0);
+        float[] m1 = remembered(1);
+        float d0Weight = terms.alphaT() * terms.oneMinusExp2h();
+        float d1Weight = "midpoint".equals(solverType)
+                ? 0.5f * d0Weight
+                : terms.alphaT() * (terms.oneMinusExp2h() / (-2f * h) + 1f);
         float[] prev = new float[sample.length];
         for (int i = 0; i < prev.length; i++) {
             float d1 = d1Coeff * (m0[i] - m1[i]);
-            float base = sampleCoeff * sample[i] - d0Coeff * m0[i];
-            prev[i] = midpoint ? base - d1Weight * d1 : base + d1Weight * d1;
+            prev[i] = terms.sampleCoeff() * sample[i] + d0Weight * m0[i] + d1Weight * d1
+                    + terms.noiseCoeff() * fresh[i];
         }
         return prev;
     }

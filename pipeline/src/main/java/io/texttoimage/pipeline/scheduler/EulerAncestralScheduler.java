@@ -19,15 +19,11 @@ final class EulerAncestralScheduler extends DiscreteSigmaScheduler {
     @Override
     public float[] step(float[] modelOutput, float timestep, float[] sample, NoiseSource noise) {
         requireSameLength(modelOutput, sample);
-        if (noise == null) {
-            throw new IllegalArgumentException("the euler-a scheduler needs a noise source");
-        }
         int index = currentStepIndex(timestep, false);
         float sigmaFrom = sigmas[index];
         float sigmaTo = sigmas[index + 1];
-        float sigmaUp = (float) Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)
-                / (sigmaFrom * sigmaFrom));
-        float sigmaDown = (float) Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
+        float sigmaUp = ancestralSigmaUp(sigmaFrom, sigmaTo);
+        float sigmaDown = ancestralSigmaDown(sigmaTo, sigmaUp);
         float dt = sigmaDown - sigmaFrom;
         float vOutputScale = vOutputScale(sigmaFrom);
         float vSampleScale = vSampleScale(sigmaFrom);
@@ -37,7 +33,7 @@ final class EulerAncestralScheduler extends DiscreteSigmaScheduler {
             float derivative = (sample[i] - predOriginal) / sigmaFrom;
             prev[i] = sample[i] + derivative * dt;
         }
-        float[] fresh = noise.randn(sample.length);
+        float[] fresh = requireNoise(noise).randn(sample.length);
         for (int i = 0; i < prev.length; i++) {
             prev[i] = prev[i] + fresh[i] * sigmaUp;
         }

@@ -12,8 +12,8 @@ final class EulerScheduler extends DiscreteSigmaScheduler {
     private final Double sigmaMin;
     private final Double sigmaMax;
 
-    EulerScheduler(SchedulerConfig source) {
-        super(Schedulers.EULER, source);
+    EulerScheduler(String name, SchedulerConfig source) {
+        super(name, source);
         config.choice("interpolation_type", "linear", "linear");
         config.choice("timestep_type", "discrete", "discrete");
         config.requireValue("rescale_betas_zero_snr", false, false);

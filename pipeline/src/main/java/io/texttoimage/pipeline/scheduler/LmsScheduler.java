@@ -22,17 +22,14 @@ final class LmsScheduler extends DiscreteSigmaScheduler {
     private final boolean useKarrasSigmas;
     private final List<float[]> derivatives = new ArrayList<>();
 
-    LmsScheduler(SchedulerConfig source) {
-        super(Schedulers.LMS, source);
+    LmsScheduler(String name, SchedulerConfig source) {
+        super(name, source);
         this.useKarrasSigmas = config.booleanValue("use_karras_sigmas", false);
     }
 
     @Override
     protected double[] karrasSigmas(double[] interpolated, int numInferenceSteps) {
-        if (!useKarrasSigmas) {
-            return null;
-        }
-        return KarrasSigmas.sigmas(interpolated[interpolated.length - 1], interpolated[0], numInferenceSteps);
+        return useKarrasSigmas ? karrasOverInterpolated(interpolated, numInferenceSteps) : null;
     }
 
     @Override

@@ -65,6 +65,11 @@ final class NoiseSchedule {
         return sigmas;
     }
 
+    /** The smallest training sigma, at timestep 0 (what diffusers' {@code final_sigmas_type="sigma_min"} ends on). */
+    float sigmaMin() {
+        return sigmaOf(alphasCumprod[0]);
+    }
+
     static float sigmaOf(float alphaCumprod) {
         float ratio = (1f - alphaCumprod) / alphaCumprod;
         return (float) Math.sqrt(ratio);

@@ -10,69 +10,31 @@ import java.util.List;
  * the new model output), then the UniP predictor. Both run in float32 like diffusers' tensors, including the 2×2
  * linear solve of the order-2 corrector.
  */
-final class UniPcMultistepScheduler extends BaseScheduler {
+final class UniPcMultistepScheduler extends MultistepSolverScheduler {
 
-    private final int solverOrder;
     private final boolean bh2;
     private final boolean lowerOrderFinal;
     private final List<Integer> disableCorrector;
-    private final boolean useKarrasSigmas;
-    private final float[] trainSigmas;
 
-    private float[] sigmas;
-    private float[][] modelOutputs;
-    private int lowerOrderNums;
     private int thisOrder;
     private float[] lastSample;
 
     UniPcMultistepScheduler(SchedulerConfig source) {
-        super(Schedulers.UNIPC, source, "linspace");
-        this.solverOrder = config.intValue("solver_order", 2);
-        if (solverOrder != 1 && solverOrder != 2) {
-            throw new IllegalArgumentException("UniPC solver_order " + solverOrder + " is not supported; use 1 or 2");
-        }
+        super(Schedulers.UNIPC, source, "linspace", "UniPC");
         config.requireValue("predict_x0", true, true);
         this.bh2 = "bh2".equals(config.choice("solver_type", "bh2", "bh1", "bh2"));
         this.lowerOrderFinal = config.booleanValue("lower_order_final", true);
         this.disableCorrector = config.intListValue("disable_corrector");
         config.requireValue("solver_p", null, null);
-        this.useKarrasSigmas = config.booleanValue("use_karras_sigmas", false);
         config.requireValue("thresholding", false, false);
-        this.trainSigmas = schedule.trainSigmas();
     }
 
     @Override
     public void setTimesteps(int numInferenceSteps) {
-        int trainSteps = checkSteps(numInferenceSteps);
-        double[] spaced = MultistepSchedule.spacedTimesteps(timestepSpacing, numInferenceSteps, trainSteps,
-                trainSteps, stepsOffset);
-        if (useKarrasSigmas) {
-            spaced = new double[numInferenceSteps];
-            double[] karras = MultistepSchedule.karras(trainSigmas, numInferenceSteps, spaced);
-            sigmas = new float[karras.length + 1];
-            for (int i = 0; i < karras.length; i++) {
-                sigmas[i] = (float) karras[i];
-            }
-            sigmas[karras.length] = sigmas[karras.length - 1];
-        } else {
-            double[] stepSigmas = MultistepSchedule.sigmasAt(spaced, trainSigmas);
-            sigmas = new float[stepSigmas.length + 1];
-            for (int i = 0; i < stepSigmas.length; i++) {
-                sigmas[i] = (float) stepSigmas[i];
-            }
-            // diffusers 0.27 ends UniPC on the smallest training sigma, not on 0.
-            sigmas[stepSigmas.length] = NoiseSchedule.sigmaOf(schedule.alphasCumprod()[0]);
-        }
-        timesteps = toFloats(spaced);
-        modelOutputs = new float[solverOrder][];
-        lowerOrderNums = 0;
+        MultistepSchedule.Steps steps = steps(numInferenceSteps, checkSteps(numInferenceSteps), timestepSpacing);
+        startRun(steps, steps.endingAboveZero(useKarrasSigmas, schedule));
         lastSample = null;
         thisOrder = 0;
-    }
-
-    public float[] sigmas() {
-        requireTimesteps();
-        return sigmas.clone();
     }
 
     @Override
@@ -83,19 +45,14 @@ final class UniPcMultistepScheduler extends BaseScheduler {
         float[] converted = MultistepSchedule.dataPrediction(predictionType, modelOutput, sample, sigmas[index]);
         float[] current = useCorrector ? corrector(converted, lastSample, thisOrder, index) : sample;
 
-        for (int i = 0; i < solverOrder - 1; i++) {
-            modelOutputs[i] = modelOutputs[i + 1];
-        }
-        modelOutputs[solverOrder - 1] = converted;
+        remember(converted);
 
         int order = lowerOrderFinal ? Math.min(solverOrder, timesteps.length - index) : solverOrder;
         thisOrder = Math.min(order, lowerOrderNums + 1); // warm-up of the multistep method
         // kept for the next step's corrector; a copy, because callers may reuse their buffers
         lastSample = current == sample ? sample.clone() : current;
         float[] prev = predictor(current, thisOrder, index);
-        if (lowerOrderNums < solverOrder) {
-            lowerOrderNums++;
-        }
+        countStep();
         stepIndex++;
         return prev;
     }
@@ -131,11 +88,11 @@ final class UniPcMultistepScheduler extends BaseScheduler {
     /** UniP-bh: from {@code x} at sigma[index] to sigma[index + 1]. */
     private float[] predictor(float[] x, int order, int index) {
         StepTerms terms = terms(sigmas[index], sigmas[index + 1], order);
-        float[] m0 = modelOutputs[solverOrder - 1];
+        float[] m0 = remembered(0);
         float[] d1 = null;
         float rho = 0f;
         if (order == 2) {
-            float[] m1 = modelOutputs[solverOrder - 2];
+            float[] m1 = remembered(1);
             float rk = rk(index - 1, index, terms.h());
             d1 = new float[x.length];
             for (int i = 0; i < d1.length; i++) {
@@ -160,7 +117,7 @@ final class UniPcMultistepScheduler extends BaseScheduler {
      */
     private float[] corrector(float[] modelT, float[] last, int order, int index) {
         StepTerms terms = terms(sigmas[index - 1], sigmas[index], order);
-        float[] m0 = modelOutputs[solverOrder - 1];
+        float[] m0 = remembered(0);
         float[] d1 = null;
         float rhoD1;
         float rhoT;
@@ -168,7 +125,7 @@ final class UniPcMultistepScheduler extends BaseScheduler {
             rhoD1 = 0f;
             rhoT = 0.5f;
         } else {
-            float[] m1 = modelOutputs[solverOrder - 2];
+            float[] m1 = remembered(1);
             float rk = rk(index - 2, index - 1, terms.h());
             d1 = new float[last.length];
             for (int i = 0; i < d1.length; i++) {

@@ -36,7 +36,7 @@ class SchedulerBehaviourTest {
     @Test
     void unknownNameListsTheValidOnes() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> Schedulers.create("heun", sd15()));
+                () -> Schedulers.create("k_euler", sd15()));
         for (String name : Schedulers.NAMES) {
             assertTrue(error.getMessage().contains(name), error.getMessage());
         }
@@ -74,9 +74,17 @@ class SchedulerBehaviourTest {
                 "{\"_class_name\": \"DPMSolverMultistepScheduler\", \"use_karras_sigmas\": true}")));
         assertEquals("euler-a", Schedulers.defaultName(SchedulerConfig.parse(
                 "{\"_class_name\": \"EulerAncestralDiscreteScheduler\"}")));
+        assertEquals("heun-karras", Schedulers.defaultName(SchedulerConfig.parse(
+                "{\"_class_name\": \"HeunDiscreteScheduler\", \"use_karras_sigmas\": true}")));
+        assertEquals("dpm2-a", Schedulers.defaultName(SchedulerConfig.parse(
+                "{\"_class_name\": \"KDPM2AncestralDiscreteScheduler\"}")));
+        assertEquals("dpmpp-2m-sde-karras", Schedulers.defaultName(SchedulerConfig.parse(
+                "{\"_class_name\": \"DPMSolverMultistepScheduler\", \"algorithm_type\": \"sde-dpmsolver++\", "
+                        + "\"use_karras_sigmas\": true}")));
+        assertEquals("deis", Schedulers.defaultName(SchedulerConfig.parse("{\"_class_name\": \"DEISMultistepScheduler\"}")));
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> Schedulers.defaultName(SchedulerConfig.parse("{\"_class_name\": \"HeunDiscreteScheduler\"}")));
-        assertTrue(error.getMessage().contains("HeunDiscreteScheduler"), error.getMessage());
+                () -> Schedulers.defaultName(SchedulerConfig.parse("{\"_class_name\": \"DDPMScheduler\"}")));
+        assertTrue(error.getMessage().contains("DDPMScheduler"), error.getMessage());
     }
 
     @Test

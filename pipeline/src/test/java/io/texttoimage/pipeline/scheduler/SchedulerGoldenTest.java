@@ -65,7 +65,7 @@ class SchedulerGoldenTest {
         return all;
     }
 
-    private static List<GoldenCase> load(Path dir) throws IOException {
+    static List<GoldenCase> load(Path dir) throws IOException {
         JsonNode root = JSON.readTree(dir.resolve("cases.json").toFile());
         List<GoldenCase> cases = new ArrayList<>();
         root.get("cases").forEach(node -> cases.add(new GoldenCase(dir, node)));
@@ -104,7 +104,7 @@ class SchedulerGoldenTest {
         }
     }
 
-    private static void assertConfigValue(String key, JsonNode expected, Object actual) {
+    static void assertConfigValue(String key, JsonNode expected, Object actual) {
         if (expected.isNull()) {
             assertEquals(null, actual, key);
         } else if (expected.isBoolean()) {
@@ -173,6 +173,12 @@ class SchedulerGoldenTest {
         }
         if (scheduler instanceof UniPcMultistepScheduler unipc) {
             return unipc.sigmas();
+        }
+        if (scheduler instanceof DpmSolverSinglestepScheduler singlestep) {
+            return singlestep.sigmas();
+        }
+        if (scheduler instanceof DeisMultistepScheduler deis) {
+            return deis.sigmas();
         }
         throw new AssertionError("no sigmas for " + scheduler.name());
     }
