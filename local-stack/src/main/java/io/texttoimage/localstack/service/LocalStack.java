@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -143,8 +144,10 @@ public final class LocalStack implements AutoCloseable {
     public void awaitReady(List<ServiceProcess> processes) throws Exception {
         AtomicBoolean failed = new AtomicBoolean();
         CompletableFuture<Void> firstFailure = new CompletableFuture<>();
+        // A thread per wait: the common pool may have fewer threads than services, and a failing one must not queue.
+        Executor perWait = command -> Thread.ofPlatform().daemon().name("await-ready").start(command);
         List<CompletableFuture<Void>> waits = processes.stream()
-                .map(process -> CompletableFuture.runAsync(() -> awaitOne(process, () -> failed.get() || closed)))
+                .map(process -> CompletableFuture.runAsync(() -> awaitOne(process, () -> failed.get() || closed), perWait))
                 .map(wait -> wait.whenComplete((ignored, error) -> {
                     if (error != null && failed.compareAndSet(false, true)) {
                         firstFailure.completeExceptionally(error);
