@@ -62,9 +62,22 @@ public final class TestInfrastructure implements AutoCloseable {
             note(log, "AMQP broker: already running on 127.0.0.1:" + AMQP_PORT + ", left as it is");
             return;
         }
+        // The broker keeps its messages on disk; a test run starts from an empty one, as it always did.
+        deleteRecursively(dataDir.resolve("amqp").resolve(EmbeddedAmqpBroker.MESSAGE_STORE));
         EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(dataDir.resolve("amqp"), AMQP_PORT, "guest", "guest");
         push(broker);
         note(log, "AMQP broker: embedded Qpid Broker-J at amqp://127.0.0.1:" + AMQP_PORT + " (guest/guest)");
+    }
+
+    private static void deleteRecursively(Path folder) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(folder)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(folder)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(path);
+            }
+        }
     }
 
     private synchronized void push(AutoCloseable server) throws Exception {
