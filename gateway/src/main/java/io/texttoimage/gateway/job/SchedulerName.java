@@ -1,4 +1,4 @@
-package io.texttoimage.gateway.api;
+package io.texttoimage.gateway.job;
 
 import io.texttoimage.contracts.SchedulerNames;
 import jakarta.validation.Constraint;
