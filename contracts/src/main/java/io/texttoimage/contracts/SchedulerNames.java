@@ -130,6 +130,11 @@ public final class SchedulerNames {
         return NAMES_TEXT;
     }
 
+    /** The field error for a name that is not valid: the API's, and the launcher's that checks before the API. */
+    public static String invalidNameMessage() {
+        return "must be one of " + NAMES_TEXT + " (any case; A1111 names such as 'DPM++ 2M Karras' work too)";
+    }
+
     /** AUTOMATIC1111's display name of one of our schedulers ({@code dpmpp-2m-karras} → "DPM++ 2M Karras"). */
     public static Optional<String> a1111Name(String name) {
         return canonical(name).map(A1111_NAMES::get);

@@ -1,12 +1,12 @@
 package io.texttoimage.localstack;
 
 import io.texttoimage.cli.Api;
+import io.texttoimage.contracts.SchedulerNames;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -26,9 +26,6 @@ public final class RequestCheck {
     static final int SIDE_MULTIPLE = 64;
     static final int MIN_IMAGES = 1;
     static final int MAX_IMAGES = 4;
-    static final Set<String> SCHEDULERS = Set.of("pndm", "ddim", "euler", "euler-a", "lms", "dpmpp-2m",
-            "dpmpp-2m-karras", "unipc");
-    static final String SCHEDULER_MESSAGE = "must be one of pndm, ddim, euler, euler-a, lms, dpmpp-2m, dpmpp-2m-karras, unipc";
 
     /** The launcher's option for each API field, so that the message names what the user typed. */
     private static final Map<String, String> OPTIONS = Map.of("prompt", "PROMPT", "negative_prompt", "--negative-prompt",
@@ -49,8 +46,8 @@ public final class RequestCheck {
         checkGuidance(errors, request.guidanceScale());
         checkSide(errors, "width", request.width());
         checkSide(errors, "height", request.height());
-        if (request.scheduler() != null && !SCHEDULERS.contains(request.scheduler())) {
-            errors.add(new Api.FieldError("scheduler", SCHEDULER_MESSAGE));
+        if (request.scheduler() != null && !SchedulerNames.isValid(request.scheduler())) {
+            errors.add(new Api.FieldError("scheduler", SchedulerNames.invalidNameMessage()));
         }
         if (request.seed() != null && request.seed() < 0) {
             errors.add(new Api.FieldError("seed", "must be greater than or equal to 0"));

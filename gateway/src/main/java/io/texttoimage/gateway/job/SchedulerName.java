@@ -31,8 +31,7 @@ public @interface SchedulerName {
     class Validator implements ConstraintValidator<SchedulerName, String> {
 
         /** The field error clients see; the names come from the contracts, as the generators' do. */
-        static final String MESSAGE = "must be one of " + SchedulerNames.validNamesText()
-                + " (any case; A1111 names such as 'DPM++ 2M Karras' work too)";
+        static final String MESSAGE = SchedulerNames.invalidNameMessage();
 
         @Override
         public boolean isValid(String value, ConstraintValidatorContext context) {
