@@ -231,7 +231,7 @@ class DistributedFlowE2eTest {
                 new Api.GenerateRequest("a fox", null, 151, 30.0, 1024, 63, null, null, null),
                 new Api.GenerateRequest("a fox", null, 150, -0.5, 32, 2048, null, null, null),
                 new Api.GenerateRequest("a fox", null, 1, 30.5, 1088, 1000, null, null, null),
-                new Api.GenerateRequest(" ", tooLong, null, 0.0, 64, 64, "Euler", -1L, 0),
+                new Api.GenerateRequest(" ", tooLong, null, 0.0, 64, 64, "k_euler", -1L, 0),
                 new Api.GenerateRequest(tooLong, null, null, null, null, null, "dpmpp-2m-karras", 0L, 5),
                 new Api.GenerateRequest("a fox", null, -3, null, null, null, "unipc ", null, 4));
         io.texttoimage.cli.GatewayClient gateway = new io.texttoimage.cli.GatewayClient(gatewayA.baseUri());

@@ -33,7 +33,7 @@ class MainArgumentsTest {
     @Test
     void everyBrokenRuleIsNamed() {
         String problem = problemOf(" ", "--model", TINY_MODEL, "--height", "2048", "--guidance", "31", "--scheduler",
-                "Euler", "--seed", "-1", "--num-images", "5").orElseThrow();
+                "k_euler", "--seed", "-1", "--num-images", "5").orElseThrow();
         for (String expected : new String[] {"guidance_scale (--guidance) must be less than or equal to 30",
                 "height (--height) must be less than or equal to 1024", "num_images (--num-images) must be less than or equal to 4",
                 "prompt (PROMPT) must not be blank", "scheduler (--scheduler) must be one of pndm, ddim",
