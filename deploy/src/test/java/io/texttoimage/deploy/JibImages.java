@@ -29,8 +29,9 @@ import java.util.stream.Stream;
  * Builds an image tarball (docker-load format) with Jib, without a Docker daemon, from the final stage of one of
  * the Dockerfiles in src/main/docker, so the Dockerfile stays the one description of the image: its COPY lines
  * become the layers (same order), its ENV, LABEL, EXPOSE, USER, WORKDIR and ENTRYPOINT the image config.
- * RUN lines cannot run without a container runtime and are left out (the user/group entries of /etc/passwd — the
- * numeric UID does not need them — and the ONNX Runtime guard, which DockerBuildContextTest checks instead).
+ * RUN lines cannot run without a container runtime: the ONNX Runtime guard ({@code ls <jar>}) is evaluated on the
+ * packaged files instead, the others (the user/group entries of /etc/passwd, which the numeric UID does not need)
+ * are left out and reported.
  *
  * <p>Base: the Dockerfile's FROM, pulled from its registry, when {@code t2i.images.base=dockerfile}
  * (deploy/smoke-test.sh); otherwise an empty base ({@code scratch}), because CI has no registry to pull from.
@@ -94,6 +95,13 @@ final class JibImages {
                 }
                 case "ENTRYPOINT" -> builder.setEntrypoint(execForm(arguments));
                 case "ARG" -> { } // defaults already collected
+                case "RUN" -> {
+                    if (arguments.startsWith("ls /deployments/lib/main/")) {
+                        requireGuard(image, arguments);
+                    } else {
+                        skipped.add(instruction.keyword() + " " + arguments);
+                    }
+                }
                 default -> skipped.add(instruction.keyword() + " " + arguments);
             }
         }
@@ -108,6 +116,18 @@ final class JibImages {
                 .setToolName("text-to-image deploy checks");
         JibContainer container = builder.containerize(containerizer);
         return new Built(tar, reference, container.getDigest().toString(), List.copyOf(skipped));
+    }
+
+    /**
+     * The Dockerfiles' ONNX Runtime guard ({@code RUN ls /deployments/lib/main/<jar glob>}), evaluated on the packaged
+     * application as `docker build` would: the CPU image refuses a generator packaged with -Pgpu.
+     */
+    private static void requireGuard(String image, String run) throws IOException {
+        Path lib = Manifests.repositoryRoot().resolve(DockerfileTest.MODULE_OF_IMAGE.get(image)).resolve("target/quarkus-app/lib/main");
+        if (!DockerBuildContextTest.guardPasses(image, lib)) {
+            throw new IllegalStateException("Dockerfile." + image + ": RUN " + run + " fails on " + lib
+                    + " (packaged for the other ONNX Runtime variant?)");
+        }
     }
 
     /** Values of the ARG lines (all stages), for ${NAME} in later lines. */
