@@ -196,7 +196,7 @@ class DockerfileTest {
             Manifests manifests = Manifests.overlay(overlay);
             manifests.podTemplates().forEach((workload, template) -> ManifestRenderingTest.containers(template.getSpec())
                     .forEach(container -> {
-                        String repository = container.getImage().replaceFirst(":[^:/]+$", "");
+                        String repository = container.getImage().replaceFirst("@sha256:[0-9a-f]+$", "").replaceFirst(":[^:/]+$", "");
                         String name = repository.substring(repository.lastIndexOf('/') + 1);
                         if (repository.startsWith("t2i/") || repository.contains("/text-to-image/")) {
                             assertTrue(Files.isRegularFile(DOCKER.resolve("Dockerfile." + name)),

@@ -178,9 +178,9 @@ public final class SdGenerateCommand implements Callable<Integer> {
                 scheduler, actualSeed, numImages == null ? 1 : numImages, initialLatents);
         // cheap checks first: a wrong size or scheduler name should not wait for the sessions
         StableDiffusionPipeline.checkRequest(model, request);
-        requireWritableParent(output);
+        requireWritableFile("--output", output);
         if (outputNpy != null) {
-            requireWritableParent(outputNpy);
+            requireWritableFile("--output-npy", outputNpy);
         }
 
         OrtSettings settings = new OrtSettings(cuda, deviceId, optimization, threads, 0);
@@ -244,11 +244,45 @@ public final class SdGenerateCommand implements Callable<Integer> {
         return fromLatents;
     }
 
-    private static void requireWritableParent(Path file) {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new InvalidRequestException("Cannot write " + file + ": folder " + parent + " does not exist.");
+    /**
+     * Refuses, before the models load, an output the pipeline could not write at the end: an existing folder, a
+     * missing folder, a "folder" that is a file, or one where no file can be created (probed by creating and
+     * deleting a temporary file, because permission bits say nothing for root or for /proc and read-only mounts).
+     */
+    static void requireWritableFile(String option, Path file) {
+        Path absolute = file.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            throw new InvalidRequestException("Cannot write " + option + " " + file + ": it is a folder; give a file name"
+                    + " such as " + absolute.resolve("output.png") + ".");
         }
+        Path parent = absolute.getParent();
+        Path existing = firstExistingAncestor(parent);
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw new InvalidRequestException("Cannot write " + option + " " + file + ": " + existing
+                    + " is a file, not a folder.");
+        }
+        if (parent == null || !parent.equals(existing)) {
+            throw new InvalidRequestException("Cannot write " + option + " " + file + ": folder " + parent
+                    + " does not exist.");
+        }
+        if (Files.exists(absolute) && !Files.isWritable(absolute)) {
+            throw new InvalidRequestException("Cannot write " + option + " " + file + ": the file is read-only.");
+        }
+        try {
+            Files.delete(Files.createTempFile(parent, ".sd-generate-", ".tmp"));
+        } catch (IOException | SecurityException e) {
+            throw new InvalidRequestException("Cannot write " + option + " " + file + ": no file can be created in "
+                    + parent + ".");
+        }
+    }
+
+    /** The nearest ancestor of {@code path} that exists (a file or a folder), or null. */
+    private static Path firstExistingAncestor(Path path) {
+        Path current = path;
+        while (current != null && !Files.exists(current)) {
+            current = current.getParent();
+        }
+        return current;
     }
 
     /** FILE.png for the first image, FILE-1.png, FILE-2.png … for the others. */

@@ -72,6 +72,29 @@ class SdGenerateCommandTest {
                 "does not exist");
     }
 
+    /**
+     * An output that cannot be written is refused before the models load (no progress bar, no "Wrote"), as a usage
+     * error in one sentence: not after the whole pipeline ran, with a bare path and exit 1.
+     */
+    @Test
+    void anOutputThatCannotBeWrittenIsRefusedBeforeThePipelineRuns() throws Exception {
+        Path file = Files.writeString(temp.resolve("notes.txt"), "a file");
+        assertUserError(run("--model", MODEL, "--prompt", "x", "--steps", "1", "--output", temp.toString()),
+                "it is a folder");
+        assertUserError(run("--model", MODEL, "--prompt", "x", "--steps", "1", "--output", file.resolve("x.png").toString()),
+                file + " is a file, not a folder");
+        assertUserError(run("--model", MODEL, "--prompt", "x", "--steps", "1",
+                "--output", file.resolve("deeper/x.png").toString()), file + " is a file, not a folder");
+        // /proc is a folder in which nobody, root included, can create a file
+        assertUserError(run("--model", MODEL, "--prompt", "x", "--steps", "1", "--output", "/proc/x.png"),
+                "no file can be created in /proc");
+        assertUserError(run("--model", MODEL, "--prompt", "x", "--steps", "1", "--output", temp.resolve("ok.png").toString(),
+                "--output-npy", temp.toString()), "--output-npy " + temp + ": it is a folder");
+        try (var left = Files.list(temp)) {
+            assertEquals(List.of(file), left.toList(), "the write probe leaves nothing behind");
+        }
+    }
+
     @Test
     void brokenModelFolder() throws Exception {
         Path model = temp.resolve("broken");
