@@ -25,6 +25,19 @@ public interface GatewayConfig {
     @WithDefault("PT5S")
     Duration publishTimeout();
 
+    /** The outbox relay ({@code messaging.JobOutboxRelay}). */
+    Outbox outbox();
+
+    interface Outbox {
+        /** How often each replica looks for queued jobs whose publish was never confirmed. */
+        @WithDefault("PT5S")
+        Duration sweepInterval();
+
+        /** A job whose publish is still unconfirmed this long after its submission is failed instead. */
+        @WithDefault("PT10M")
+        Duration giveUpAfter();
+    }
+
     /**
      * Identity of this replica; names its own auto-delete event queue. Defaults to a random UUID
      * ({@link InstanceIdConfigSource}); set it to the pod name to make queues recognisable.
