@@ -128,6 +128,15 @@ final class FakeGenerator implements AutoCloseable {
         TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY));
     }
 
+    /** Stops the gateway's database writer from receiving job events (only the live SSE path gets them). */
+    void unbindPersistQueue() throws IOException {
+        channel.queueUnbind(topology.persistQueue(), topology.jobEventsExchange(), "job.#");
+    }
+
+    void rebindPersistQueue() throws IOException {
+        channel.queueBind(topology.persistQueue(), topology.jobEventsExchange(), "job.#");
+    }
+
     /** The exchange jobs are published to. */
     String workExchange() {
         return topology.requestsExchange();
