@@ -19,7 +19,7 @@ import java.util.UUID;
  * a table. The broker names are deleted again when the tests end.
  */
 public class GatewayTestResources implements QuarkusTestResourceLifecycleManager {
-    private static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
+    static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
     private static final String RABBIT_HOST = System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1");
     static final BrokerSettings BROKER = BrokerSettings.plain(RABBIT_HOST, 5672, "guest", "guest");
 

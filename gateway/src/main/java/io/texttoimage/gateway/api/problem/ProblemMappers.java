@@ -110,6 +110,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        if (DatabaseOutage.isCause(e)) {
+            LOG.debugf("PostgreSQL unreachable on %s %s: %s", request.method(), request.path(), e);
+            return respond(new Problem(Problem.TYPE_BASE + "database-unavailable", "Database unavailable", 503,
+                    "PostgreSQL, where the gateway keeps the jobs, cannot be reached right now; nothing was stored "
+                            + "or changed by this request. Please retry later.", request.path(), null));
+        }
         LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
         return respond(new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
                 "The gateway failed unexpectedly; the error is logged.", request.path(), null));
