@@ -5,6 +5,9 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.texttoimage.contracts.JobEventType;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +36,8 @@ class ReadYourWritesTest {
 
     @TestHTTPResource("/generated-images")
     URL base;
+    @Inject
+    Pool pool;
 
     private FakeGenerator generator;
 
@@ -73,6 +78,31 @@ class ReadYourWritesTest {
             } finally {
                 generator.rebindPersistQueue();
             }
+        }
+    }
+
+    /**
+     * A replica's live queue misses events while the replica is down (it is exclusive and auto-delete), so a client
+     * that reconnects to it can be following a job whose end it will never hear live. Here the end is written to the
+     * database only, as another replica's writer would: the quiet stream must find it and end with it.
+     */
+    @Test
+    void aStreamThatMissedTheEndLiveFindsItInTheDatabaseAndEnds() throws Exception {
+        UUID id = submit("ended while this replica was away");
+        try (SseClient stream = new SseClient(URI.create(base + "/" + id + "/events"), null)) {
+            assertEquals("queued", stream.nextNonHeartbeat(WAIT).name());
+            pool.preparedQuery("""
+                            UPDATE generated_images SET status = 'SUCCEEDED', last_sequence = 9, current_step = 4,
+                                total_steps = 4, progress = 100, image_keys = $2, finished_at = now(), updated_at = now()
+                            WHERE id = $1""")
+                    .execute(Tuple.of(id, new String[] {"images/" + id + "/0.png"}))
+                    .await().atMost(Duration.ofSeconds(5));
+
+            List<SseClient.Event> events = stream.untilEnd(WAIT);
+
+            assertEquals(List.of("succeeded"), events.stream().map(SseClient.Event::name).toList());
+            assertEquals("9", events.getFirst().id());
+            assertEquals("images/" + id + "/0.png", events.getFirst().data().get("image_keys").get(0).asText());
         }
     }
 

@@ -21,6 +21,13 @@ public interface GatewayConfig {
     @WithDefault("PT15S")
     Duration sseHeartbeat();
 
+    /**
+     * A stream that has sent nothing but heartbeats for this long reads the job's stored state again, so it ends
+     * even when this replica missed the job's last events (it restarted meanwhile).
+     */
+    @WithDefault("PT5S")
+    Duration sseRecheckInterval();
+
     /** How long a submission waits for the broker's publisher confirm before the job is failed with 503. */
     @WithDefault("PT5S")
     Duration publishTimeout();
