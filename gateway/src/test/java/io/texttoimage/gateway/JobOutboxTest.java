@@ -79,7 +79,7 @@ class JobOutboxTest {
         assertEquals(99L, request.seed());
         Eventually.await(Duration.ofSeconds(10), "marked published", () -> publishedAt(orphan) != null);
         // Nothing is left to do for it.
-        JobStore.Unpublished again = store.republishUnconfirmed(Duration.ofSeconds(30), 100,
+        JobStore.Unpublished again = store.republishUnconfirmed(Duration.ofSeconds(30), Duration.ofMinutes(10), 100,
                 jobs -> Uni.createFrom().item(List.<UUID>of())).await().atMost(Duration.ofSeconds(10));
         assertTrue(again.found().stream().noneMatch(job -> job.id.equals(orphan)), "found again: " + again);
         given().get("/generated-images/" + orphan).then().statusCode(200).body("status", equalTo("queued"));
@@ -89,7 +89,7 @@ class JobOutboxTest {
     void aJobStillInItsOwnSubmissionIsLeftToIt() {
         UUID young = insertUnpublished("submission still waiting for its confirm", Duration.ZERO);
         try {
-            JobStore.Unpublished found = store.republishUnconfirmed(Duration.ofSeconds(10), 100,
+            JobStore.Unpublished found = store.republishUnconfirmed(Duration.ofSeconds(10), Duration.ofMinutes(10), 100,
                     jobs -> Uni.createFrom().item(List.<UUID>of())).await().atMost(Duration.ofSeconds(10));
             assertTrue(found.found().stream().noneMatch(job -> job.id.equals(young)), "found: " + found);
             assertNull(publishedAt(young));
@@ -106,7 +106,8 @@ class JobOutboxTest {
         CountDownLatch firstHoldsTheRow = new CountDownLatch(1);
         CompletableFuture<Void> releaseFirst = new CompletableFuture<>();
         // Replica 1 locks the row and is slow to publish; replica 2 sweeps meanwhile.
-        CompletableFuture<JobStore.Unpublished> first = store.republishUnconfirmed(Duration.ZERO, 100,
+        CompletableFuture<JobStore.Unpublished> first = store.republishUnconfirmed(Duration.ZERO, Duration.ofMinutes(10),
+                100,
                 jobs -> {
                     firstHoldsTheRow.countDown();
                     return Uni.createFrom().completionStage(releaseFirst)
@@ -114,7 +115,7 @@ class JobOutboxTest {
                 }).subscribeAsCompletionStage();
         assertTrue(firstHoldsTheRow.await(10, TimeUnit.SECONDS), "replica 1 took the row");
 
-        JobStore.Unpublished second = store.republishUnconfirmed(Duration.ZERO, 100,
+        JobStore.Unpublished second = store.republishUnconfirmed(Duration.ZERO, Duration.ofMinutes(10), 100,
                 jobs -> Uni.createFrom().item(jobs.stream().map(job -> job.id).toList()))
                 .await().atMost(Duration.ofSeconds(10));
 
@@ -129,9 +130,10 @@ class JobOutboxTest {
     void aJobNeverConfirmedWithinTheLimitIsFailedWithAReason() throws Exception {
         UUID stale = insertUnpublished("unconfirmed for too long", Duration.ofHours(1));
 
-        relay.sweep().await().atMost(Duration.ofSeconds(20));
+        relay.sweep().await().atMost(Duration.ofSeconds(20)); // or the relay's own timer
 
-        Eventually.await(Duration.ofSeconds(20), "failed by the relay", () -> "failed".equals(
+        // Only failing is left for it: the relay republishes only jobs younger than the limit.
+        Eventually.await(Duration.ofSeconds(30), "failed by the relay", () -> "failed".equals(
                 given().get("/generated-images/" + stale).then().extract().path("status")));
         given().get("/generated-images/" + stale).then().statusCode(200)
                 .body("status", equalTo("failed"))

@@ -108,12 +108,16 @@ public class JobStore {
     private static final String MARK_PUBLISHED = """
             UPDATE generated_images SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL""";
 
-    /** Queued jobs whose publish was never confirmed, oldest first; locked so that one replica handles each. */
+    /**
+     * Queued jobs whose publish was never confirmed, between $1 and $3 seconds old, oldest first; locked so that one
+     * replica handles each. Older ones are left to {@link #failUnpublishedOlderThan}.
+     */
     private static final String LOCK_UNPUBLISHED = """
             SELECT id, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed, num_images,
                 created_at
             FROM generated_images
             WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
+                AND created_at >= now() - make_interval(secs => $3)
             ORDER BY created_at LIMIT $2
             FOR UPDATE SKIP LOCKED""".formatted(JobStateMachine.INITIAL.name());
 
@@ -229,15 +233,16 @@ public class JobStore {
     }
 
     /**
-     * Locks up to {@code limit} queued jobs older than {@code minAge} whose publish was never confirmed, hands them
+     * Locks up to {@code limit} queued jobs between {@code minAge} and {@code maxAge} old whose publish was never
+     * confirmed, hands them
      * to {@code publish} (which yields the ids it published) and marks those published, all in one transaction:
      * rows another replica is handling are skipped, and a replica that dies mid-way releases its locks unmarked.
      * Yields the jobs found and the ids published.
      */
-    public Uni<Unpublished> republishUnconfirmed(Duration minAge, int limit,
+    public Uni<Unpublished> republishUnconfirmed(Duration minAge, Duration maxAge, int limit,
                                                  Function<List<Job>, Uni<List<UUID>>> publish) {
         return pool.withTransaction(connection -> connection.preparedQuery(LOCK_UNPUBLISHED)
-                .execute(Tuple.of((double) minAge.toMillis() / 1000.0, limit))
+                .execute(Tuple.of((double) minAge.toMillis() / 1000.0, limit, (double) maxAge.toSeconds()))
                 .flatMap(rows -> {
                     List<Job> jobs = new ArrayList<>();
                     rows.forEach(row -> jobs.add(toUnpublishedJob(row)));

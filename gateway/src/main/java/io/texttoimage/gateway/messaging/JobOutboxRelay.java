@@ -67,10 +67,12 @@ public class JobOutboxRelay {
     /** One pass (skipped while the previous one runs); yields the ids republished. */
     public Uni<List<UUID>> sweep() {
         if (!sweeping.compareAndSet(false, true)) {
+            LOG.debug("Outbox: the previous sweep is still running");
             return Uni.createFrom().item(List.of());
         }
         return giveUpOnStaleJobs()
-                .chain(() -> store.republishUnconfirmed(minimumAge(), BATCH, this::publishAll))
+                .chain(() -> store.republishUnconfirmed(minimumAge(), config.outbox().giveUpAfter(), BATCH,
+                        this::publishAll))
                 .map(outcome -> {
                     if (!outcome.published().isEmpty()) {
                         republished.increment(outcome.published().size());
@@ -80,6 +82,9 @@ public class JobOutboxRelay {
                     recovered();
                     return outcome.published();
                 })
+                // A pass publishes at most BATCH jobs, each bounded by the publish timeout: one that takes longer is
+                // stuck (a lock, a lost connection) and must not stop every later pass.
+                .ifNoItem().after(config.publishTimeout().multipliedBy(BATCH + 2)).fail()
                 .onFailure().invoke(this::failed)
                 .eventually(() -> sweeping.set(false));
     }
