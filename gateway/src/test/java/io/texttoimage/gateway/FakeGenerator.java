@@ -66,6 +66,28 @@ final class FakeGenerator implements AutoCloseable {
 
     AMQP.BasicProperties lastRequestProperties;
 
+    /**
+     * Takes every message from the work queue up to and including the one of {@code marker}, and yields them all:
+     * a positive signal that whatever was published before the marker has been seen.
+     */
+    List<GenerationRequested> takeRequestsUntil(UUID marker, Duration timeout) throws Exception {
+        List<GenerationRequested> seen = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            GetResponse response = channel.basicGet(topology.workQueue(), true);
+            if (response == null) {
+                Thread.sleep(20);
+                continue;
+            }
+            GenerationRequested request = JSON.readValue(response.getBody(), GenerationRequested.class);
+            seen.add(request);
+            if (request.jobId().equals(marker)) {
+                return seen;
+            }
+        }
+        throw new AssertionError("No GenerationRequested for job " + marker + " within " + timeout + "; saw " + seen);
+    }
+
     /** Waits for a CancelRequested of {@code jobId} on the control exchange; null on timeout. */
     CancelRequested takeCancel(UUID jobId, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -104,6 +126,15 @@ final class FakeGenerator implements AutoCloseable {
     void restoreWorkQueue() throws IOException {
         channel.queueDelete(topology.workQueue());
         TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY));
+    }
+
+    /** Stops the gateway's database writer from receiving job events (only the live SSE path gets them). */
+    void unbindPersistQueue() throws IOException {
+        channel.queueUnbind(topology.persistQueue(), topology.jobEventsExchange(), "job.#");
+    }
+
+    void rebindPersistQueue() throws IOException {
+        channel.queueBind(topology.persistQueue(), topology.jobEventsExchange(), "job.#");
     }
 
     /** The exchange jobs are published to. */

@@ -19,7 +19,7 @@ import java.util.UUID;
  * a table. The broker names are deleted again when the tests end.
  */
 public class GatewayTestResources implements QuarkusTestResourceLifecycleManager {
-    private static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
+    static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
     private static final String RABBIT_HOST = System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1");
     static final BrokerSettings BROKER = BrokerSettings.plain(RABBIT_HOST, 5672, "guest", "guest");
 
@@ -39,6 +39,7 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
                 Map.entry(Topology.PREFIX_KEY, prefix),
                 Map.entry("t2i.gateway.progress-flush-interval", "PT0.2S"),
                 Map.entry("t2i.gateway.sse-heartbeat", "PT1S"),
+                Map.entry("t2i.gateway.sse-recheck-interval", "PT1S"),
                 // Nothing listens on port 1: the URL endpoint's "adapter unreachable" path is exercised for real.
                 Map.entry("t2i.storage-adapter.url", "http://127.0.0.1:1"));
     }

@@ -7,6 +7,7 @@ import io.texttoimage.gateway.api.problem.ProblemException;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
 import io.texttoimage.gateway.events.JobEventView;
+import io.texttoimage.gateway.job.IdempotencyKey;
 import io.texttoimage.gateway.job.Job;
 import io.texttoimage.gateway.job.JobService;
 import io.texttoimage.gateway.job.JobStatus;
@@ -49,6 +50,8 @@ import java.util.UUID;
 @Tag(name = "Generated images")
 public class GeneratedImageResource {
     static final int MAX_PAGE_SIZE = 100;
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
 
     private final JobService jobs;
     private final JobEventStreams eventStreams;
@@ -71,11 +74,27 @@ public class GeneratedImageResource {
             content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
     @APIResponse(responseCode = "400", description = "Invalid request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed",
+    @APIResponse(responseCode = "200", description = "Replay: the Idempotency-Key was used before with the same "
+            + "request; the original job, with the header Idempotent-Replayed: true",
+            content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used before with a different request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> submit(@NotNull @Valid SubmitJobRequest body) {
-        return jobs.submit(body).map(job -> Response.created(URI.create("/generated-images/" + job.id))
-                .entity(GeneratedImageRecord.of(job)).build());
+    @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed "
+            + "and the detail names it",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> submit(@NotNull @Valid SubmitJobRequest body,
+                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = "Any 1-255 visible ASCII "
+                                        + "characters, e.g. a UUID: a retry with the same key and body returns the "
+                                        + "original job instead of a new one (kept 24 h)") String idempotencyKey) {
+        return jobs.submit(body, IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body))
+                .map(submission -> {
+                    Response.ResponseBuilder response = submission.replayed()
+                            ? Response.ok().header(IDEMPOTENT_REPLAYED, "true")
+                            : Response.status(Response.Status.CREATED);
+                    Job job = submission.job();
+                    return response.location(URI.create("/generated-images/" + job.id))
+                            .entity(GeneratedImageRecord.of(job)).build();
+                });
     }
 
     @GET

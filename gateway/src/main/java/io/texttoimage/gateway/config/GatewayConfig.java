@@ -21,9 +21,29 @@ public interface GatewayConfig {
     @WithDefault("PT15S")
     Duration sseHeartbeat();
 
+    /**
+     * A stream that has sent nothing but heartbeats for this long reads the job's stored state again, so it ends
+     * even when this replica missed the job's last events (it restarted meanwhile).
+     */
+    @WithDefault("PT5S")
+    Duration sseRecheckInterval();
+
     /** How long a submission waits for the broker's publisher confirm before the job is failed with 503. */
     @WithDefault("PT5S")
     Duration publishTimeout();
+
+    /** The outbox relay ({@code messaging.JobOutboxRelay}). */
+    Outbox outbox();
+
+    interface Outbox {
+        /** How often each replica looks for queued jobs whose publish was never confirmed. */
+        @WithDefault("PT5S")
+        Duration sweepInterval();
+
+        /** A job whose publish is still unconfirmed this long after its submission is failed instead. */
+        @WithDefault("PT10M")
+        Duration giveUpAfter();
+    }
 
     /**
      * Identity of this replica; names its own auto-delete event queue. Defaults to a random UUID

@@ -23,6 +23,8 @@ final class JobEventStream {
     private JobEventView lastView;
     private List<SseFrame> heldBack = new ArrayList<>();
     private boolean ended;
+    /** When the client was last sent an event (not a heartbeat). */
+    private long lastEventNanos = System.nanoTime();
 
     /** @param resumeAfterSequence the client's Last-Event-ID, or -1 for a new client */
     JobEventStream(SseOutput output, long resumeAfterSequence, Function<JobEventView, SseFrame> heartbeatFrame,
@@ -92,7 +94,20 @@ final class JobEventStream {
         }
     }
 
+    /**
+     * Whether the stream has sent nothing but heartbeats for this long since its current state: then its live
+     * events may be lost (they reach a replica only through its own queue, which did not exist while it was down).
+     */
+    synchronized boolean isQuietFor(long nanos) {
+        return !ended && heldBack == null && System.nanoTime() - lastEventNanos >= nanos;
+    }
+
+    synchronized boolean isEnded() {
+        return ended;
+    }
+
     private void write(SseFrame frame) {
+        lastEventNanos = System.nanoTime();
         lastSentSequence = frame.sequence();
         lastView = frame.view();
         output.write(frame.wire());

@@ -66,12 +66,13 @@ public class JobEventStreams {
                 sink.close();
             }
         };
-        long[] heartbeatTimer = {-1};
+        long[] timers = {-1, -1};
         Runnable[] unsubscribe = {() -> { }};
         JobEventStream stream = new JobEventStream(output, resumeAfterSequence,
                 view -> broadcaster.frame(JobEventView.HEARTBEAT, view), () -> {
                     unsubscribe[0].run();
-                    vertx.cancelTimer(heartbeatTimer[0]);
+                    vertx.cancelTimer(timers[0]);
+                    vertx.cancelTimer(timers[1]);
                 });
         // Deliver on the stream's own event loop: fanning one event out to many streams is spread over all event
         // loops instead of the broker consumer's one thread, and each write stays on its connection's thread.
@@ -88,8 +89,9 @@ public class JobEventStreams {
         if (seen != null) {
             stream.onLiveEvent(seen);
         }
-        heartbeatTimer[0] = vertx.setPeriodic(Math.max(100, config.sseHeartbeat().toMillis()),
-                id -> stream.heartbeat());
+        timers[0] = vertx.setPeriodic(Math.max(100, config.sseHeartbeat().toMillis()), id -> stream.heartbeat());
+        long recheck = Math.max(100, config.sseRecheckInterval().toMillis());
+        timers[1] = vertx.setPeriodic(recheck, id -> recheckIfQuiet(jobId, stream, context, recheck));
         store.currentState(jobId).subscribe().with(
                 // Back on the request's own event loop, in order with the live events, and after the headers.
                 state -> afterHeaders(context, response, 0, () -> {
@@ -105,6 +107,29 @@ public class JobEventStreams {
                             failure.getMessage());
                     stream.onNoState();
                 }));
+    }
+
+    /**
+     * A stream that has heard nothing for a recheck interval reads the stored state again and sends it if it is newer
+     * (by sequence): a job that ended while this replica's live queue missed its events (the replica restarted, or
+     * the client reconnected to it mid-way) still ends its stream, with the real terminal state. Streams that receive
+     * events (every running job sends progress) never query.
+     */
+    private void recheckIfQuiet(UUID jobId, JobEventStream stream, Context context, long intervalMs) {
+        if (!stream.isQuietFor(intervalMs * 1_000_000L)) {
+            return;
+        }
+        store.currentState(jobId).subscribe().with(state -> {
+            if (state != null) {
+                JobEventView view = JobEventView.of(state);
+                SseFrame frame = broadcaster.frame(view.status(), view);
+                if (context == null) {
+                    stream.onLiveEvent(frame);
+                } else {
+                    context.runOnContext(ignored -> stream.onLiveEvent(frame));
+                }
+            }
+        }, failure -> LOG.debugf("Recheck of job %s for its event stream failed: %s", jobId, failure.getMessage()));
     }
 
     /**

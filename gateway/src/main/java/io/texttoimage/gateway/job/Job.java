@@ -1,6 +1,7 @@
 package io.texttoimage.gateway.job;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.texttoimage.contracts.GenerationRequested;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -56,4 +57,10 @@ public class Job extends PanacheEntityBase {
     public Instant finishedAt;
     @Column(nullable = false)
     public Instant updatedAt;
+
+    /** The message that hands this job to the generators. */
+    public GenerationRequested toGenerationRequested() {
+        return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, id, prompt, negativePrompt, numSteps,
+                guidanceScale, width, height, scheduler, seed, numImages, createdAt);
+    }
 }

@@ -25,8 +25,25 @@ public abstract sealed class JobException extends RuntimeException {
 
     /** The broker did not take the job; it is stored as failed, and the client may submit it again. */
     public static final class NotQueued extends JobException {
-        public NotQueued(String reason, Throwable cause) {
-            super(reason + " Please retry later.", cause);
+        public NotQueued(UUID id, String reason, Throwable cause) {
+            super("Job " + id + " was not queued and is recorded as failed. " + reason + " Please retry later.",
+                    cause);
+        }
+    }
+
+    /** The Idempotency-Key header is not 1 to 255 visible ASCII characters. */
+    public static final class InvalidIdempotencyKey extends JobException {
+        public InvalidIdempotencyKey(int length) {
+            super("The Idempotency-Key header must be 1 to " + IdempotencyKey.MAX_LENGTH
+                    + " visible ASCII characters (got " + length + " characters).", null);
+        }
+    }
+
+    /** The Idempotency-Key was used for another request (a different body) while it is still kept. */
+    public static final class IdempotencyKeyReused extends JobException {
+        public IdempotencyKeyReused(UUID originalJob) {
+            super("This Idempotency-Key was already used for a different request (job " + originalJob
+                    + "); use a new key for a new request, or send the original body to get the original job.", null);
         }
     }
 }

@@ -5,11 +5,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Sort;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.texttoimage.contracts.GenerationRequested;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -22,72 +26,96 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class JobService {
     private static final Logger LOG = Logger.getLogger(JobService.class);
+    private static final Duration KEY_CLEANUP_INTERVAL = Duration.ofMinutes(10);
 
     private final JobCommands generators;
     private final JobStore store;
     private final Counter submitted;
     private final Counter unqueued;
-    private final Counter unstored;
+    private final Counter replayed;
+    private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
 
-    public JobService(JobCommands generators, JobStore store, MeterRegistry registry) {
+    public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
+                      @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
+                      Duration idempotencyKeyLifetime) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
         this.unqueued = registry.counter("t2i.gateway.jobs.unqueued");
-        this.unstored = registry.counter("t2i.gateway.jobs.unstored");
+        this.replayed = registry.counter("t2i.gateway.jobs.replayed");
+        this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
     }
 
     /**
-     * Stores the job as queued and publishes it <em>at the same time</em>, and answers only when both are durable
-     * (the INSERT committed, the broker's publisher confirm received), so a submission waits for the slower of
-     * the two instead of their sum. When one of them fails the other is compensated and the caller gets an error,
-     * so nothing is silently lost:
+     * Stores the job as queued, then publishes it, and answers once both are durable (the INSERT committed, the
+     * broker's publisher confirm received and recorded). Storing first means nothing is published that could not
+     * be stored (the client gets the error, and no generator ever sees the job); the row is the outbox entry:
      * <ul>
-     * <li>stored but not confirmed: the row is marked failed ("could not be queued") and the caller gets 503;</li>
-     * <li>confirmed but not stored: a cancel for the job is broadcast, so a generator that takes it skips it (or
-     * stops it), and the caller gets the insert's error (500). Should a generator still run it, its events find no
-     * row and are dropped (see {@code JobEventPersister}); nobody was told the job exists.</li>
+     * <li>not confirmed: the row is marked failed ("could not be queued"), a cancel is broadcast in case the broker
+     * took the message after all, and the caller gets 503 naming the job;</li>
+     * <li>confirmed but the gateway died before recording it: the row stays queued without {@code published_at},
+     * and {@link JobOutbox} on any replica republishes it (a generator may then see it twice: at least once).</li>
      * </ul>
-     * A generator may take the job before the INSERT has committed; the event consumer retries events of a job
-     * whose row is not there yet for a short while (see {@code JobEventPersister}).
+     * With an idempotency key, a key held by a job of the same request replays that job instead (see
+     * {@link Submission#replayed()}); held for another request, it is refused.
      */
-    public Uni<Job> submit(SubmitJobRequest request) {
+    public Uni<Submission> submit(SubmitJobRequest request, Optional<IdempotencyKey> key) {
         Job job = newJob(request);
+        if (key.isEmpty()) {
+            return timedInsert(store.insertQueued(job).replaceWith(true)).flatMap(ignored -> publish(job, key));
+        }
+        return timedInsert(store.insertQueued(job, key.get(), idempotencyKeyLifetime))
+                .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request));
+    }
+
+    private Uni<Boolean> timedInsert(Uni<Boolean> insert) {
         long start = System.nanoTime();
-        Uni<Optional<Throwable>> inserted = store.insertQueued(job)
-                .invoke(() -> insertTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
-                .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
-        Uni<Optional<Throwable>> published = generators.requestGeneration(toMessage(job))
-                .onItemOrFailure().transform((ignored, failure) -> Optional.ofNullable(failure));
-        return Uni.combine().all().unis(inserted, published).asTuple().flatMap(outcome -> {
-            Optional<Throwable> insertFailure = outcome.getItem1();
-            Optional<Throwable> publishFailure = outcome.getItem2();
-            if (insertFailure.isEmpty() && publishFailure.isEmpty()) {
-                submitted.increment();
-                return Uni.createFrom().item(job);
+        return insert.invoke(() -> insertTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    }
+
+    private Uni<Submission> publish(Job job, Optional<IdempotencyKey> key) {
+        return generators.requestGeneration(job.toGenerationRequested())
+                .onFailure().recoverWithUni(failure -> markUnqueued(job, key, failure).replaceWithVoid())
+                .chain(() -> store.markPublished(List.of(job.id))
+                        .onFailure().invoke(e -> LOG.warnf("Job %s is queued, but its publish could not be recorded "
+                                + "(%s); the outbox will publish it again", job.id, e.getMessage()))
+                        .onFailure().recoverWithNull())
+                .map(ignored -> {
+                    submitted.increment();
+                    return new Submission(job, false);
+                });
+    }
+
+    /** The key is held: the original job if the request is the same, else a refusal. */
+    private Uni<Submission> replay(IdempotencyKey key, SubmitJobRequest request) {
+        return store.findIdempotencyKey(key).flatMap(held -> {
+            if (held.isEmpty()) {
+                // Released in between: the first submission with this key was refused. This one is new.
+                return submit(request, Optional.of(key));
             }
-            if (insertFailure.isEmpty()) {
-                return markUnqueued(job, publishFailure.get());
+            if (!held.get().requestHash().equals(key.requestHash())) {
+                return Uni.createFrom().failure(new JobException.IdempotencyKeyReused(held.get().jobId()));
             }
-            if (publishFailure.isEmpty()) {
-                return withdraw(job, insertFailure.get());
-            }
-            return Uni.createFrom().failure(insertFailure.get());
+            replayed.increment();
+            return read(held.get().jobId()).map(original -> new Submission(original, true));
         });
     }
 
-    /** The job is in the broker but not in the database: tell the generators to skip it, then report the failure. */
-    private Uni<Job> withdraw(Job job, Throwable insertFailure) {
-        unstored.increment();
-        LOG.errorf("Job %s was queued but could not be stored (%s); broadcasting its cancel", job.id,
-                insertFailure.getMessage());
-        return generators.requestCancel(job.id)
-                .onFailure().invoke(e -> LOG.errorf("The cancel of unstored job %s could not be broadcast (%s); "
-                        + "a generator may run it, and its events will be dropped", job.id, e.getMessage()))
-                .onFailure().recoverWithNull()
-                .chain(() -> Uni.createFrom().failure(insertFailure));
+    /**
+     * The answer to a submission.
+     *
+     * @param replayed whether {@code job} is the original job of an idempotency key rather than a new one
+     */
+    public record Submission(Job job, boolean replayed) {
+    }
+
+    /** Expired idempotency keys are also ignored when claimed; deleting them keeps the table small. */
+    void forgetExpiredKeys(@Observes StartupEvent event, Vertx vertx) {
+        vertx.setPeriodic(KEY_CLEANUP_INTERVAL.toMillis(), id -> store
+                .deleteExpiredIdempotencyKeys(idempotencyKeyLifetime).subscribe().with(count -> LOG.debugf("Deleted %d expired idempotency keys", count),
+                        failure -> LOG.debugf("Expired idempotency keys not deleted now: %s", failure.getMessage())));
     }
 
     public Uni<Job> find(UUID id) {
@@ -128,15 +156,22 @@ public class JobService {
                         .onFailure().recoverWithNull());
     }
 
-    private Uni<Job> markUnqueued(Job job, Throwable failure) {
+    /**
+     * The broker did not confirm the job: fails its row, frees its idempotency key (a retry makes a new job) and
+     * broadcasts a cancel, since a timed-out publish may still reach the broker.
+     */
+    private Uni<Job> markUnqueued(Job job, Optional<IdempotencyKey> key, Throwable failure) {
         unqueued.increment();
         String reason = "The job could not be queued: the message broker did not accept it ("
                 + failure.getMessage() + ").";
         LOG.errorf("Job %s could not be queued: %s", job.id, failure.getMessage());
+        Uni<Void> release = key.map(k -> store.releaseIdempotencyKey(k, job.id)).orElse(Uni.createFrom().voidItem());
         return store.markUnqueued(job.id, reason)
+                .chain(() -> release)
                 .onFailure().invoke(e -> LOG.errorf(e, "Job %s could not be marked failed", job.id))
                 .onFailure().recoverWithNull()
-                .chain(() -> Uni.createFrom().failure(new JobException.NotQueued(reason, failure)));
+                .chain(() -> generators.requestCancel(job.id).onFailure().recoverWithNull())
+                .chain(() -> Uni.createFrom().failure(new JobException.NotQueued(job.id, reason, failure)));
     }
 
     private static Job newJob(SubmitJobRequest request) {
@@ -159,11 +194,5 @@ public class JobService {
         job.createdAt = now;
         job.updatedAt = now;
         return job;
-    }
-
-    private static GenerationRequested toMessage(Job job) {
-        return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, job.id, job.prompt, job.negativePrompt,
-                job.numSteps, job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages,
-                job.createdAt);
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Writes new jobs and job events to PostgreSQL with plain SQL on the reactive client: each event is one guarded,
@@ -69,6 +71,55 @@ public class JobStore {
                 scheduler, seed, num_images, total_steps, created_at, updated_at)
             VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)""".formatted(
             JobStateMachine.INITIAL.name());
+
+    /**
+     * Inserts the job only if its idempotency key ($13 owner, $14 key) is free or older than $16 seconds: both rows
+     * in one statement, so concurrent duplicates on any replica create one job (the second waits for the first's
+     * key and then inserts nothing).
+     */
+    private static final String INSERT_QUEUED_WITH_KEY = """
+            WITH claimed AS (
+                INSERT INTO idempotency_keys (owner, key, request_hash, job_id, created_at)
+                VALUES ($13, $14, $15, $1, now())
+                ON CONFLICT (owner, key) DO UPDATE
+                    SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, created_at = now()
+                    WHERE idempotency_keys.created_at < now() - make_interval(secs => $16)
+                RETURNING job_id)
+            INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
+                scheduler, seed, num_images, total_steps, created_at, updated_at)
+            SELECT $1::uuid, '%s', $2::text, $3::text, $4::int, $5::float8, $6::int, $7::int, $8::text, $9::bigint,
+                $10::int, $11::int, $12::timestamptz, $12::timestamptz
+            FROM claimed""".formatted(JobStateMachine.INITIAL.name());
+
+    private static final String FIND_IDEMPOTENCY_KEY = """
+            SELECT job_id, request_hash FROM idempotency_keys WHERE owner = $1 AND key = $2""";
+
+    private static final String DELETE_IDEMPOTENCY_KEY = """
+            DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND job_id = $3""";
+
+    private static final String DELETE_EXPIRED_IDEMPOTENCY_KEYS = """
+            DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)""";
+
+    private static final String FAIL_UNPUBLISHED = """
+            UPDATE generated_images SET status = '%s', error = $2, finished_at = now(), updated_at = now()
+            WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
+            RETURNING id""".formatted(JobStateMachine.UNQUEUED.to().name(), JobStateMachine.INITIAL.name());
+
+    private static final String MARK_PUBLISHED = """
+            UPDATE generated_images SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL""";
+
+    /**
+     * Queued jobs whose publish was never confirmed, between $1 and $3 seconds old, oldest first; locked so that one
+     * replica handles each. Older ones are left to {@link #failUnpublishedOlderThan}.
+     */
+    private static final String LOCK_UNPUBLISHED = """
+            SELECT id, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed, num_images,
+                created_at
+            FROM generated_images
+            WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
+                AND created_at >= now() - make_interval(secs => $3)
+            ORDER BY created_at LIMIT $2
+            FOR UPDATE SKIP LOCKED""".formatted(JobStateMachine.INITIAL.name());
 
     private static final String CURRENT_STATE = """
             SELECT status, current_step, total_steps, progress, image_keys, error, last_sequence
@@ -136,13 +187,88 @@ public class JobStore {
 
     /**
      * Inserts a new queued job in one auto-committed statement: the submission hot path, where an ORM
-     * transaction would cost two more round trips (BEGIN, COMMIT) per request.
+     * transaction would cost two more round trips (BEGIN, COMMIT) per request. The job is not yet published
+     * ({@code published_at} is null) until {@link #markPublished} records the broker's confirm.
      */
     public Uni<Void> insertQueued(Job job) {
-        Tuple params = Tuple.tuple(Arrays.asList(job.id, job.prompt, job.negativePrompt, job.numSteps,
-                job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps,
-                time(job.createdAt)));
-        return pool.preparedQuery(INSERT_QUEUED).execute(params).replaceWithVoid();
+        return pool.preparedQuery(INSERT_QUEUED).execute(insertParameters(job)).replaceWithVoid();
+    }
+
+    /**
+     * Inserts a new queued job under an idempotency key; yields false, inserting nothing, when the key is held by
+     * a job younger than {@code keyLifetime} (see {@link #findIdempotencyKey}).
+     */
+    public Uni<Boolean> insertQueued(Job job, IdempotencyKey key, Duration keyLifetime) {
+        Tuple params = insertParameters(job).addString(key.owner()).addString(key.key())
+                .addString(key.requestHash()).addDouble((double) keyLifetime.toSeconds());
+        return pool.preparedQuery(INSERT_QUEUED_WITH_KEY).execute(params).map(rows -> rows.rowCount() > 0);
+    }
+
+    /** The job holding an idempotency key and the fingerprint of its request, or empty if the key is free. */
+    public Uni<Optional<HeldKey>> findIdempotencyKey(IdempotencyKey key) {
+        return pool.preparedQuery(FIND_IDEMPOTENCY_KEY).execute(Tuple.of(key.owner(), key.key()))
+                .map(rows -> rows.size() == 0 ? Optional.<HeldKey>empty() : Optional.of(new HeldKey(
+                        rows.iterator().next().getUUID("job_id"), rows.iterator().next().getString("request_hash"))));
+    }
+
+    /** Who holds an idempotency key. */
+    public record HeldKey(UUID jobId, String requestHash) {
+    }
+
+    /** Frees a key whose job was refused, so that the client's retry with the same key makes a new job. */
+    public Uni<Void> releaseIdempotencyKey(IdempotencyKey key, UUID jobId) {
+        return pool.preparedQuery(DELETE_IDEMPOTENCY_KEY).execute(Tuple.of(key.owner(), key.key(), jobId))
+                .replaceWithVoid();
+    }
+
+    /** Forgets keys older than their lifetime; yields how many. */
+    public Uni<Integer> deleteExpiredIdempotencyKeys(Duration keyLifetime) {
+        return pool.preparedQuery(DELETE_EXPIRED_IDEMPOTENCY_KEYS).execute(Tuple.of((double) keyLifetime.toSeconds()))
+                .map(RowSet::rowCount);
+    }
+
+    /** Records that the broker confirmed these jobs' messages. */
+    public Uni<Void> markPublished(List<UUID> jobIds) {
+        return pool.preparedQuery(MARK_PUBLISHED).execute(Tuple.of(jobIds.toArray(UUID[]::new))).replaceWithVoid();
+    }
+
+    /**
+     * Locks up to {@code limit} queued jobs between {@code minAge} and {@code maxAge} old whose publish was never
+     * confirmed, hands them
+     * to {@code publish} (which yields the ids it published) and marks those published, all in one transaction:
+     * rows another replica is handling are skipped, and a replica that dies mid-way releases its locks unmarked.
+     * Yields the jobs found and the ids published.
+     */
+    public Uni<Unpublished> republishUnconfirmed(Duration minAge, Duration maxAge, int limit,
+                                                 Function<List<Job>, Uni<List<UUID>>> publish) {
+        return pool.withTransaction(connection -> connection.preparedQuery(LOCK_UNPUBLISHED)
+                .execute(Tuple.of((double) minAge.toMillis() / 1000.0, limit, (double) maxAge.toSeconds()))
+                .flatMap(rows -> {
+                    List<Job> jobs = new ArrayList<>();
+                    rows.forEach(row -> jobs.add(toUnpublishedJob(row)));
+                    if (jobs.isEmpty()) {
+                        return Uni.createFrom().item(new Unpublished(jobs, List.of()));
+                    }
+                    return publish.apply(jobs).flatMap(published -> published.isEmpty()
+                            ? Uni.createFrom().item(new Unpublished(jobs, published))
+                            : connection.preparedQuery(MARK_PUBLISHED)
+                                    .execute(Tuple.of(published.toArray(UUID[]::new)))
+                                    .replaceWith(new Unpublished(jobs, published)));
+                }));
+    }
+
+    /** Fails the queued jobs whose publish was not confirmed within {@code maxAge}; yields their ids. */
+    public Uni<List<UUID>> failUnpublishedOlderThan(Duration maxAge, String reason) {
+        return pool.preparedQuery(FAIL_UNPUBLISHED).execute(Tuple.of((double) maxAge.toSeconds(), reason))
+                .map(rows -> {
+                    List<UUID> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getUUID("id")));
+                    return ids;
+                });
+    }
+
+    /** What one outbox pass found and published. */
+    public record Unpublished(List<Job> found, List<UUID> published) {
     }
 
     /** Fails a job that could not be handed to the broker, so that it is not left queued forever. */
@@ -176,6 +302,29 @@ public class JobStore {
     public Uni<Job> find(UUID jobId) {
         return pool.preparedQuery(FIND).execute(Tuple.of(jobId))
                 .map(rows -> rows.size() == 0 ? null : toEntity(rows.iterator().next()));
+    }
+
+    private static Tuple insertParameters(Job job) {
+        return Tuple.tuple(Arrays.asList(job.id, job.prompt, job.negativePrompt, job.numSteps, job.guidanceScale,
+                job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps, time(job.createdAt)));
+    }
+
+    /** The fields of a queued job that its message carries. */
+    private static Job toUnpublishedJob(Row row) {
+        Job job = new Job();
+        job.id = row.getUUID("id");
+        job.status = JobStateMachine.INITIAL;
+        job.prompt = row.getString("prompt");
+        job.negativePrompt = row.getString("negative_prompt");
+        job.numSteps = row.getInteger("num_steps");
+        job.guidanceScale = row.getDouble("guidance_scale");
+        job.width = row.getInteger("width");
+        job.height = row.getInteger("height");
+        job.scheduler = row.getString("scheduler");
+        job.seed = row.getLong("seed");
+        job.numImages = row.getInteger("num_images");
+        job.createdAt = instant(row.getOffsetDateTime("created_at"));
+        return job;
     }
 
     private static Map<JobEventType, String> terminalStatements() {

@@ -18,11 +18,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "GenerationRequest", description = "What to generate; unknown fields are rejected",
         additionalProperties = Schema.False.class)
 public record SubmitJobRequest(
-        @NotBlank @Size(max = MAX_PROMPT_LENGTH)
+        @NotBlank @PromptText(visibleRequired = true) @Size(max = MAX_PROMPT_LENGTH)
         @Schema(required = true, maxLength = MAX_PROMPT_LENGTH, examples = "a lighthouse at dawn, oil painting")
         String prompt,
 
-        @Size(max = MAX_PROMPT_LENGTH)
+        @PromptText @Size(max = MAX_PROMPT_LENGTH)
         String negativePrompt,
 
         @Min(1) @Max(150)

@@ -15,6 +15,8 @@ import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventBroadcaster;
+import io.texttoimage.gateway.job.JobStateMachine;
+import io.texttoimage.gateway.job.JobStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -38,14 +40,16 @@ public class JobEventFanout {
     private static final Logger LOG = Logger.getLogger(JobEventFanout.class);
 
     private final JobEventBroadcaster broadcaster;
+    private final JobStore store;
     private final JsonCodec codec;
     private final RecoveringSubscription subscription;
     /** Age of a job event when it reaches this replica (generator clock to gateway clock: exact on one host only). */
     private final Timer eventAge;
 
-    public JobEventFanout(JobEventBroadcaster broadcaster, JsonCodec codec, BrokerSettings broker, Topology topology,
-                          GatewayConfig config, MeterRegistry registry) {
+    public JobEventFanout(JobEventBroadcaster broadcaster, JobStore store, JsonCodec codec, BrokerSettings broker,
+                          Topology topology, GatewayConfig config, MeterRegistry registry) {
         this.broadcaster = broadcaster;
+        this.store = store;
         this.codec = codec;
         this.eventAge = registry.timer("t2i.gateway.job.event.age");
         Declaration ownQueue = topology.liveEventsQueue(config.instanceId());
@@ -86,9 +90,22 @@ public class JobEventFanout {
                 eventAge.record(Math.max(0, Duration.between(event.at(), Instant.now()).toNanos()),
                         TimeUnit.NANOSECONDS);
             }
-            broadcaster.publish(event);
+            if (JobStateMachine.endsJob(event.type())) {
+                storeThenPublish(event);
+            } else {
+                broadcaster.publish(event);
+            }
         } catch (RuntimeException e) {
             LOG.warnf("Ignoring unreadable job event: %s", e.getMessage());
         }
+    }
+
+    /** If the write fails (PostgreSQL down), the event is streamed anyway: the persister stores it once it can. */
+    private void storeThenPublish(JobEvent event) {
+        store.applyTerminal(event).subscribe().with(changed -> broadcaster.publish(event), failure -> {
+            LOG.warnf("Job %s: streaming its %s event before it is stored (%s)", event.jobId(), event.type(),
+                    failure.getMessage());
+            broadcaster.publish(event);
+        });
     }
 }

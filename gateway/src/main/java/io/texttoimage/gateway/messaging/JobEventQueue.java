@@ -70,7 +70,15 @@ public class JobEventQueue {
         return subscription.isConnected();
     }
 
+    /**
+     * Handles one event at a time. A failed write (PostgreSQL down) is requeued only after a pause that doubles with
+     * every failure in a row, from {@link WriteBackoff#FIRST} up to {@link WriteBackoff#LONGEST}: during an outage
+     * the queue is retried a few times a second at first and then every few seconds, instead of thousands of
+     * redeliveries per second, and the log says so once when it starts and once when writes work again.
+     */
     private final class Persisting extends DefaultConsumer {
+        private final WriteBackoff backoff = new WriteBackoff();
+
         Persisting(Channel channel) {
             super(channel);
         }
@@ -81,11 +89,50 @@ public class JobEventQueue {
             try {
                 persister.onEvent(body).await().atMost(WRITE_TIMEOUT);
             } catch (RuntimeException e) {
-                LOG.debugf("Job event requeued: %s", e.getMessage());
+                backoff.failed(e);
                 getChannel().basicNack(envelope.getDeliveryTag(), false, true);
                 return;
             }
+            backoff.succeeded();
             getChannel().basicAck(envelope.getDeliveryTag(), false);
+        }
+    }
+
+    /** The pause before a failed event goes back to the queue; on the consumer's own thread, so nothing else runs. */
+    static final class WriteBackoff {
+        static final Duration FIRST = Duration.ofMillis(100);
+        static final Duration LONGEST = Duration.ofSeconds(5);
+        private Duration next = FIRST;
+        private long failures;
+        private long outageStart;
+
+        void failed(RuntimeException failure) {
+            if (failures++ == 0) {
+                outageStart = System.nanoTime();
+                LOG.warnf("Job events cannot be stored (%s); they stay in the queue and are retried with a back-off "
+                        + "of up to %d s until the database is back", failure.getMessage(), LONGEST.toSeconds());
+            } else {
+                LOG.debugf("Job event requeued: %s", failure.getMessage());
+            }
+            pause(next);
+            next = next.multipliedBy(2).compareTo(LONGEST) > 0 ? LONGEST : next.multipliedBy(2);
+        }
+
+        void succeeded() {
+            if (failures > 0) {
+                LOG.infof("Job events are stored again, after %d failed attempt(s) over %d s", failures,
+                        Duration.ofNanos(System.nanoTime() - outageStart).toSeconds());
+                failures = 0;
+                next = FIRST;
+            }
+        }
+
+        private static void pause(Duration pause) {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

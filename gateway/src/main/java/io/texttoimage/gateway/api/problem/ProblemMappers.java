@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
 /** Turns every failure into RFC 9457 problem+json; client mistakes never become a 500. */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    static final int RETRY_AFTER_SECONDS = 5;
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, HttpServerRequest request) {
@@ -46,6 +47,10 @@ public class ProblemMappers {
                     "Job already finished", e.getMessage());
             case JobException.NotQueued notQueued -> new ProblemException(503, "broker-unavailable",
                     "Job queue unavailable", e.getMessage(), e.getCause());
+            case JobException.InvalidIdempotencyKey invalid -> ProblemException.badRequest(
+                    "Idempotency-Key", e.getMessage());
+            case JobException.IdempotencyKeyReused reused -> new ProblemException(422, "idempotency-key-reused",
+                    "Idempotency key reused", e.getMessage());
         }, request);
     }
 
@@ -105,6 +110,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        if (DatabaseOutage.isCause(e)) {
+            LOG.debugf("PostgreSQL unreachable on %s %s: %s", request.method(), request.path(), e);
+            return respond(new Problem(Problem.TYPE_BASE + "database-unavailable", "Database unavailable", 503,
+                    "PostgreSQL, where the gateway keeps the jobs, cannot be reached right now; nothing was stored "
+                            + "or changed by this request. Please retry later.", request.path(), null));
+        }
         LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
         return respond(new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
                 "The gateway failed unexpectedly; the error is logged.", request.path(), null));
@@ -183,6 +194,11 @@ public class ProblemMappers {
     }
 
     static Response respond(Problem problem) {
-        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+        Response.ResponseBuilder response = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (problem.status() == 503) {
+            // A dependency is missing: worth retrying, after a pause.
+            response.header("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        return response.build();
     }
 }

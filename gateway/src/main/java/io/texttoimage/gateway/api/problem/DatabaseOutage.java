@@ -1,0 +1,45 @@
+package io.texttoimage.gateway.api.problem;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Tells a failure that means "PostgreSQL cannot be reached now" (refused or lost connections, a server shutting down
+ * or not accepting connections yet) from a gateway bug, so that the API answers 503 with Retry-After instead of
+ * 500. Decided by exception type and SQL state, never by message text. A refused or timed-out connection is taken
+ * for the database's: the other dependencies' failures reach the API as their own exceptions (the broker's as
+ * {@code JobException.NotQueued}, the storage adapter's as {@code SigningException}), never as a bare one.
+ */
+final class DatabaseOutage {
+    private DatabaseOutage() {
+    }
+
+    static boolean isCause(Throwable failure) {
+        Set<Throwable> seen = new HashSet<>();
+        for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
+            if (cause.getClass().getName().equals("io.vertx.sqlclient.ClosedConnectionException")) {
+                return true;
+            }
+            if (cause instanceof io.vertx.pgclient.PgException pg && isOutageState(pg.getSqlState())) {
+                return true;
+            }
+            if ((cause instanceof ConnectException || cause instanceof NoRouteToHostException
+                    || cause instanceof SocketException || isNettyConnectTimeout(cause))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Class 08: connection exception; 57P01..57P03: admin/crash shutdown, cannot connect now. */
+    private static boolean isOutageState(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("57P0"));
+    }
+
+    private static boolean isNettyConnectTimeout(Throwable cause) {
+        return cause.getClass().getName().equals("io.netty.channel.ConnectTimeoutException");
+    }
+}
