@@ -51,6 +51,8 @@ class OpenApiSchemaTest {
         FULL_REQUEST.put("scheduler", "ddim");
         FULL_REQUEST.put("seed", 77);
         FULL_REQUEST.put("num_images", 3);
+        FULL_REQUEST.put("queue_timeout", 600);
+        FULL_REQUEST.put("run_timeout", 900);
     }
 
     @Inject

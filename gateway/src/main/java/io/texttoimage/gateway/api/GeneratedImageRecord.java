@@ -1,6 +1,7 @@
 package io.texttoimage.gateway.api;
 
 import io.texttoimage.gateway.job.Job;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.Instant;
 import java.util.List;
@@ -28,12 +29,14 @@ public record GeneratedImageRecord(
         Instant startedAt,
         Instant finishedAt,
         Instant updatedAt,
-        boolean cancelRequested) {
+        boolean cancelRequested,
+        @Schema(description = "seconds the job may wait for a generator (null: no deadline)") Integer queueTimeout,
+        @Schema(description = "seconds the job may run (null: no deadline)") Integer runTimeout) {
 
     public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.progress,
                 job.currentStep, job.totalSteps, job.error, List.of(job.imageKeys), job.createdAt, job.startedAt,
-                job.finishedAt, job.updatedAt, job.cancelRequested);
+                job.finishedAt, job.updatedAt, job.cancelRequested, job.queueTimeoutSeconds, job.runTimeoutSeconds);
     }
 }

@@ -7,6 +7,7 @@ import io.texttoimage.gateway.api.problem.ProblemException;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
 import io.texttoimage.gateway.events.JobEventView;
+import io.texttoimage.gateway.job.Deadlines;
 import io.texttoimage.gateway.job.IdempotencyKey;
 import io.texttoimage.gateway.job.Job;
 import io.texttoimage.gateway.job.JobService;
@@ -86,7 +87,10 @@ public class GeneratedImageResource {
                                 @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = "Any 1-255 visible ASCII "
                                         + "characters, e.g. a UUID: a retry with the same key and body returns the "
                                         + "original job instead of a new one (kept 24 h)") String idempotencyKey) {
-        return jobs.submit(body, IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body))
+        GatewayConfig.Deadlines limits = config.deadlines();
+        Deadlines deadlines = Deadlines.of(body, limits.queueTimeoutDefault(), limits.queueTimeoutMax(),
+                limits.runTimeoutDefault(), limits.runTimeoutMax());
+        return jobs.submit(body, deadlines, IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body))
                 .map(submission -> {
                     Response.ResponseBuilder response = submission.replayed()
                             ? Response.ok().header(IDEMPOTENT_REPLAYED, "true")

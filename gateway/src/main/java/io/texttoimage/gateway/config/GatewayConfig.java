@@ -32,6 +32,27 @@ public interface GatewayConfig {
     @WithDefault("PT5S")
     Duration publishTimeout();
 
+    /** Job deadlines ({@code messaging.JobDeadlineCheck}); a request may ask for less than the maximum. */
+    Deadlines deadlines();
+
+    interface Deadlines {
+        @WithDefault("PT1H")
+        Duration queueTimeoutDefault();
+
+        @WithDefault("PT24H")
+        Duration queueTimeoutMax();
+
+        @WithDefault("PT30M")
+        Duration runTimeoutDefault();
+
+        @WithDefault("PT6H")
+        Duration runTimeoutMax();
+
+        /** How often each replica fails the jobs past a deadline. */
+        @WithDefault("PT1S")
+        Duration checkInterval();
+    }
+
     /** The outbox relay ({@code messaging.JobOutboxRelay}). */
     Outbox outbox();
 

@@ -58,6 +58,13 @@ public class Job extends PanacheEntityBase {
     @Column(nullable = false)
     public Instant updatedAt;
 
+    /** Seconds the job may wait before a generator starts it; null: no deadline (jobs from before deadlines). */
+    @Column(name = "queue_timeout_s")
+    public Integer queueTimeoutSeconds;
+    /** Seconds the job may run; null: no deadline. */
+    @Column(name = "run_timeout_s")
+    public Integer runTimeoutSeconds;
+
     /** The message that hands this job to the generators. */
     public GenerationRequested toGenerationRequested() {
         return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, id, prompt, negativePrompt, numSteps,

@@ -31,6 +31,20 @@ public abstract sealed class JobException extends RuntimeException {
         }
     }
 
+    /** A requested deadline is longer than the server allows. */
+    public static final class InvalidDeadline extends JobException {
+        private final String field;
+
+        public InvalidDeadline(String field, String message) {
+            super(message, null);
+            this.field = field;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+
     /** The Idempotency-Key header is not 1 to 255 visible ASCII characters. */
     public static final class InvalidIdempotencyKey extends JobException {
         public InvalidIdempotencyKey(int length) {

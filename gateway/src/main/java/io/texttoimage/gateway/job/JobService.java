@@ -61,13 +61,13 @@ public class JobService {
      * With an idempotency key, a key held by a job of the same request replays that job instead (see
      * {@link Submission#replayed()}); held for another request, it is refused.
      */
-    public Uni<Submission> submit(SubmitJobRequest request, Optional<IdempotencyKey> key) {
-        Job job = newJob(request);
+    public Uni<Submission> submit(SubmitJobRequest request, Deadlines deadlines, Optional<IdempotencyKey> key) {
+        Job job = newJob(request, deadlines);
         if (key.isEmpty()) {
             return timedInsert(store.insertQueued(job).replaceWith(true)).flatMap(ignored -> publish(job, key));
         }
         return timedInsert(store.insertQueued(job, key.get(), idempotencyKeyLifetime))
-                .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request));
+                .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request, deadlines));
     }
 
     private Uni<Boolean> timedInsert(Uni<Boolean> insert) {
@@ -89,11 +89,11 @@ public class JobService {
     }
 
     /** The key is held: the original job if the request is the same, else a refusal. */
-    private Uni<Submission> replay(IdempotencyKey key, SubmitJobRequest request) {
+    private Uni<Submission> replay(IdempotencyKey key, SubmitJobRequest request, Deadlines deadlines) {
         return store.findIdempotencyKey(key).flatMap(held -> {
             if (held.isEmpty()) {
                 // Released in between: the first submission with this key was refused. This one is new.
-                return submit(request, Optional.of(key));
+                return submit(request, deadlines, Optional.of(key));
             }
             if (!held.get().requestHash().equals(key.requestHash())) {
                 return Uni.createFrom().failure(new JobException.IdempotencyKeyReused(held.get().jobId()));
@@ -174,7 +174,7 @@ public class JobService {
                 .chain(() -> Uni.createFrom().failure(new JobException.NotQueued(job.id, reason, failure)));
     }
 
-    private static Job newJob(SubmitJobRequest request) {
+    private static Job newJob(SubmitJobRequest request, Deadlines deadlines) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL stores
         Job job = new Job();
         job.id = UUID.randomUUID();
@@ -191,6 +191,8 @@ public class JobService {
         job.seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         job.numImages = request.numImages() != null ? request.numImages() : SubmitJobRequest.DEFAULT_NUM_IMAGES;
         job.totalSteps = job.numSteps;
+        job.queueTimeoutSeconds = deadlines.queueTimeoutSeconds();
+        job.runTimeoutSeconds = deadlines.runTimeoutSeconds();
         job.createdAt = now;
         job.updatedAt = now;
         return job;

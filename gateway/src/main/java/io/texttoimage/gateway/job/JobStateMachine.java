@@ -79,6 +79,15 @@ public final class JobStateMachine {
      */
     public static final Transition UNQUEUED = new Transition(Set.of(QUEUED), FAILED, SequenceRule.ANY);
 
+    /** A job past its queue or run deadline fails, whatever its generator says later (see {@code JobStore}). */
+    public static final Transition EXPIRED = new Transition(Set.of(QUEUED, RUNNING), FAILED, SequenceRule.ANY);
+
+    /**
+     * The sequence of an end the gateway decides itself (a deadline): the highest, so that it is newer than anything
+     * a client was sent, and nothing from a generator can follow it.
+     */
+    public static final long GATEWAY_SEQUENCE = Long.MAX_VALUE;
+
     private static final Set<JobStatus> ACTIVE = EnumSet.of(QUEUED, RUNNING);
     private static final Map<JobEventType, Transition> TRANSITIONS = new EnumMap<>(Map.of(
             // A generator's QUEUED (none sends one today) changes nothing: the gateway stored the job queued itself.

@@ -68,27 +68,27 @@ public class JobStore {
 
     private static final String INSERT_QUEUED = """
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
-                scheduler, seed, num_images, total_steps, created_at, updated_at)
-            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)""".formatted(
+                scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s)
+            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)""".formatted(
             JobStateMachine.INITIAL.name());
 
     /**
-     * Inserts the job only if its idempotency key ($13 owner, $14 key) is free or older than $16 seconds: both rows
+     * Inserts the job only if its idempotency key ($15 owner, $16 key) is free or older than $18 seconds: both rows
      * in one statement, so concurrent duplicates on any replica create one job (the second waits for the first's
      * key and then inserts nothing).
      */
     private static final String INSERT_QUEUED_WITH_KEY = """
             WITH claimed AS (
                 INSERT INTO idempotency_keys (owner, key, request_hash, job_id, created_at)
-                VALUES ($13, $14, $15, $1, now())
+                VALUES ($15, $16, $17, $1, now())
                 ON CONFLICT (owner, key) DO UPDATE
                     SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, created_at = now()
-                    WHERE idempotency_keys.created_at < now() - make_interval(secs => $16)
+                    WHERE idempotency_keys.created_at < now() - make_interval(secs => $18)
                 RETURNING job_id)
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
-                scheduler, seed, num_images, total_steps, created_at, updated_at)
+                scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s)
             SELECT $1::uuid, '%s', $2::text, $3::text, $4::int, $5::float8, $6::int, $7::int, $8::text, $9::bigint,
-                $10::int, $11::int, $12::timestamptz, $12::timestamptz
+                $10::int, $11::int, $12::timestamptz, $12::timestamptz, $13::int, $14::int
             FROM claimed""".formatted(JobStateMachine.INITIAL.name());
 
     private static final String FIND_IDEMPOTENCY_KEY = """
@@ -104,6 +104,23 @@ public class JobStore {
             UPDATE generated_images SET status = '%s', error = $2, finished_at = now(), updated_at = now()
             WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
             RETURNING id""".formatted(JobStateMachine.UNQUEUED.to().name(), JobStateMachine.INITIAL.name());
+
+    /**
+     * Fails every job past a deadline: queued longer than its queue timeout, or running longer than its run timeout.
+     * The end is the gateway's, so it takes the highest sequence: no event of the job can follow it.
+     */
+    private static final String EXPIRE = """
+            UPDATE generated_images SET status = '%1$s', finished_at = now(), updated_at = now(),
+                last_sequence = %2$d,
+                error = CASE WHEN status = 'QUEUED'
+                    THEN 'The job expired in the queue: no generator started it within ' || queue_timeout_s || ' s.'
+                    ELSE 'The job was stopped: it ran longer than its run timeout of ' || run_timeout_s || ' s.' END
+            WHERE %3$s AND (
+                (status = 'QUEUED' AND created_at < now() - make_interval(secs => queue_timeout_s))
+                OR (status = 'RUNNING' AND started_at < now() - make_interval(secs => run_timeout_s)))
+            RETURNING id, status, current_step, total_steps, progress, error, last_sequence""".formatted(
+            JobStateMachine.EXPIRED.to().name(), JobStateMachine.GATEWAY_SEQUENCE,
+            TransitionSql.admits(JobStateMachine.EXPIRED, "", "NULL", "NULL"));
 
     private static final String MARK_PUBLISHED = """
             UPDATE generated_images SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL""";
@@ -128,7 +145,7 @@ public class JobStore {
     private static final String FIND = """
             SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
                 num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
-                cancel_requested, created_at, started_at, finished_at, updated_at
+                cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s, run_timeout_s
             FROM generated_images WHERE id = $1""";
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
@@ -267,6 +284,17 @@ public class JobStore {
                 });
     }
 
+    /** Fails the jobs past their queue or run deadline (see {@link #EXPIRE}); yields their new state. */
+    public Uni<List<JobSnapshot>> expireOverdue() {
+        return pool.preparedQuery(EXPIRE).execute().map(rows -> {
+            List<JobSnapshot> expired = new ArrayList<>();
+            rows.forEach(row -> expired.add(new JobSnapshot(row.getUUID("id"), JobStatus.valueOf(row.getString("status")),
+                    row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
+                    List.of(), row.getString("error"), row.getLong("last_sequence"))));
+            return expired;
+        });
+    }
+
     /** What one outbox pass found and published. */
     public record Unpublished(List<Job> found, List<UUID> published) {
     }
@@ -306,7 +334,8 @@ public class JobStore {
 
     private static Tuple insertParameters(Job job) {
         return Tuple.tuple(Arrays.asList(job.id, job.prompt, job.negativePrompt, job.numSteps, job.guidanceScale,
-                job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps, time(job.createdAt)));
+                job.width, job.height, job.scheduler, job.seed, job.numImages, job.totalSteps, time(job.createdAt),
+                job.queueTimeoutSeconds, job.runTimeoutSeconds));
     }
 
     /** The fields of a queued job that its message carries. */
@@ -371,6 +400,8 @@ public class JobStore {
         job.startedAt = instant(row.getOffsetDateTime("started_at"));
         job.finishedAt = instant(row.getOffsetDateTime("finished_at"));
         job.updatedAt = instant(row.getOffsetDateTime("updated_at"));
+        job.queueTimeoutSeconds = row.getInteger("queue_timeout_s");
+        job.runTimeoutSeconds = row.getInteger("run_timeout_s");
         return job;
     }
 

@@ -52,7 +52,18 @@ public record SubmitJobRequest(
 
         @Min(1) @Max(4)
         @Schema(defaultValue = "1", minimum = "1", maximum = "4")
-        Integer numImages) {
+        Integer numImages,
+
+        @Min(1)
+        @Schema(description = "seconds the job may wait for a generator to start it; then it fails without running. "
+                + "Default and maximum are set by the server (t2i.gateway.deadlines.*; 3600 and 86400 out of the box)",
+                minimum = "1")
+        Integer queueTimeout,
+
+        @Min(1)
+        @Schema(description = "seconds the job may run once started; then it is stopped between steps and fails. "
+                + "Default and maximum are set by the server (1800 and 21600 out of the box)", minimum = "1")
+        Integer runTimeout) {
 
     public static final int MAX_PROMPT_LENGTH = 2000;
     public static final int DEFAULT_NUM_STEPS = 50;

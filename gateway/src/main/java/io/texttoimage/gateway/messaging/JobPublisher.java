@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.job.JobCommands;
 import io.vertx.core.Context;
@@ -35,6 +36,7 @@ public class JobPublisher implements JobCommands {
     private final GatewayConfig config;
     private final String requestsExchange;
     private final String controlExchange;
+    private final String jobEventsExchange;
     /** Time from handing a message to the publisher until the broker's confirm. */
     private final Timer requestConfirmTime;
     private final Timer cancelConfirmTime;
@@ -46,6 +48,7 @@ public class JobPublisher implements JobCommands {
         this.config = config;
         this.requestsExchange = topology.requestsExchange();
         this.controlExchange = topology.controlExchange();
+        this.jobEventsExchange = topology.jobEventsExchange();
         this.requestConfirmTime = registry.timer("t2i.gateway.publish", "channel", "generation-requests");
         this.cancelConfirmTime = registry.timer("t2i.gateway.publish", "channel", "control");
     }
@@ -62,6 +65,15 @@ public class JobPublisher implements JobCommands {
     public Uni<Void> requestCancel(UUID jobId) {
         CancelRequested cancel = new CancelRequested(CancelRequested.SCHEMA_VERSION, jobId, Instant.now());
         return send(controlExchange, Topology.CANCEL_ROUTING_KEY, jobId, codec.encode(cancel), false,
+                cancelConfirmTime);
+    }
+
+    /**
+     * A job event the gateway decides itself (a deadline), published like a generator's, so every replica's streams
+     * and writer see it the same way.
+     */
+    public Uni<Void> publishEvent(JobEvent event) {
+        return send(jobEventsExchange, event.routingKey(), event.jobId(), codec.encode(event), false,
                 cancelConfirmTime);
     }
 

@@ -47,6 +47,7 @@ public class ProblemMappers {
                     "Job already finished", e.getMessage());
             case JobException.NotQueued notQueued -> new ProblemException(503, "broker-unavailable",
                     "Job queue unavailable", e.getMessage(), e.getCause());
+            case JobException.InvalidDeadline invalid -> ProblemException.badRequest(invalid.field(), e.getMessage());
             case JobException.InvalidIdempotencyKey invalid -> ProblemException.badRequest(
                     "Idempotency-Key", e.getMessage());
             case JobException.IdempotencyKeyReused reused -> new ProblemException(422, "idempotency-key-reused",

@@ -1,0 +1,101 @@
+package io.texttoimage.gateway.messaging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.gateway.config.GatewayConfig;
+import io.texttoimage.gateway.job.JobSnapshot;
+import io.texttoimage.gateway.job.JobStateMachine;
+import io.texttoimage.gateway.job.JobStore;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Enforces job deadlines on the gateway side, so they hold even with no generator alive: every
+ * {@code t2i.gateway.deadlines.check-interval}, one guarded UPDATE fails the jobs queued longer than their
+ * {@code queue_timeout} or running longer than their {@code run_timeout} (on every replica; the database gives each
+ * job to exactly one). For each, a FAILED event is published on the job-events exchange (so every replica's SSE
+ * streams end with the reason, at the gateway's sequence: nothing follows it) and a cancel is broadcast (a
+ * generator skips the job if it takes it later, or stops it between two steps).
+ */
+@ApplicationScoped
+public class JobDeadlineCheck {
+    private static final Logger LOG = Logger.getLogger(JobDeadlineCheck.class);
+    static final String WORKER = "gateway";
+
+    private final JobStore store;
+    private final JobPublisher publisher;
+    private final GatewayConfig config;
+    private final AtomicBoolean checking = new AtomicBoolean();
+    private final AtomicLong failedChecks = new AtomicLong();
+    private final Counter expired;
+    private long timerId = -1;
+
+    public JobDeadlineCheck(JobStore store, JobPublisher publisher, GatewayConfig config, MeterRegistry registry) {
+        this.store = store;
+        this.publisher = publisher;
+        this.config = config;
+        this.expired = registry.counter("t2i.gateway.jobs.expired");
+    }
+
+    void start(@Observes StartupEvent event, Vertx vertx) {
+        long intervalMs = Math.max(100, config.deadlines().checkInterval().toMillis());
+        timerId = vertx.setPeriodic(intervalMs, id -> check().subscribe().with(ignored -> { }, ignored -> { }));
+    }
+
+    void stop(@Observes ShutdownEvent event, Vertx vertx) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    /** One check (skipped while the previous one runs); yields the jobs it failed. */
+    public Uni<List<JobSnapshot>> check() {
+        if (!checking.compareAndSet(false, true)) {
+            return Uni.createFrom().item(List.of());
+        }
+        return store.expireOverdue()
+                .call(jobs -> Multi.createFrom().iterable(jobs)
+                        .onItem().transformToUniAndConcatenate(this::announce)
+                        .collect().asList())
+                .invoke(jobs -> {
+                    if (failedChecks.getAndSet(0) > 0) {
+                        LOG.info("Deadline check: working again");
+                    }
+                })
+                .onFailure().invoke(failure -> {
+                    if (failedChecks.getAndIncrement() == 0) {
+                        LOG.warnf("Deadline check failed (%s); retrying, logged again when it works",
+                                failure.getMessage());
+                    }
+                })
+                .eventually(() -> checking.set(false));
+    }
+
+    /** The job is already failed in the database; tell the streams and the generators. Failures are only logged. */
+    private Uni<Void> announce(JobSnapshot job) {
+        expired.increment();
+        LOG.infof("Job %s failed: %s", job.id(), job.error());
+        JobEvent failed = new JobEvent(JobEvent.SCHEMA_VERSION, job.id(), JobEventType.FAILED,
+                JobStateMachine.GATEWAY_SEQUENCE, job.step(), job.totalSteps(), WORKER, null, job.error(),
+                null, null, null, Instant.now());
+        return publisher.publishEvent(failed)
+                .chain(() -> publisher.requestCancel(job.id()))
+                .onFailure().invoke(e -> LOG.warnf("Job %s: its deadline failure could not be announced (%s); "
+                        + "streams learn it from the database", job.id(), e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+}
