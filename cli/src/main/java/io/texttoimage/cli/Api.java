@@ -38,7 +38,7 @@ public final class Api {
                             Double guidanceScale, Integer width, Integer height, String scheduler, Long seed,
                             Integer numImages, Integer progress, Integer currentStep, Integer totalSteps, String error,
                             List<String> imageKeys, String createdAt, String startedAt, String finishedAt,
-                            String updatedAt, Boolean cancelRequested) {
+                            String updatedAt, Boolean cancelRequested, PromptTruncation promptTruncation) {
 
         public boolean isTerminal() {
             return status != null && TERMINAL_STATUSES.contains(status);
@@ -56,7 +56,15 @@ public final class Api {
 
     /** The {@code data} of one SSE event from {@code /generated-images/{id}/events}. */
     public record JobEvent(String id, String status, Integer step, Integer totalSteps, Integer progress,
-                           List<String> imageKeys, String error, Long sequence) {
+                           List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation) {
+    }
+
+    /** What the model's token limit cut off the prompts; a prompt that fitted is null. */
+    public record PromptTruncation(TruncatedText prompt, TruncatedText negativePrompt) {
+    }
+
+    /** One cut prompt: its length and the limit in tokens (start and end token included), and the ignored text. */
+    public record TruncatedText(Integer tokens, Integer maxTokens, String droppedText) {
     }
 
     public record FieldError(String field, String message) {

@@ -3,6 +3,7 @@ package io.texttoimage.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Human and JSON renderings shared by the commands. */
@@ -32,6 +33,9 @@ final class Output {
         if (job.negativePrompt() != null) {
             out.printf("negative:  %s%n", job.negativePrompt());
         }
+        for (String line : truncationLines(job.promptTruncation())) {
+            out.printf("note:      %s%n", line);
+        }
         out.printf("settings:  %s steps, guidance %s, seed %s, %s image(s)%n",
                 job.numSteps(), job.guidanceScale(), job.seed(), job.numImages());
         out.printf("size:      %s%n", size(job));
@@ -51,6 +55,27 @@ final class Output {
             out.printf("finished:  %s%n", job.finishedAt());
         }
         out.flush();
+    }
+
+    /**
+     * One line per cut prompt: {@code prompt cut at 77 CLIP tokens (80 given); ignored: 'in the snow'}. Empty when
+     * nothing was cut.
+     */
+    static List<String> truncationLines(Api.PromptTruncation truncation) {
+        if (truncation == null) {
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>(2);
+        addTruncationLine(lines, "prompt", truncation.prompt());
+        addTruncationLine(lines, "negative prompt", truncation.negativePrompt());
+        return lines;
+    }
+
+    private static void addTruncationLine(List<String> lines, String which, Api.TruncatedText cut) {
+        if (cut != null) {
+            lines.add(which + " cut at " + cut.maxTokens() + " CLIP tokens (" + cut.tokens() + " given); ignored: '"
+                    + cut.droppedText() + "'");
+        }
     }
 
     /** The human listing of saved images: each file and its signed URL (does not flush). */

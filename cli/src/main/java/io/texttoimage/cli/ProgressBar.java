@@ -1,11 +1,14 @@
 package io.texttoimage.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * A job's progress on one line: {@code [############------------]  50%  step 10/20  running}. On a terminal the
  * line is redrawn in place; otherwise (pipes, CI logs) a line is printed on each status change and every 10 %.
+ * A prompt the model's token limit cut is said once, on a line of its own above the bar, as soon as an event (or
+ * else the final record) reports it.
  */
 public final class ProgressBar implements JobProgressListener {
 
@@ -19,6 +22,7 @@ public final class ProgressBar implements JobProgressListener {
     private int lastPercent;
     private Integer lastStep;
     private Integer lastTotal;
+    private boolean truncationShown;
 
     public ProgressBar(PrintWriter out, boolean interactive) {
         this.out = out;
@@ -27,6 +31,7 @@ public final class ProgressBar implements JobProgressListener {
 
     @Override
     public void onEvent(String eventName, Api.JobEvent event) {
+        showTruncation(event.promptTruncation());
         // terminal events may carry no progress: keep showing where the job got to
         int percent = event.progress() != null ? event.progress() : lastPercent;
         lastPercent = percent;
@@ -51,7 +56,21 @@ public final class ProgressBar implements JobProgressListener {
             out.println();
             lineOpen = false;
         }
+        showTruncation(job.promptTruncation());
         out.flush();
+    }
+
+    private void showTruncation(Api.PromptTruncation truncation) {
+        List<String> lines = Output.truncationLines(truncation);
+        if (truncationShown || lines.isEmpty()) {
+            return;
+        }
+        truncationShown = true;
+        if (lineOpen) {
+            out.print("\r\u001b[K"); // onEvent draws the bar again below the notice
+            lineOpen = false;
+        }
+        lines.forEach(line -> out.println("warning: " + line));
     }
 
     static String render(int percent, Integer step, Integer totalSteps, String status) {

@@ -61,6 +61,13 @@ final class FakeGateway implements AutoCloseable {
         dropStreamAfterEvents = events;
     }
 
+    /** When set, the worker "cuts" the prompts of jobs: RUNNING and the record from then on carry this truncation. */
+    private volatile JsonNode promptTruncation;
+
+    void cutPrompts(JsonNode truncation) {
+        promptTruncation = truncation;
+    }
+
     void staleReadsOfFinishedJobs(int reads) {
         staleFinishedReads.set(reads);
     }
@@ -181,6 +188,7 @@ final class FakeGateway implements AutoCloseable {
         job.put("progress", 0).putNull("current_step").putNull("total_steps").putNull("error");
         job.set("image_keys", Api.JSON.createArrayNode());
         job.put("created_at", "2026-11-28T01:00:00Z").put("cancel_requested", false);
+        job.putNull("prompt_truncation");
         jobs.put(id, job);
         return job;
     }
@@ -230,7 +238,7 @@ final class FakeGateway implements AutoCloseable {
         List<String> frames = new ArrayList<>();
         frames.add("id: 1\nevent: queued\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"progress\":0,\"sequence\":1}\n\n");
         frames.add("id: 2\nevent: running\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\"step\":0,\"total_steps\":2,"
-                + "\"progress\":0,\"sequence\":2}\n\n");
+                + "\"progress\":0,\"sequence\":2,\"prompt_truncation\":" + promptTruncation + "}\n\n");
         // data split over two lines: the reader joins them with '\n', which is JSON whitespace
         frames.add("id: 3\nevent: progress\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\ndata: \"step\":1,"
                 + "\"total_steps\":2,\"progress\":50,\"sequence\":3}\n\n");
@@ -274,6 +282,7 @@ final class FakeGateway implements AutoCloseable {
             if (i == 1) {
                 write(out, "event: heartbeat\ndata: {}\n\n: keep-alive comment\n\n");
                 job.put("status", "running");
+                job.set("prompt_truncation", promptTruncation);
             }
             if (i == frames.size() - 1) {
                 applyTerminal(job);

@@ -89,6 +89,59 @@ class T2iTest {
         assertFalse(Files.exists(out.resolve(id + "-0.png.part")), "no partial file left");
     }
 
+    private static final String CUT_PROMPT = "{\"prompt\":{\"tokens\":80,\"max_tokens\":77,"
+            + "\"dropped_text\":\"in the snow, at night\"},\"negative_prompt\":null}";
+    private static final String PROMPT_CUT_LINE =
+            "prompt cut at 77 CLIP tokens (80 given); ignored: 'in the snow, at night'";
+
+    @Test
+    void generateSaysOnceWhatTheTokenLimitCutOff() throws IOException {
+        gateway.cutPrompts(Api.JSON.readTree(CUT_PROMPT));
+        Run run = t2i("generate", "a very long prompt", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(1, run.stderr().lines().filter(line -> line.equals("warning: " + PROMPT_CUT_LINE)).count(),
+                run.stderr());
+        assertFalse(run.stderr().contains("negative prompt cut"), run.stderr());
+
+        Run json = t2i("generate", "a very long prompt", "--out", out.toString(), "--json");
+        JsonNode cut = Api.JSON.readTree(json.stdout()).path("job").path("prompt_truncation").path("prompt");
+        assertEquals(80, cut.path("tokens").asInt(), json.stdout());
+        assertEquals("in the snow, at night", cut.path("dropped_text").asText());
+    }
+
+    @Test
+    void nothingIsSaidWhenThePromptsFit() {
+        Run run = t2i("generate", "a short prompt", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertFalse(run.stderr().contains("cut at"), run.stderr());
+        Run get = t2i("get", gateway.addJob("succeeded"));
+        assertFalse(get.stdout().contains("note:") || get.stdout().contains("cut at"), get.stdout());
+    }
+
+    @Test
+    void watchSaysWhatTheTokenLimitCutOff() throws IOException {
+        gateway.cutPrompts(Api.JSON.readTree(CUT_PROMPT));
+        Run run = t2i("watch", gateway.addJob("queued"));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(1, run.stderr().lines().filter(line -> line.equals("warning: " + PROMPT_CUT_LINE)).count(),
+                run.stderr());
+    }
+
+    @Test
+    void theProgressBarClearsItsLineForTheNoticeAndDrawsItAgainBelow() {
+        StringWriter text = new StringWriter();
+        ProgressBar bar = new ProgressBar(new PrintWriter(text), true);
+        bar.onEvent("queued", new Api.JobEvent("j", "queued", 0, 2, 0, null, null, 1L, null));
+        Api.PromptTruncation truncation = new Api.PromptTruncation(null,
+                new Api.TruncatedText(90, 77, "lowres, bad anatomy"));
+        bar.onEvent("running", new Api.JobEvent("j", "running", 0, 2, 0, null, null, 2L, truncation));
+        bar.onEvent("progress", new Api.JobEvent("j", "running", 1, 2, 50, null, null, 3L, null));
+        String expectedNotice = "\r\u001b[Kwarning: negative prompt cut at 77 CLIP tokens (90 given); ignored: "
+                + "'lowres, bad anatomy'" + System.lineSeparator() + "\r[";
+        assertTrue(text.toString().contains(expectedNotice), text.toString());
+        assertEquals(1, text.toString().split("negative prompt cut", -1).length - 1, "said once: " + text);
+    }
+
     @Test
     void generateWaitsForTheStoredRecordToCatchUpWithTheTerminalEvent() {
         gateway.staleReadsOfFinishedJobs(3);
@@ -248,6 +301,18 @@ class T2iTest {
 
         Run json = t2i("get", id, "--json");
         assertEquals(id, Api.JSON.readTree(json.stdout()).get("id").asText());
+    }
+
+    @Test
+    void getShowsWhatTheTokenLimitCutOff() throws IOException {
+        String id = gateway.addJob("succeeded");
+        gateway.job(id).set("prompt_truncation", Api.JSON.readTree("{\"prompt\":{\"tokens\":80,\"max_tokens\":77,"
+                + "\"dropped_text\":\"in the snow, at night\"},\"negative_prompt\":{\"tokens\":78,\"max_tokens\":77,"
+                + "\"dropped_text\":\"watermark\"}}"));
+        Run run = t2i("get", id);
+        assertTrue(run.stdout().contains("note:      " + PROMPT_CUT_LINE + System.lineSeparator()), run.stdout());
+        assertTrue(run.stdout().contains("note:      negative prompt cut at 77 CLIP tokens (78 given); ignored: "
+                + "'watermark'"), run.stdout());
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.util.UUID;
  * @param width     resolved image width, on RUNNING (null otherwise)
  * @param height    resolved image height, on RUNNING (null otherwise)
  * @param scheduler resolved scheduler name, on RUNNING (null otherwise)
+ * @param promptTruncation what the token limit cut off the prompts, on RUNNING when something was cut (null
+ *                  otherwise, and in events of producers older than the field)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -34,9 +36,18 @@ public record JobEvent(
         Integer width,
         Integer height,
         String scheduler,
-        Instant at) {
+        Instant at,
+        PromptTruncation promptTruncation) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** An event without a prompt truncation (every type but some RUNNING events). */
+    public JobEvent(int schemaVersion, UUID jobId, JobEventType type, long sequence, int step, int totalSteps,
+                    String workerId, List<String> imageKeys, String error, Integer width, Integer height,
+                    String scheduler, Instant at) {
+        this(schemaVersion, jobId, type, sequence, step, totalSteps, workerId, imageKeys, error, width, height,
+                scheduler, at, null);
+    }
 
     public String routingKey() {
         return "job." + type.name().toLowerCase(java.util.Locale.ROOT);

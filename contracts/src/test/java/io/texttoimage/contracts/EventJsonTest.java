@@ -46,6 +46,28 @@ class EventJsonTest {
     }
 
     @Test
+    void runningCarriesThePromptTruncationAndOlderEventsWithoutItStillParse() throws Exception {
+        var truncation = new PromptTruncation(new PromptTruncation.TruncatedText(80, 77, "in the snow"), null);
+        var running = new JobEvent(JobEvent.SCHEMA_VERSION, UUID.randomUUID(), JobEventType.RUNNING, 1, 0, 21, "w1",
+                null, null, 512, 512, "pndm", Instant.parse("2026-11-28T01:00:00Z"), truncation);
+        JsonNode json = mapper.readTree(mapper.writeValueAsString(running));
+        JsonNode prompt = json.path("prompt_truncation").path("prompt");
+        assertEquals(80, prompt.path("tokens").asInt());
+        assertEquals(77, prompt.path("max_tokens").asInt());
+        assertEquals("in the snow", prompt.path("dropped_text").asText());
+        assertTrue(json.path("prompt_truncation").path("negative_prompt").isNull());
+        assertEquals(running, mapper.treeToValue(json, JobEvent.class));
+
+        // What a generator from before the field sends: no prompt_truncation key at all.
+        String old = "{\"schema_version\":1,\"job_id\":\"" + running.jobId() + "\",\"type\":\"RUNNING\",\"sequence\":1,"
+                + "\"step\":0,\"total_steps\":21,\"worker_id\":\"w1\",\"width\":512,\"height\":512,"
+                + "\"scheduler\":\"pndm\",\"at\":\"2026-11-28T01:00:00Z\"}";
+        JobEvent parsed = mapper.readValue(old, JobEvent.class);
+        assertEquals(null, parsed.promptTruncation());
+        assertEquals(512, parsed.width());
+    }
+
+    @Test
     void terminalTypesAreExactlyTheEndStates() {
         for (JobEventType type : JobEventType.values()) {
             boolean expected = type == JobEventType.SUCCEEDED || type == JobEventType.FAILED

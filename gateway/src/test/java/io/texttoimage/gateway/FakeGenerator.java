@@ -15,6 +15,7 @@ import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.PromptTruncation;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -188,6 +189,12 @@ final class FakeGenerator implements AutoCloseable {
     static JobEvent running(UUID jobId, long sequence, int totalSteps) {
         return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.RUNNING, sequence, 0, totalSteps, WORKER,
                 null, null, 512, 512, "pndm", Instant.now());
+    }
+
+    /** RUNNING of a job whose prompts the worker's tokenizer cut. */
+    static JobEvent running(UUID jobId, long sequence, int totalSteps, PromptTruncation truncation) {
+        return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.RUNNING, sequence, 0, totalSteps, WORKER,
+                null, null, 512, 512, "pndm", Instant.now(), truncation);
     }
 
     static JobEvent succeeded(UUID jobId, long sequence, int totalSteps, List<String> keys) {

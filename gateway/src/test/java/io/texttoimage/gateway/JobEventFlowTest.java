@@ -1,5 +1,6 @@
 package io.texttoimage.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -9,6 +10,7 @@ import io.restassured.path.json.JsonPath;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.PromptTruncation;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,6 +113,56 @@ class JobEventFlowTest {
         assertEquals(3, after.getInt("current_step"));
         assertEquals("out of GPU memory", after.getString("error"));
         assertEquals(List.of(), after.getList("image_keys"));
+    }
+
+    @Test
+    void theRecordAndTheStreamShowWhatTheTokenLimitCutOff() throws Exception {
+        UUID id = submitAndTake("a long prompt", 3);
+        assertNull(record(id).get("prompt_truncation"), "nothing is known before RUNNING");
+        PromptTruncation truncation = new PromptTruncation(null,
+                new PromptTruncation.TruncatedText(81, 77, "low quality, jpeg artifacts"));
+        try (SseClient stream = sse(id, null)) {
+            assertEquals("queued", stream.nextNonHeartbeat(WAIT).name());
+            generator.publish(FakeGenerator.running(id, 1, 3, truncation));
+            SseClient.Event running = stream.nextNonHeartbeat(WAIT);
+            assertEquals("running", running.name());
+            JsonNode cut = running.data().path("prompt_truncation");
+            assertTrue(cut.path("prompt").isNull(), "the prompt fitted: " + cut);
+            assertEquals(81, cut.path("negative_prompt").path("tokens").asInt());
+            assertEquals(77, cut.path("negative_prompt").path("max_tokens").asInt());
+            assertEquals("low quality, jpeg artifacts", cut.path("negative_prompt").path("dropped_text").asText());
+
+            generator.publish(event(id, JobEventType.PROGRESS, 2, 1, 3));
+            assertTrue(stream.nextNonHeartbeat(WAIT).data().path("prompt_truncation").isNull(), "only on running");
+        }
+        Eventually.await(WAIT, "the record is running", () -> "running".equals(record(id).getString("status")));
+        JsonPath stored = record(id);
+        assertNull(stored.get("prompt_truncation.prompt"));
+        assertEquals(81, stored.getInt("prompt_truncation.negative_prompt.tokens"));
+        assertEquals(77, stored.getInt("prompt_truncation.negative_prompt.max_tokens"));
+        assertEquals("low quality, jpeg artifacts", stored.getString("prompt_truncation.negative_prompt.dropped_text"));
+
+        // A client joining later sees it on the stored state it starts with; the list and a cancel show it too.
+        try (SseClient late = sse(id, null)) {
+            assertEquals(81, late.nextNonHeartbeat(WAIT).data().path("prompt_truncation").path("negative_prompt")
+                    .path("tokens").asInt());
+        }
+        JsonPath listed = given().get("/generated-images?size=100").then().statusCode(200).extract().jsonPath();
+        assertEquals(81, listed.getInt("items.find { it.id == '" + id + "' }.prompt_truncation.negative_prompt.tokens"));
+        given().delete("/generated-images/" + id).then().statusCode(202)
+                .body("prompt_truncation.negative_prompt.tokens", equalTo(81));
+        generator.publish(event(id, JobEventType.SUCCEEDED, 3, 3, 3));
+        Eventually.await(WAIT, "the record succeeded", () -> "succeeded".equals(record(id).getString("status")));
+        assertEquals(81, record(id).getInt("prompt_truncation.negative_prompt.tokens"), "kept after the end");
+    }
+
+    @Test
+    void aRunningEventWithoutTruncationLeavesTheRecordsFieldNull() throws Exception {
+        UUID id = submitAndTake("short", 2);
+        generator.publish(FakeGenerator.running(id, 1, 2));
+        Eventually.await(WAIT, "the record is running", () -> "running".equals(record(id).getString("status")));
+        String body = given().get("/generated-images/" + id).then().statusCode(200).extract().asString();
+        assertTrue(body.contains("\"prompt_truncation\":null"), body);
     }
 
     @Test

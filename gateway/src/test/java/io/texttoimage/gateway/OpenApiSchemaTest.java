@@ -6,6 +6,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.api.SignedUrlsResponse;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,6 +124,19 @@ class OpenApiSchemaTest {
         JsonNode cancelled = json.readTree(given().delete("/generated-images/" + id).then().statusCode(202)
                 .extract().asString());
         assertKeys(responseSchema("/generated-images/{id}", "delete", "202"), cancelled);
+    }
+
+    @Test
+    void thePromptTruncationSchemaNamesTheKeysTheGatewayWrites() {
+        // Real jobs carry it only after a generator cut a prompt: the app's own mapper writes one.
+        JsonNode truncation = json.valueToTree(new PromptTruncation(
+                new PromptTruncation.TruncatedText(80, 77, "in the snow"), null));
+        JsonNode record = responseSchema("/generated-images/{id}", "get", "200");
+        JsonNode schema = resolve(record.path("properties").path("prompt_truncation"));
+        assertKeys(schema, truncation);
+        assertKeys(resolve(schema.path("properties").path("prompt")), truncation.path("prompt"));
+        JsonNode event = responseSchema("/generated-images/{id}/events", "get", "200", "text/event-stream");
+        assertEquals(schema, resolve(event.path("properties").path("prompt_truncation")), "the same on SSE events");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.texttoimage.pipeline.scheduler.Scheduler;
 import io.texttoimage.pipeline.scheduler.SchedulerConfig;
 import io.texttoimage.pipeline.scheduler.Schedulers;
 import io.texttoimage.pipeline.tokenizer.ClipTokenizer;
+import io.texttoimage.pipeline.tokenizer.PromptTokens;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -138,6 +139,19 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     public ClipTokenizer tokenizer() {
         return textEncoder.tokenizer();
+    }
+
+    /**
+     * The request's prompts as the text encoder will take them, without running anything: lengths in CLIP tokens and
+     * the text the tokenizer's limit drops. The negative prompt is measured only under classifier-free guidance
+     * (guidance scale above 1), the only case in which it is encoded.
+     */
+    public PromptLengths measurePrompts(GenerationRequest request) {
+        ClipTokenizer tokenizer = tokenizer();
+        PromptTokens negative = request.guidanceScale() > 1.0
+                ? tokenizer.measure(request.negativePrompt() == null ? "" : request.negativePrompt())
+                : null;
+        return new PromptLengths(tokenizer.measure(request.prompt()), negative);
     }
 
     /** Wall time it took to create the three sessions. */
@@ -296,6 +310,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         private final CancellationToken cancel;
         private final PipelineTrace trace;
         private final OrtSession.RunOptions options;
+        private final PromptLengths promptLengths;
         private final long startNanos = System.nanoTime();
         int completedSteps;
         int totalSteps = 1;
@@ -310,6 +325,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             this.cancel = cancel;
             this.trace = trace;
             this.options = options;
+            this.promptLengths = pipeline.measurePrompts(request);
         }
 
         GenerationResult execute() throws OrtException {
@@ -456,7 +472,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         private String parameters(int width, int height) {
             return PngImages.a1111Parameters(request.prompt(), request.negativePrompt(), request.steps(),
                     resolved.schedulerName(), request.guidanceScale(), request.seed(), width, height,
-                    pipeline.folder.name());
+                    pipeline.folder.name(), promptLengths.prompt(), promptLengths.negativePrompt());
         }
 
         private void checkCancelled(int completed, int total) {

@@ -110,6 +110,27 @@ class PipelineBehaviourTest {
         assertEquals(5, pipeline.check(request(64, 64, 3, 7.5, "dpm2_a_karras", 1)));
     }
 
+    /** A prompt over CLIP's 77 tokens: the pipeline says what it drops, and the PNG says so too. */
+    @Test
+    void aTruncatedPromptIsMeasuredAndNotedInThePng() throws Exception {
+        String prompt = "a red cube on a blue floor, ".repeat(12) + "golden hour";
+        GenerationRequest request = new GenerationRequest(prompt, "blurry", 64, 64, 1, 7.5, "ddim", 7, 1, null);
+        PromptLengths lengths = pipeline.measurePrompts(request);
+        assertTrue(lengths.truncated());
+        assertTrue(lengths.prompt().droppedText().endsWith("golden hour"), lengths.prompt().droppedText());
+        assertFalse(lengths.negativePrompt().truncated());
+        assertEquals(3, lengths.negativePrompt().tokens());
+        assertEquals(null, pipeline.measurePrompts(new GenerationRequest(prompt, "blurry", 64, 64, 1, 1.0, "ddim", 7,
+                1, null)).negativePrompt(), "without guidance the negative prompt is not encoded");
+
+        GenerationResult result = pipeline.generate(request, null, CancellationToken.NEVER);
+        String parameters = io.texttoimage.pipeline.io.PngImages.readTextChunks(
+                result.images().get(0).png()).get("parameters");
+        assertTrue(parameters.startsWith(prompt + "\nNegative prompt: blurry\n"), "the prompts as asked: " + parameters);
+        assertTrue(parameters.endsWith(", Prompt truncated: \"at 77 CLIP tokens (" + lengths.prompt().tokens()
+                + " given), ignored: " + lengths.prompt().droppedText() + "\""), parameters);
+    }
+
     @Test
     void rejectsInvalidNumbersBeforeAnyWork() {
         assertTrue(assertThrows(InvalidRequestException.class, () -> request(64, 64, 0, 7.5, null, 1))

@@ -1,5 +1,6 @@
 package io.texttoimage.gateway.api;
 
+import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.job.Job;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -7,7 +8,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** The public view of a job, as returned by every endpoint that answers with "the record". */
+/**
+ * The public view of a job, as returned by every endpoint that answers with "the record".
+ *
+ * @param promptTruncation what the text encoder's token limit cut off the prompts (from the job's RUNNING event);
+ *                         null when both fitted or the job has not started
+ */
 public record GeneratedImageRecord(
         UUID id,
         String status,
@@ -24,6 +30,7 @@ public record GeneratedImageRecord(
         int currentStep,
         int totalSteps,
         String error,
+        PromptTruncation promptTruncation,
         List<String> imageKeys,
         Instant createdAt,
         Instant startedAt,
@@ -36,7 +43,8 @@ public record GeneratedImageRecord(
     public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.progress,
-                job.currentStep, job.totalSteps, job.error, List.of(job.imageKeys), job.createdAt, job.startedAt,
-                job.finishedAt, job.updatedAt, job.cancelRequested, job.queueTimeoutSeconds, job.runTimeoutSeconds);
+                job.currentStep, job.totalSteps, job.error, job.promptTruncation, List.of(job.imageKeys),
+                job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
+                job.queueTimeoutSeconds, job.runTimeoutSeconds);
     }
 }

@@ -2,6 +2,7 @@ package io.texttoimage.gateway.events;
 
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.job.JobSnapshot;
 import io.texttoimage.gateway.job.JobStateMachine;
 import io.texttoimage.gateway.job.JobStatus;
@@ -15,9 +16,11 @@ import java.util.UUID;
  *
  * @param status    the job's status after the event ({@code heartbeat} for heartbeats)
  * @param sequence  the event's sequence, also sent as the SSE {@code id}
+ * @param promptTruncation what the token limit cut off the prompts: on {@code running}, and on a stream's first
+ *                  event once the job has started; null when nothing was cut and on other events
  */
 public record JobEventView(UUID id, String status, int step, int totalSteps, int progress, List<String> imageKeys,
-                           String error, long sequence) {
+                           String error, long sequence, PromptTruncation promptTruncation) {
 
     public static final String HEARTBEAT = "heartbeat";
 
@@ -32,7 +35,7 @@ public record JobEventView(UUID id, String status, int step, int totalSteps, int
 
     public static JobEventView of(JobSnapshot job) {
         return new JobEventView(job.id(), job.status().apiName(), job.step(), job.totalSteps(), job.progress(),
-                job.imageKeys(), job.error(), job.sequence());
+                job.imageKeys(), job.error(), job.sequence(), job.promptTruncation());
     }
 
     public boolean isTerminal() {
@@ -41,6 +44,6 @@ public record JobEventView(UUID id, String status, int step, int totalSteps, int
     }
 
     public JobEventView asHeartbeat() {
-        return new JobEventView(id, HEARTBEAT, step, totalSteps, progress, imageKeys, error, sequence);
+        return new JobEventView(id, HEARTBEAT, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation);
     }
 }

@@ -2,6 +2,7 @@ package io.texttoimage.gateway.job;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.contracts.PromptTruncation;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -41,6 +42,10 @@ public class Job extends PanacheEntityBase {
     public int currentStep;
     public int totalSteps;
     public String error;
+    /** Written only by {@link JobStore#applyRunning} (plain SQL); the ORM reads it. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(insertable = false, updatable = false)
+    public PromptTruncation promptTruncation;
 
     @JdbcTypeCode(SqlTypes.ARRAY)
     @Column(nullable = false)

@@ -1,8 +1,11 @@
 package io.texttoimage.gateway.job;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.job.JobStateMachine.Transition;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -40,7 +43,7 @@ public class JobStore {
             UPDATE generated_images SET status = '%s', started_at = COALESCE(started_at, $2),
                 width = COALESCE($3, width), height = COALESCE($4, height), scheduler = COALESCE($5, scheduler),
                 current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
-                progress = $9, %s, updated_at = now()
+                progress = $9, prompt_truncation = $11::text::jsonb, %s, updated_at = now()
             WHERE id = $1 AND %s
             RETURNING cancel_requested""".formatted(RUNNING.to().name(),
             TransitionSql.sequenceAndWorker(RUNNING, "", "$10", "$6"), TransitionSql.admits(RUNNING, "", "$10", "$6"));
@@ -139,28 +142,33 @@ public class JobStore {
             FOR UPDATE SKIP LOCKED""".formatted(JobStateMachine.INITIAL.name());
 
     private static final String CURRENT_STATE = """
-            SELECT status, current_step, total_steps, progress, image_keys, error, last_sequence
+            SELECT status, current_step, total_steps, progress, image_keys, error, last_sequence,
+                prompt_truncation::text AS prompt_truncation
             FROM generated_images WHERE id = $1""";
 
     private static final String FIND = """
             SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
                 num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
-                cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s, run_timeout_s
+                cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s, run_timeout_s,
+                prompt_truncation::text AS prompt_truncation
             FROM generated_images WHERE id = $1""";
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
 
     private final Pool pool;
+    private final ObjectMapper json;
 
-    public JobStore(Pool pool) {
+    public JobStore(Pool pool, ObjectMapper json) {
         this.pool = pool;
+        this.json = json;
     }
 
     /** Applies a RUNNING event; yields whether a cancel was requested for the job (empty if ignored). */
     public Uni<Optional<Boolean>> applyRunning(JobEvent event) {
         Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), time(event.at()), event.width(), event.height(),
                 event.scheduler(), event.workerId(), event.step(), event.totalSteps(),
-                JobSnapshot.percent(event.step(), event.totalSteps()), event.sequence()));
+                JobSnapshot.percent(event.step(), event.totalSteps()), event.sequence(),
+                promptTruncationJson(event.promptTruncation())));
         return pool.preparedQuery(APPLY_RUNNING).execute(params)
                 .map(rows -> rows.size() == 0 ? Optional.empty()
                         : Optional.of(rows.iterator().next().getBoolean("cancel_requested")));
@@ -290,7 +298,7 @@ public class JobStore {
             List<JobSnapshot> expired = new ArrayList<>();
             rows.forEach(row -> expired.add(new JobSnapshot(row.getUUID("id"), JobStatus.valueOf(row.getString("status")),
                     row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
-                    List.of(), row.getString("error"), row.getLong("last_sequence"))));
+                    List.of(), row.getString("error"), row.getLong("last_sequence"), null)));
             return expired;
         });
     }
@@ -314,7 +322,8 @@ public class JobStore {
             String[] keys = row.getArrayOfStrings("image_keys");
             return new JobSnapshot(jobId, JobStatus.valueOf(row.getString("status")),
                     row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
-                    keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"));
+                    keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"),
+                    promptTruncation(row));
         });
     }
 
@@ -374,7 +383,24 @@ public class JobStore {
         return statements;
     }
 
-    private static Job toEntity(Row row) {
+    private String promptTruncationJson(PromptTruncation truncation) {
+        try {
+            return truncation == null ? null : json.writeValueAsString(truncation);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A prompt truncation cannot be written as JSON", e);
+        }
+    }
+
+    private PromptTruncation promptTruncation(Row row) {
+        String stored = row.getString("prompt_truncation");
+        try {
+            return stored == null ? null : json.readValue(stored, PromptTruncation.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("The stored prompt_truncation is not readable JSON", e);
+        }
+    }
+
+    private Job toEntity(Row row) {
         Job job = new Job();
         job.id = row.getUUID("id");
         job.status = JobStatus.valueOf(row.getString("status"));
@@ -402,6 +428,7 @@ public class JobStore {
         job.updatedAt = instant(row.getOffsetDateTime("updated_at"));
         job.queueTimeoutSeconds = row.getInteger("queue_timeout_s");
         job.runTimeoutSeconds = row.getInteger("run_timeout_s");
+        job.promptTruncation = promptTruncation(row);
         return job;
     }
 

@@ -45,7 +45,7 @@ class JobEventStreamTest {
     }
 
     private static SseFrame frame(String status, long sequence, int step) {
-        JobEventView view = new JobEventView(JOB, status, step, 10, step * 10, List.of(), null, sequence);
+        JobEventView view = new JobEventView(JOB, status, step, 10, step * 10, List.of(), null, sequence, null);
         return SseFrame.of(status, view, "{\"status\":\"" + status + "\",\"step\":" + step + "}", true);
     }
 

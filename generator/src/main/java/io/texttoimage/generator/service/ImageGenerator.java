@@ -5,6 +5,7 @@ import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.GenerationResult;
 import io.texttoimage.pipeline.ModelInfo;
 import io.texttoimage.pipeline.ProgressListener;
+import io.texttoimage.pipeline.PromptLengths;
 
 /** What the worker needs from a loaded model: the pipeline's own API, as an interface the service can hold. */
 public interface ImageGenerator extends AutoCloseable {
@@ -17,6 +18,9 @@ public interface ImageGenerator extends AutoCloseable {
      * @return the number of progress steps (UNet evaluations) the request will take
      */
     int check(GenerationRequest request);
+
+    /** The request's prompts in tokens and what the text encoder's limit drops (see the pipeline's measurePrompts). */
+    PromptLengths measurePrompts(GenerationRequest request);
 
     GenerationResult generate(GenerationRequest request, ProgressListener listener, CancellationToken cancel);
 

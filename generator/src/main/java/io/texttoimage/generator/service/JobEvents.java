@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.PromptTruncation;
+import io.texttoimage.pipeline.PromptLengths;
+import io.texttoimage.pipeline.tokenizer.PromptTokens;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,30 +41,45 @@ final class JobEvents {
         this.sequence = redelivered ? System.currentTimeMillis() * 1000 : 0;
     }
 
-    void running(int totalSteps, int width, int height, String scheduler) throws IOException {
-        send(JobEventType.RUNNING, 0, totalSteps, null, null, width, height, scheduler);
+    void running(int totalSteps, int width, int height, String scheduler, PromptTruncation truncation)
+            throws IOException {
+        send(JobEventType.RUNNING, 0, totalSteps, null, null, width, height, scheduler, truncation);
+    }
+
+    /** The RUNNING payload of what the token limit cut off, or null when both prompts fitted. */
+    static PromptTruncation truncationOf(PromptLengths lengths) {
+        if (!lengths.truncated()) {
+            return null;
+        }
+        return new PromptTruncation(truncatedText(lengths.prompt()), truncatedText(lengths.negativePrompt()));
+    }
+
+    private static PromptTruncation.TruncatedText truncatedText(PromptTokens tokens) {
+        return tokens == null || !tokens.truncated() ? null
+                : new PromptTruncation.TruncatedText(tokens.tokens(), tokens.maxTokens(), tokens.droppedText());
     }
 
     void progress(int step, int totalSteps) throws IOException {
-        send(JobEventType.PROGRESS, step, totalSteps, null, null, null, null, null);
+        send(JobEventType.PROGRESS, step, totalSteps, null, null, null, null, null, null);
     }
 
     void succeeded(int totalSteps, List<String> imageKeys) throws IOException {
-        send(JobEventType.SUCCEEDED, totalSteps, totalSteps, imageKeys, null, null, null, null);
+        send(JobEventType.SUCCEEDED, totalSteps, totalSteps, imageKeys, null, null, null, null, null);
     }
 
     void failed(int step, int totalSteps, String reason) throws IOException {
-        send(JobEventType.FAILED, step, totalSteps, null, reason, null, null, null);
+        send(JobEventType.FAILED, step, totalSteps, null, reason, null, null, null, null);
     }
 
     void cancelled(int step, int totalSteps) throws IOException {
-        send(JobEventType.CANCELLED, step, totalSteps, null, null, null, null, null);
+        send(JobEventType.CANCELLED, step, totalSteps, null, null, null, null, null, null);
     }
 
     private void send(JobEventType type, int step, int totalSteps, List<String> keys, String error,
-                      Integer width, Integer height, String scheduler) throws IOException {
+                      Integer width, Integer height, String scheduler, PromptTruncation truncation)
+            throws IOException {
         JobEvent event = new JobEvent(JobEvent.SCHEMA_VERSION, jobId, type, ++sequence, step, totalSteps, workerId,
-                keys, error, width, height, scheduler, Instant.now());
+                keys, error, width, height, scheduler, Instant.now(), truncation);
         byte[] body;
         try {
             body = json.writeValueAsBytes(event);

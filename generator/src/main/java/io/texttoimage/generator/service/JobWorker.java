@@ -22,6 +22,8 @@ import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.GenerationResult;
 import io.texttoimage.pipeline.InvalidRequestException;
 import io.texttoimage.pipeline.ModelInfo;
+import io.texttoimage.pipeline.PromptLengths;
+import io.texttoimage.pipeline.tokenizer.PromptTokens;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -214,10 +216,12 @@ public class JobWorker {
         ModelInfo info = generator.info();
         GenerationRequest request;
         int evaluations;
+        PromptLengths promptLengths;
         try {
             request = new GenerationRequest(job.prompt(), job.negativePrompt(), job.width(), job.height(),
                     job.numSteps(), job.guidanceScale(), job.scheduler(), job.seed(), job.numImages(), null);
             evaluations = generator.check(request);
+            promptLengths = generator.measurePrompts(request);
         } catch (InvalidRequestException e) {
             events.failed(0, job.numSteps(), e.getMessage());
             return Outcome.FAILED;
@@ -233,7 +237,8 @@ public class JobWorker {
         String scheduler = SchedulerNames.canonical(request.scheduler()).orElse(info.defaultScheduler());
         // Progress counts UNet evaluations (PNDM runs one more than the requested steps), so RUNNING announces the
         // same total that the PROGRESS events will reach.
-        events.running(evaluations, width, height, scheduler);
+        warnIfTruncated(jobId, promptLengths);
+        events.running(evaluations, width, height, scheduler, JobEvents.truncationOf(promptLengths));
 
         StepReporter progress = new StepReporter(events::progress, config.progressInterval(), metrics.stepTimer());
         GenerationResult result;
@@ -270,6 +275,23 @@ public class JobWorker {
         } catch (ImageStoreClient.StoreFailedException e) {
             events.failed(totalSteps, totalSteps, e.getMessage());
             return Outcome.FAILED;
+        }
+    }
+
+    /**
+     * diffusers' warning, with counts only: prompts are users' data and stay out of the logs (the dropped text is in
+     * the RUNNING event and the job's record, for whoever may read the job).
+     */
+    private static void warnIfTruncated(UUID jobId, PromptLengths lengths) {
+        warnIfTruncated(jobId, "prompt", lengths.prompt());
+        warnIfTruncated(jobId, "negative prompt", lengths.negativePrompt());
+    }
+
+    private static void warnIfTruncated(UUID jobId, String which, PromptTokens tokens) {
+        if (tokens != null && tokens.truncated()) {
+            LOG.warnf("Job %s: part of the %s was truncated because CLIP can only handle sequences up to %d tokens "
+                    + "(%d given, the last %d ignored)", jobId, which, tokens.maxTokens(), tokens.tokens(),
+                    tokens.droppedTokens());
         }
     }
 

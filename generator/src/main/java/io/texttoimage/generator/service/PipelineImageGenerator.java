@@ -6,6 +6,7 @@ import io.texttoimage.pipeline.GenerationResult;
 import io.texttoimage.pipeline.ModelInfo;
 import io.texttoimage.pipeline.OrtSettings;
 import io.texttoimage.pipeline.ProgressListener;
+import io.texttoimage.pipeline.PromptLengths;
 import io.texttoimage.pipeline.StableDiffusionPipeline;
 
 import java.nio.file.Path;
@@ -32,6 +33,11 @@ final class PipelineImageGenerator implements ImageGenerator {
     @Override
     public ModelInfo info() {
         return pipeline.info();
+    }
+
+    @Override
+    public PromptLengths measurePrompts(GenerationRequest request) {
+        return pipeline.measurePrompts(request);
     }
 
     @Override

@@ -9,6 +9,8 @@ import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.PromptTruncation;
+import io.texttoimage.pipeline.io.PngImages;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,8 +24,13 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -93,6 +100,7 @@ class JobWorkerTest {
         assertEquals("pndm", running.scheduler());
         assertEquals(5, running.totalSteps(), "RUNNING announces the total that PROGRESS reaches (PNDM: steps + 1)");
         assertEquals("test-worker", running.workerId());
+        assertNull(running.promptTruncation(), "both prompts fit in 77 tokens");
         assertSequencesIncrease(events);
 
         List<JobEvent> progress = events.stream().filter(e -> e.type() == JobEventType.PROGRESS).toList();
@@ -229,6 +237,62 @@ class JobWorkerTest {
             assertEquals("Storing image 0 failed: The message body is not a PNG image.", last.error());
         } finally {
             broker.storeError = null;
+        }
+    }
+
+    @Test
+    @Order(8)
+    void runningReportsWhatTheTokenLimitCutOffAndThePngSaysSo() throws Exception {
+        String prompt = "a red apple on a wooden table, ".repeat(12) + "Golden Hour";
+        String negative = "blurry, ".repeat(40) + "watermark";
+        UUID jobId = UUID.randomUUID();
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger workerLog = java.util.logging.Logger.getLogger(JobWorker.class.getName());
+        workerLog.addHandler(capture);
+        try {
+            broker.publish(new GenerationRequested(GenerationRequested.SCHEMA_VERSION, jobId, prompt, negative, 1, 7.5,
+                    null, null, "ddim", 42L, 1, Instant.now()));
+            List<JobEvent> events = broker.awaitTerminal(jobId, TIMEOUT);
+            assertEquals(JobEventType.SUCCEEDED, events.get(events.size() - 1).type());
+
+            PromptTruncation truncation = events.get(0).promptTruncation();
+            assertNotNull(truncation, "RUNNING carries the truncation: " + events.get(0));
+            assertEquals(77, truncation.prompt().maxTokens());
+            assertTrue(truncation.prompt().tokens() > 77, "counted with start and end token: " + truncation);
+            assertTrue(truncation.prompt().droppedText().endsWith("golden hour"), truncation.prompt().droppedText());
+            assertTrue(truncation.negativePrompt().droppedText().endsWith("blurry, watermark"),
+                    truncation.negativePrompt().droppedText());
+            assertTrue(events.stream().skip(1).allMatch(e -> e.promptTruncation() == null), "only on RUNNING");
+
+            String parameters = PngImages.readTextChunks(broker.images.get(jobId).get(0).png()).get("parameters");
+            assertTrue(parameters.contains(", Prompt truncated: \"at 77 CLIP tokens (" + truncation.prompt().tokens()
+                    + " given), ignored: "), parameters);
+            assertTrue(parameters.contains(", Negative prompt truncated: "), parameters);
+
+            List<String> messages = warnings.stream().map(r -> String.valueOf(r.getMessage())).toList();
+            assertEquals(2, messages.stream().filter(m -> m.contains(jobId.toString())).count(), messages.toString());
+            assertTrue(messages.stream().anyMatch(m -> m.contains("up to 77 tokens (" + truncation.prompt().tokens()
+                    + " given")), messages.toString());
+            assertTrue(messages.stream().noneMatch(m -> m.contains("golden") || m.contains("watermark")),
+                    "the prompts stay out of the log: " + messages);
+        } finally {
+            workerLog.removeHandler(capture);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.texttoimage.pipeline.io;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.texttoimage.contracts.SchedulerNames;
+import io.texttoimage.pipeline.tokenizer.PromptTokens;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -77,6 +79,23 @@ public final class PngImages {
      */
     public static String a1111Parameters(String prompt, String negativePrompt, int steps, String scheduler,
             double guidanceScale, long seed, int width, int height, String modelName) {
+        return a1111Parameters(prompt, negativePrompt, steps, scheduler, guidanceScale, seed, width, height, modelName,
+                null, null);
+    }
+
+    /**
+     * The same text, and for a prompt longer than the tokenizer's limit a {@code Prompt truncated} (or
+     * {@code Negative prompt truncated}) entry in the settings line:
+     * {@code Prompt truncated: "at 77 CLIP tokens (120 given), ignored: <the dropped text>"}. The prompts stay as they
+     * were asked for, so that sending them again reproduces the image, and tools that read A1111's format still parse
+     * the text: the settings line is the last line and its values are quoted as A1111 quotes them.
+     *
+     * @param promptTokens   what the tokenizer kept of the prompt; null when unknown
+     * @param negativeTokens what it kept of the negative prompt; null when unknown or not encoded
+     */
+    public static String a1111Parameters(String prompt, String negativePrompt, int steps, String scheduler,
+            double guidanceScale, long seed, int width, int height, String modelName, PromptTokens promptTokens,
+            PromptTokens negativeTokens) {
         StringBuilder text = new StringBuilder(prompt == null ? "" : prompt);
         if (negativePrompt != null && !negativePrompt.isEmpty()) {
             text.append("\nNegative prompt: ").append(negativePrompt);
@@ -89,7 +108,24 @@ public final class PngImages {
         if (modelName != null && !modelName.isBlank()) {
             text.append(", Model: ").append(modelName);
         }
+        appendTruncation(text, "Prompt truncated", promptTokens);
+        appendTruncation(text, "Negative prompt truncated", negativeTokens);
         return text.toString();
+    }
+
+    private static void appendTruncation(StringBuilder text, String key, PromptTokens tokens) {
+        if (tokens != null && tokens.truncated()) {
+            text.append(", ").append(key).append(": ").append(a1111Quote("at " + tokens.maxTokens()
+                    + " CLIP tokens (" + tokens.tokens() + " given), ignored: " + tokens.droppedText()));
+        }
+    }
+
+    /** A1111's {@code quote}: a value with a comma, colon or line break is written as a JSON string. */
+    private static String a1111Quote(String value) {
+        if (value.indexOf(',') < 0 && value.indexOf(':') < 0 && value.indexOf('\n') < 0) {
+            return value;
+        }
+        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(value)) + '"';
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.texttoimage.pipeline.tokenizer;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +18,7 @@ final class BytePairEncoder {
     static final String END_OF_WORD = "</w>";
     private static final int CACHE_LIMIT = 50_000;
     private static final char[] BYTE_TO_CHAR = byteToCharTable();
+    private static final Map<Character, Integer> CHAR_TO_BYTE = charToByteTable();
 
     private final Map<String, Integer> mergeRanks;
     private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
@@ -36,6 +39,14 @@ final class BytePairEncoder {
         return table;
     }
 
+    private static Map<Character, Integer> charToByteTable() {
+        Map<Character, Integer> table = new HashMap<>(512);
+        for (int b = 0; b < 256; b++) {
+            table.put(BYTE_TO_CHAR[b], b);
+        }
+        return Map.copyOf(table);
+    }
+
     static String byteEncode(String word) {
         byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
         char[] chars = new char[bytes.length];
@@ -43,6 +54,24 @@ final class BytePairEncoder {
             chars[i] = BYTE_TO_CHAR[Byte.toUnsignedInt(bytes[i])];
         }
         return new String(chars);
+    }
+
+    /**
+     * The inverse of {@link #byteEncode}: printable characters back to their bytes, then UTF-8 with errors replaced
+     * (transformers' {@code errors="replace"}: a character cut between two tokens becomes U+FFFD).
+     */
+    static String byteDecode(String encoded) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            Integer b = CHAR_TO_BYTE.get(encoded.charAt(i));
+            if (b != null) {
+                bytes.write(b);
+            } else {
+                // not a byte symbol (vocab.json holds none, but a hand-made vocabulary might): keep it as it is
+                bytes.writeBytes(String.valueOf(encoded.charAt(i)).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /** The BPE symbols of one byte-encoded word. */

@@ -36,6 +36,7 @@ public final class ClipTokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Integer> vocabulary;
+    private final Map<Integer, String> tokensById;
     private final BytePairEncoder bpe;
     private final String startToken;
     private final String endToken;
@@ -48,6 +49,7 @@ public final class ClipTokenizer {
     private ClipTokenizer(Map<String, Integer> vocabulary, Map<String, Integer> mergeRanks, SpecialTokens special,
             int maxLength) {
         this.vocabulary = vocabulary;
+        this.tokensById = invert(vocabulary);
         this.bpe = new BytePairEncoder(mergeRanks);
         this.startToken = special.start();
         this.endToken = special.end();
@@ -56,6 +58,12 @@ public final class ClipTokenizer {
         this.padId = idOf(special.pad(), "pad_token");
         this.unknownId = idOf(special.unknown(), "unk_token");
         this.maxLength = maxLength;
+    }
+
+    private static Map<Integer, String> invert(Map<String, Integer> vocabulary) {
+        Map<Integer, String> tokens = new HashMap<>(vocabulary.size() * 2);
+        vocabulary.forEach((token, id) -> tokens.putIfAbsent(id, token));
+        return tokens;
     }
 
     private int idOf(String token, String role) {
@@ -170,6 +178,39 @@ public final class ClipTokenizer {
         }
         ids[kept + 1] = endId;
         return new TokenizedText(ids, kept + 2, truncated);
+    }
+
+    /**
+     * The text's length and, when it is too long, the part {@link #encode} drops: diffusers' check in
+     * {@code encode_prompt}, which warns with the decoded {@code untruncated_ids[max_length - 1 : -1]}.
+     */
+    public PromptTokens measure(String text) {
+        List<Integer> ids = tokenIds(text == null ? "" : text);
+        int room = maxLength - 2;
+        String dropped = ids.size() > room ? decode(ids.subList(room, ids.size())) : null;
+        return new PromptTokens(ids.size() + 2, maxLength, dropped);
+    }
+
+    /**
+     * Token ids back to text as transformers' {@code CLIPTokenizer.decode} does by default: tokens joined, bytes
+     * decoded, each end of word a space, then {@code clean_up_tokenization_spaces} (" ," becomes ","). CLIP's
+     * cleaning is not undone: the text comes back lower-cased with single spaces.
+     */
+    public String decode(List<Integer> ids) {
+        StringBuilder joined = new StringBuilder();
+        for (int id : ids) {
+            joined.append(tokensById.getOrDefault(id, ""));
+        }
+        String text = BytePairEncoder.byteDecode(joined.toString())
+                .replace(BytePairEncoder.END_OF_WORD, " ").strip();
+        return cleanUpTokenizationSpaces(text);
+    }
+
+    /** transformers' {@code clean_up_tokenization}, on for the CLIP tokenizer unless its config turns it off. */
+    private static String cleanUpTokenizationSpaces(String text) {
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
     }
 
     /** The text's token ids, without start, end or padding. */

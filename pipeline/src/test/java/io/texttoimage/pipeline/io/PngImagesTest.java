@@ -1,7 +1,10 @@
 package io.texttoimage.pipeline.io;
 
+import io.texttoimage.pipeline.tokenizer.PromptTokens;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -100,6 +103,23 @@ class PngImagesTest {
                 "sd15");
         assertEquals("cat\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7.0, Seed: 1234567, Size: 768x512, "
                 + "Model: sd15", noNegative);
+    }
+
+    @Test
+    void a1111ParametersSayWhatTheTokenizerCutOff() {
+        PromptTokens cut = new PromptTokens(80, 77, "in the snow, at night");
+        PromptTokens fits = new PromptTokens(12, 77, null);
+        String text = PngImages.a1111Parameters("a long prompt", "blurry", 20, "euler-a", 7.5, 42, 512, 512, "sd15",
+                cut, fits);
+        assertEquals("a long prompt\nNegative prompt: blurry\n"
+                + "Steps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: sd15, "
+                + "Prompt truncated: \"at 77 CLIP tokens (80 given), ignored: in the snow, at night\"", text);
+
+        String negative = PngImages.a1111Parameters("cat", "a \"quoted\" word", 30, "ddim", 7.0, 1, 64, 64, null,
+                fits, new PromptTokens(90, 77, "a \"quoted\" word"));
+        assertTrue(negative.endsWith(", Negative prompt truncated: \"at 77 CLIP tokens (90 given), ignored: "
+                + "a \\\"quoted\\\" word\""), negative);
+        assertFalse(negative.contains("Prompt truncated:"), "the prompt itself fitted: " + negative);
     }
 
     @Test

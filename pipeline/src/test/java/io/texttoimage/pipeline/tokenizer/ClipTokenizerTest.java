@@ -106,6 +106,52 @@ class ClipTokenizerTest {
     }
 
     @Test
+    void measureCountsAsDiffusersAndFindsNothingDroppedUpTo75TextTokens() {
+        PromptTokens exact = tokenizer.measure("cat ".repeat(75));
+        assertEquals(77, exact.tokens(), "75 text tokens plus start and end token");
+        assertEquals(77, exact.maxTokens());
+        assertFalse(exact.truncated());
+        assertEquals(0, exact.droppedTokens());
+        assertEquals(null, exact.droppedText());
+
+        PromptTokens shortPrompt = tokenizer.measure("a photograph of an astronaut riding a horse");
+        assertEquals(10, shortPrompt.tokens());
+        assertFalse(shortPrompt.truncated());
+        assertEquals(2, tokenizer.measure(null).tokens());
+    }
+
+    @Test
+    void measureReportsTheDroppedTokensAsText() {
+        PromptTokens oneOver = tokenizer.measure("cat ".repeat(75) + "dog");
+        assertEquals(78, oneOver.tokens());
+        assertTrue(oneOver.truncated());
+        assertEquals(1, oneOver.droppedTokens());
+        assertEquals("dog", oneOver.droppedText(), "diffusers' removed_text: untruncated_ids[76:-1]");
+
+        PromptTokens twoOver = tokenizer.measure("cat ".repeat(75) + "Red FOX,  in the snow!");
+        assertEquals(77 + 7, twoOver.tokens(), "red fox , in the snow !");
+        assertEquals(7, twoOver.droppedTokens());
+        assertEquals("red fox, in the snow!", twoOver.droppedText(),
+                "decoded as transformers does: lower-cased, one space per word end, no space before punctuation");
+    }
+
+    @Test
+    void theDroppedTextIsWhatEncodeLeavesOut() {
+        String prompt = "a very detailed painting of a red fox in a snowy forest at night, ".repeat(10);
+        PromptTokens measured = tokenizer.measure(prompt);
+        List<Integer> ids = tokenizer.tokenIds(prompt);
+        assertEquals(ids.size() + 2, measured.tokens());
+        assertEquals(tokenizer.decode(ids.subList(75, ids.size())), measured.droppedText());
+        assertEquals(tokenizer.encode(prompt).truncated(), measured.truncated());
+    }
+
+    @Test
+    void decodeRestoresNonAsciiText() {
+        // CJK characters are words of their own after CLIP's cleaning, so each ends in a space as in transformers
+        assertEquals("café über 東 京", tokenizer.decode(tokenizer.tokenIds("Café über 東京")));
+    }
+
+    @Test
     void emptyAndNullPromptsGiveStartEndAndPadding() {
         int[] expected = new int[77];
         Arrays.fill(expected, END);
