@@ -18,6 +18,10 @@ import java.util.UUID;
  * @param width     resolved image width, on RUNNING (null otherwise)
  * @param height    resolved image height, on RUNNING (null otherwise)
  * @param scheduler resolved scheduler name, on RUNNING (null otherwise)
+ * @param attempt   which attempt at the job this is (1 for the first run; a redelivery after the worker died or
+ *                  lost its connection is the next), on every event of a worker that knows it; on a FAILED that ends
+ *                  a job after its last attempt, the attempts made. Null from older workers. Added without a
+ *                  schema version change: readers ignore unknown fields and older writers leave it out.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -34,9 +38,18 @@ public record JobEvent(
         Integer width,
         Integer height,
         String scheduler,
-        Instant at) {
+        Instant at,
+        Integer attempt) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** An event that does not say which attempt it belongs to. */
+    public JobEvent(int schemaVersion, UUID jobId, JobEventType type, long sequence, int step, int totalSteps,
+                    String workerId, List<String> imageKeys, String error, Integer width, Integer height,
+                    String scheduler, Instant at) {
+        this(schemaVersion, jobId, type, sequence, step, totalSteps, workerId, imageKeys, error, width, height,
+                scheduler, at, null);
+    }
 
     public String routingKey() {
         return "job." + type.name().toLowerCase(java.util.Locale.ROOT);
