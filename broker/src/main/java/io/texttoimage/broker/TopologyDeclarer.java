@@ -73,14 +73,15 @@ public final class TopologyDeclarer {
                 && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyText() : e.getMessage();
         return "The broker already has a queue " + queue.name() + " declared differently from what this version"
                 + " declares (" + describe(queue) + "; the broker said: " + broker + "), and a queue's type and"
-                + " arguments cannot change in place: stop every service of this prefix, let the queue drain, delete"
-                + " it and start again, or set " + Topology.PREFIX_KEY + " to a new prefix (docs/gateway-api.md,"
+                + " arguments cannot change in place: stop the gateways, let the old generators finish what is queued"
+                + " and stop them, delete the queue and start again, or set " + Topology.PREFIX_KEY
+                + " to a new prefix (docs/gateway-api.md,"
                 + " \"Upgrading the job queue\").";
     }
 
     private static String describe(Queue queue) {
         Object type = queue.arguments().getOrDefault(Queue.QUEUE_TYPE, "classic");
-        return type + (queue.durable() ? " durable" : "") + " queue" + (queue.arguments().isEmpty() ? ""
+        return (queue.durable() ? "durable " : "") + type + " queue" + (queue.arguments().isEmpty() ? ""
                 : " with " + new java.util.TreeMap<>(queue.arguments()));
     }
 

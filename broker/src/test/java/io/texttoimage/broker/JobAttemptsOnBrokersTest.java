@@ -164,14 +164,22 @@ class JobAttemptsOnBrokersTest {
                         () -> TopologyDeclarer.declare(admin, topology.startupOf(Role.GENERATOR)));
                 String message = refused.getMessage();
                 assertTrue(message.startsWith("The broker already has a queue " + topology.workQueue()
-                        + " declared differently from what this version declares (quorum durable queue with"), message);
+                        + " declared differently from what this version declares (durable quorum queue with"), message);
                 assertTrue(message.contains("x-queue-type"), "names the argument that differs: " + message);
-                assertTrue(message.contains("let the queue drain, delete it and start again, or set"
-                        + " t2i.messaging.prefix to a new prefix"), message);
+                assertTrue(message.contains("stop the gateways, let the old generators finish what is queued and stop"
+                        + " them, delete the queue and start again, or set t2i.messaging.prefix to a new prefix"),
+                        message);
+                // A gateway declares through its subscriptions, which retry an absent broker but not this.
+                RecoveringSubscription gateway = new RecoveringSubscription(settings, "upgrade-test-gateway",
+                        channel -> TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY)));
+                IllegalStateException startFailed = assertThrows(IllegalStateException.class, gateway::start);
+                gateway.close();
+                assertEquals(message, startFailed.getMessage());
                 try (Channel channel = admin.createChannel()) {
                     assertEquals(1, channel.queueDeclarePassive(topology.workQueue()).getMessageCount(),
                             "the old queue and its job are untouched");
                 }
+                System.out.println("Refused: " + message);
             } finally {
                 TopologyDeclarer.delete(admin, List.of(topology.startupOf(Role.GENERATOR)));
             }
