@@ -61,7 +61,10 @@ class JobAttemptsTest {
             List<Integer> deaths = new ArrayList<>();
             boolean behindDone = false;
             long deadline = System.nanoTime() + WAIT.toNanos();
-            while ((deaths.size() < 3 || !behindDone) && System.nanoTime() < deadline) {
+            // Workers keep taking jobs until the poison job has ended: on Qpid the worker after the last death
+            // is the one that dead-letters it.
+            while ((!behindDone || !"failed".equals(record(poison).getString("status")))
+                    && System.nanoTime() < deadline) {
                 Integer died = takeOneJob(poison, behind);
                 if (died != null && died > 0) {
                     deaths.add(died);
@@ -82,9 +85,9 @@ class JobAttemptsTest {
             JsonPath record = record(poison);
             assertEquals(reason, record.getString("error"));
             assertEquals(3, record.getInt("attempts"));
-            assertEquals(1, record(behind).getInt("attempts"));
             Eventually.await(WAIT, "the job behind it succeeded",
                     () -> "succeeded".equals(record(behind).getString("status")));
+            assertEquals(1, record(behind).getInt("attempts"));
         }
     }
 
