@@ -27,6 +27,9 @@ public record Declaration(List<Exchange> exchanges, List<Queue> queues, List<Bin
     /** A queue; an empty name lets the broker choose one (it is then exclusive to the declaring connection). */
     public record Queue(String name, boolean durable, boolean exclusive, boolean autoDelete,
                         Map<String, Object> arguments) {
+        /** The queue argument that chooses RabbitMQ's queue type; it cannot change once the queue exists. */
+        public static final String QUEUE_TYPE = "x-queue-type";
+
         public Queue {
             arguments = Map.copyOf(arguments);
         }
@@ -34,6 +37,17 @@ public record Declaration(List<Exchange> exchanges, List<Queue> queues, List<Bin
         /** Shared by all replicas of a service, survives broker restarts (with persistent messages). */
         static Queue durable(String name) {
             return new Queue(name, true, false, false, Map.of());
+        }
+
+        /**
+         * A replicated durable queue (RabbitMQ's quorum type: {@code x-queue-type=quorum}) with the given
+         * arguments. A broker without queue types (Qpid Broker-J) ignores the RabbitMQ-only arguments and keeps it
+         * durable.
+         */
+        static Queue quorum(String name, Map<String, Object> arguments) {
+            Map<String, Object> all = new java.util.LinkedHashMap<>(arguments);
+            all.put(QUEUE_TYPE, "quorum");
+            return new Queue(name, true, false, false, all);
         }
 
         /** One process's own queue: gone with its connection. */

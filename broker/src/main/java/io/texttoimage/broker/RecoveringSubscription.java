@@ -9,7 +9,8 @@ import java.io.IOException;
 /**
  * A consumer on a connection of its own that keeps consuming across broker restarts: the first subscription is
  * retried every 2 s until the broker is there (so a service can start before its broker), and after that the
- * client's automatic recovery re-declares what the subscriber declared and re-registers its consumer.
+ * client's automatic recovery re-declares what the subscriber declared and re-registers its consumer. A declaration
+ * the broker refuses ({@link RefusedDeclarationException}: an operator must act first) fails the start instead.
  */
 public final class RecoveringSubscription implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RecoveringSubscription.class.getName());
@@ -27,6 +28,7 @@ public final class RecoveringSubscription implements AutoCloseable {
     private final Subscriber subscriber;
     private volatile Connection connection;
     private volatile boolean stopping;
+    private volatile RefusedDeclarationException lastRefusal;
 
     public RecoveringSubscription(BrokerSettings settings, String connectionName, Subscriber subscriber) {
         this.settings = settings;
@@ -34,15 +36,23 @@ public final class RecoveringSubscription implements AutoCloseable {
         this.subscriber = subscriber;
     }
 
-    /** Subscribes now if it can; otherwise a daemon thread keeps trying. Never throws for an absent broker. */
+    /**
+     * Subscribes now if it can; otherwise a daemon thread keeps trying. Never throws for an absent broker.
+     *
+     * @throws IllegalStateException with the broker's refusal, when it refuses what the subscriber declares
+     */
     public void start() {
-        if (!subscribe()) {
-            Thread.ofPlatform().name(connectionName + "-connect").daemon().start(() -> {
-                while (!stopping && !subscribe()) {
-                    sleep();
-                }
-            });
+        if (subscribe()) {
+            return;
         }
+        if (lastRefusal != null) {
+            throw new IllegalStateException(lastRefusal.getMessage(), lastRefusal);
+        }
+        Thread.ofPlatform().name(connectionName + "-connect").daemon().start(() -> {
+            while (!stopping && !subscribe()) {
+                sleep();
+            }
+        });
     }
 
     /** Whether the connection is open now (for readiness). */
@@ -80,6 +90,11 @@ public final class RecoveringSubscription implements AutoCloseable {
         } catch (Exception e) {
             if (opened != null) {
                 opened.abort(CLOSE_TIMEOUT_MILLIS); // subscribed halfway: leave no connection behind
+            }
+            if (e instanceof RefusedDeclarationException refused) {
+                lastRefusal = refused;
+                LOG.log(System.Logger.Level.ERROR, "{0}: {1}", connectionName, refused.getMessage());
+                return false;
             }
             if (!stopping) {
                 LOG.log(System.Logger.Level.WARNING, "{0} cannot subscribe on RabbitMQ at {1} ({2}); retrying every"

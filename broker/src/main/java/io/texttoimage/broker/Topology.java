@@ -5,6 +5,7 @@ import io.texttoimage.broker.Declaration.Exchange;
 import io.texttoimage.broker.Declaration.Queue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -17,7 +18,8 @@ import static com.rabbitmq.client.BuiltinExchangeType.TOPIC;
  * test runs, share one broker without stealing each other's messages.
  *
  * <pre>
- * gateway --GenerationRequested--> [generation-requests, topic] --#--> generation-requests (durable work queue, prefetch 1 per generator)
+ * gateway --GenerationRequested--> [generation-requests, topic] --#--> generation-requests (quorum work queue, prefetch 1 per generator)
+ * generation-requests --a job past its last attempt--> [dead-letters, fanout] --> generation-requests.dead-letters (quorum, shared by gateways)
  * gateway --CancelRequested--> [control, fanout] --> one exclusive queue per generator
  * generator --JobEvent "job.&lt;type&gt;"--> [job-events, topic] --job.#--> job-events.persist (durable, shared by gateways: the DB writer)
  *                                                            \--job.#--> job-events.gateway-&lt;instance&gt; (exclusive, one per gateway: SSE)
@@ -28,11 +30,26 @@ import static com.rabbitmq.client.BuiltinExchangeType.TOPIC;
  * Each exchange and queue is specified once here and every role uses that one specification, so two roles cannot
  * declare the same name differently. Queue arguments (a queue type, a delivery limit, a dead-letter exchange) are
  * added to the specification and so reach every role at once.
+ *
+ * <p>Attempts at a job are bounded ({@link #MAX_ATTEMPTS_KEY}, default 3). The work queue is a quorum queue whose
+ * {@code x-delivery-limit} is one less than that (RabbitMQ counts redeliveries, not deliveries) and whose
+ * dead-letter exchange takes a job after its last attempt, at least once ({@code x-dead-letter-strategy}, which
+ * needs {@code x-overflow=reject-publish}). A broker that ignores these arguments (the embedded Qpid Broker-J) is
+ * covered by {@link JobAttempts}, which counts in a header instead. Every process that declares the work queue must
+ * be configured with the same maximum: RabbitMQ refuses a second declaration with another delivery limit.
  */
 public final class Topology {
     /** Configuration key of the prefix. */
     public static final String PREFIX_KEY = "t2i.messaging.prefix";
     public static final String DEFAULT_PREFIX = "t2i";
+    /** Configuration key of the most attempts at one job (the first run included) before it is dead-lettered. */
+    public static final String MAX_ATTEMPTS_KEY = "t2i.messaging.max-attempts";
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** RabbitMQ's quorum-queue arguments of the work queue. */
+    static final String DELIVERY_LIMIT = "x-delivery-limit";
+    static final String DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange";
+    static final String DEAD_LETTER_STRATEGY = "x-dead-letter-strategy";
+    static final String OVERFLOW = "x-overflow";
 
     /** Routing key of a job on the requests exchange (the work queue takes every key). */
     public static final String JOB_ROUTING_KEY = "generation.requested";
@@ -56,14 +73,32 @@ public final class Topology {
     private final Exchange imageStore;
     private final Queue imageStoreQueue;
     private final Exchange imageStored;
+    private final int maxAttempts;
+    private final Exchange deadLetters;
+    private final Queue deadLetterQueue;
 
+    /** The topology of a prefix with the default maximum of attempts. */
     public Topology(String prefix) {
+        this(prefix, DEFAULT_MAX_ATTEMPTS);
+    }
+
+    public Topology(String prefix, int maxAttempts) {
         if (prefix == null || prefix.isBlank()) {
             throw new IllegalArgumentException(PREFIX_KEY + " must not be empty.");
         }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException(MAX_ATTEMPTS_KEY + " must be at least 1, not " + maxAttempts + ".");
+        }
         this.prefix = prefix;
+        this.maxAttempts = maxAttempts;
         requests = Exchange.durable(name("generation-requests"), TOPIC);
-        workQueue = Queue.durable(name("generation-requests"));
+        deadLetters = Exchange.durable(name("dead-letters"), FANOUT);
+        workQueue = Queue.quorum(name("generation-requests"), Map.of(
+                DELIVERY_LIMIT, maxAttempts - 1,
+                DEAD_LETTER_EXCHANGE, deadLetters.name(),
+                DEAD_LETTER_STRATEGY, "at-least-once",
+                OVERFLOW, "reject-publish"));
+        deadLetterQueue = Queue.quorum(name("generation-requests.dead-letters"), Map.of());
         control = Exchange.durable(name("control"), FANOUT);
         jobEvents = Exchange.durable(name("job-events"), TOPIC);
         persistQueue = Queue.durable(name("job-events.persist"));
@@ -72,13 +107,25 @@ public final class Topology {
         imageStored = Exchange.durable(name("image-stored"), FANOUT);
     }
 
-    /** The topology of the prefix a service is configured with ({@link #PREFIX_KEY}). */
+    /** The topology a service is configured with ({@link #PREFIX_KEY}, {@link #MAX_ATTEMPTS_KEY}). */
     public static Topology read(Function<String, Optional<String>> config) {
-        return new Topology(config.apply(PREFIX_KEY).orElse(DEFAULT_PREFIX));
+        String maxAttempts = config.apply(MAX_ATTEMPTS_KEY).map(String::strip).orElse("");
+        try {
+            return new Topology(config.apply(PREFIX_KEY).orElse(DEFAULT_PREFIX),
+                    maxAttempts.isEmpty() ? DEFAULT_MAX_ATTEMPTS : Integer.parseInt(maxAttempts));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(MAX_ATTEMPTS_KEY + " must be a whole number, not '" + maxAttempts
+                    + "'.");
+        }
     }
 
     public String prefix() {
         return prefix;
+    }
+
+    /** The most attempts at one job, its first run included; after the last one the job is dead-lettered. */
+    public int maxAttempts() {
+        return maxAttempts;
     }
 
     private String name(String suffix) {
@@ -93,6 +140,16 @@ public final class Topology {
     /** The shared durable queue generators take jobs from. */
     public String workQueue() {
         return workQueue.name();
+    }
+
+    /** Where a job goes after its last attempt (the work queue's dead-letter exchange). */
+    public String deadLetterExchange() {
+        return deadLetters.name();
+    }
+
+    /** The durable queue of jobs that ran out of attempts, shared by the gateways (which fail them). */
+    public String deadLetterQueue() {
+        return deadLetterQueue.name();
     }
 
     /** Where the gateway broadcasts cancels. */
@@ -129,13 +186,18 @@ public final class Topology {
     public Declaration startupOf(Role role) {
         return switch (role) {
             // The work queue is the gateway's too: jobs submitted before the first generator starts must not be lost.
-            case GATEWAY -> new Declaration(List.of(requests, control, jobEvents), List.of(workQueue, persistQueue),
+            // So is the dead-letter path: whoever declares the work queue declares where its dead letters go.
+            case GATEWAY -> new Declaration(List.of(requests, deadLetters, control, jobEvents),
+                    List.of(workQueue, deadLetterQueue, persistQueue),
                     List.of(new Binding(requests, workQueue, EVERY_KEY),
+                            new Binding(deadLetters, deadLetterQueue, FANOUT_KEY),
                             new Binding(jobEvents, persistQueue, ALL_JOB_EVENTS)));
             // The image-store queue is the generator's too: an image sent before the first adapter starts waits there.
-            case GENERATOR -> new Declaration(List.of(requests, jobEvents, control, imageStore, imageStored),
-                    List.of(workQueue, imageStoreQueue),
+            case GENERATOR -> new Declaration(List.of(requests, deadLetters, jobEvents, control, imageStore,
+                    imageStored),
+                    List.of(workQueue, deadLetterQueue, imageStoreQueue),
                     List.of(new Binding(requests, workQueue, EVERY_KEY),
+                            new Binding(deadLetters, deadLetterQueue, FANOUT_KEY),
                             new Binding(imageStore, imageStoreQueue, EVERY_KEY)));
             case STORAGE_ADAPTER -> new Declaration(List.of(imageStore, imageStored), List.of(imageStoreQueue),
                     List.of(new Binding(imageStore, imageStoreQueue, EVERY_KEY)));

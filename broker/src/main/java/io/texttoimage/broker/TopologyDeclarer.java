@@ -25,13 +25,16 @@ import java.util.concurrent.TimeoutException;
  */
 public final class TopologyDeclarer {
     private static final int NOT_FOUND = 404;
+    private static final int PRECONDITION_FAILED = 406;
 
     private TopologyDeclarer() {
     }
 
     /**
      * Declares the exchanges, then the queues, then the bindings. On a broker that refuses a declaration (it holds
-     * the name with other properties) the channel is closed and an {@link IOException} says why.
+     * the name with other properties) the channel is closed and an {@link IOException} says why: a
+     * {@link RefusedDeclarationException} telling the operator what to do when it is a queue declared differently
+     * (an older version's classic work queue, say).
      *
      * @return the names of the queues in declaration order: the broker's choice for a server-named one
      */
@@ -41,13 +44,50 @@ public final class TopologyDeclarer {
         }
         Map<Queue, String> names = new HashMap<>();
         for (Queue queue : declaration.queues()) {
-            names.put(queue, channel.queueDeclare(queue.name(), queue.durable(), queue.exclusive(), queue.autoDelete(),
-                    queue.arguments()).getQueue());
+            names.put(queue, declareQueue(channel, queue));
         }
         for (Binding binding : declaration.bindings()) {
             channel.queueBind(names.get(binding.queue()), binding.exchange().name(), binding.routingKey());
         }
         return declaration.queues().stream().map(names::get).toList();
+    }
+
+    private static String declareQueue(Channel channel, Queue queue) throws IOException {
+        try {
+            return channel.queueDeclare(queue.name(), queue.durable(), queue.exclusive(), queue.autoDelete(),
+                    queue.arguments()).getQueue();
+        } catch (IOException e) {
+            if (replyCode(e) == PRECONDITION_FAILED) {
+                throw new RefusedDeclarationException(refusal(queue, e), e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * One sentence for the operator. The usual case is an upgrade: a queue's type and arguments cannot change in
+     * place (RabbitMQ keeps a classic queue classic), so the old queue has to go, or the deployment moves to new names.
+     */
+    private static String refusal(Queue queue, IOException e) {
+        String broker = e.getCause() instanceof ShutdownSignalException signal
+                && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyText() : e.getMessage();
+        return "The broker already has a queue " + queue.name() + " declared differently from what this version"
+                + " declares (" + describe(queue) + "; the broker said: " + broker + "), and a queue's type and"
+                + " arguments cannot change in place: stop the gateways, let the old generators finish what is queued"
+                + " and stop them, delete the queue and start again, or set " + Topology.PREFIX_KEY
+                + " to a new prefix (docs/gateway-api.md,"
+                + " \"Upgrading the job queue\").";
+    }
+
+    private static String describe(Queue queue) {
+        Object type = queue.arguments().getOrDefault(Queue.QUEUE_TYPE, "classic");
+        return (queue.durable() ? "durable " : "") + type + " queue" + (queue.arguments().isEmpty() ? ""
+                : " with " + new java.util.TreeMap<>(queue.arguments()));
+    }
+
+    private static int replyCode(IOException e) {
+        return e.getCause() instanceof ShutdownSignalException signal
+                && signal.getReason() instanceof AMQP.Channel.Close close ? close.getReplyCode() : -1;
     }
 
     /** Declares a consumer's own queue and its bindings; returns the queue's name. */
@@ -112,7 +152,6 @@ public final class TopologyDeclarer {
     }
 
     private static boolean isNotFound(IOException e) {
-        return e.getCause() instanceof ShutdownSignalException signal
-                && signal.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == NOT_FOUND;
+        return replyCode(e) == NOT_FOUND;
     }
 }

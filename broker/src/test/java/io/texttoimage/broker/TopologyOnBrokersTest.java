@@ -159,6 +159,7 @@ class TopologyOnBrokersTest {
         try (Channel channel = connection.createChannel()) {
             channel.confirmSelect();
             assertRoutes(channel, topology.requestsExchange(), Topology.JOB_ROUTING_KEY, topology.workQueue());
+            assertRoutes(channel, topology.deadLetterExchange(), Topology.JOB_ROUTING_KEY, topology.deadLetterQueue());
             assertRoutes(channel, topology.controlExchange(), Topology.CANCEL_ROUTING_KEY, cancelQueue);
             for (JobEventType type : JobEventType.values()) {
                 assertRoutes(channel, topology.jobEventsExchange(), routingKeyOf(type), topology.persistQueue(),

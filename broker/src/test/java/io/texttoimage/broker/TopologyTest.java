@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -43,9 +44,8 @@ class TopologyTest {
         // A storage adapter that thought the image-store exchange was a fanout.
         declarations.add(new Declaration(List.of(new Exchange(topology.imageStoreExchange(), BuiltinExchangeType.FANOUT,
                 true, Map.of())), List.of(), List.of()));
-        // A generator that made the work queue a quorum queue on its own.
-        declarations.add(new Declaration(List.of(), List.of(new Queue(topology.workQueue(), true, false, false,
-                Map.of("x-queue-type", "quorum"))), List.of()));
+        // A generator of an older version, with the classic work queue of before.
+        declarations.add(new Declaration(List.of(), List.of(Queue.durable(topology.workQueue())), List.of()));
         List<String> disagreements = TopologyAgreement.disagreements(declarations);
         assertEquals(2, disagreements.size(), disagreements.toString());
         assertTrue(disagreements.stream().anyMatch(line -> line.startsWith("exchange t2i.image-store is declared as")
@@ -55,9 +55,48 @@ class TopologyTest {
     }
 
     @Test
+    void aGeneratorConfiguredWithAnotherMaximumOfAttemptsDisagrees() {
+        List<Declaration> declarations = new ArrayList<>(everyDeclaration(topology));
+        declarations.add(new Topology(Topology.DEFAULT_PREFIX, 5).startupOf(Role.GENERATOR));
+        List<String> disagreements = TopologyAgreement.disagreements(declarations);
+        assertEquals(1, disagreements.size(), disagreements.toString());
+        assertTrue(disagreements.getFirst().contains("x-delivery-limit=4"), disagreements.toString());
+    }
+
+    @Test
+    void theWorkQueueIsAQuorumQueueThatDeadLettersAJobAfterItsLastAttempt() {
+        Queue workQueue = topology.startupOf(Role.GENERATOR).queues().stream()
+                .filter(queue -> queue.name().equals(topology.workQueue())).findFirst().orElseThrow();
+        assertEquals(Map.of("x-queue-type", "quorum", "x-delivery-limit", 2,
+                "x-dead-letter-exchange", "t2i.dead-letters", "x-dead-letter-strategy", "at-least-once",
+                "x-overflow", "reject-publish"), workQueue.arguments());
+        assertEquals(3, topology.maxAttempts());
+        assertEquals("t2i.generation-requests.dead-letters", topology.deadLetterQueue());
+        for (Role role : List.of(Role.GATEWAY, Role.GENERATOR)) {
+            assertTrue(topology.startupOf(role).bindings().stream().anyMatch(binding -> binding.queue().name()
+                    .equals(topology.deadLetterQueue()) && binding.exchange().name().equals(
+                    topology.deadLetterExchange())), role + " declares where the work queue's dead letters go");
+        }
+    }
+
+    @Test
+    void theMaximumOfAttemptsIsReadFromTheConfiguration() {
+        assertEquals(5, Topology.read(key -> Optional.ofNullable(Map.of(Topology.MAX_ATTEMPTS_KEY, "5").get(key)))
+                .maxAttempts());
+        assertEquals(3, Topology.read(key -> Optional.empty()).maxAttempts());
+        assertEquals("t2i.messaging.max-attempts must be at least 1, not 0.", assertThrows(
+                IllegalArgumentException.class, () -> new Topology("t2i", 0)).getMessage());
+        assertEquals("t2i.messaging.max-attempts must be a whole number, not 'three'.", assertThrows(
+                IllegalArgumentException.class, () -> Topology.read(key -> Optional.ofNullable(
+                        Map.of(Topology.MAX_ATTEMPTS_KEY, "three").get(key)))).getMessage());
+    }
+
+    @Test
     void theSharedQueuesAreDurableAndEachProcesssOwnQueuesAreExclusive() {
         for (Role role : Role.values()) {
-            topology.startupOf(role).queues().forEach(queue -> assertEquals(Queue.durable(queue.name()), queue));
+            topology.startupOf(role).queues().forEach(queue -> {
+                assertTrue(queue.durable() && !queue.exclusive() && !queue.autoDelete(), queue.toString());
+            });
         }
         assertEquals(Queue.exclusive(""), topology.cancelQueue().queue());
         assertEquals(Queue.exclusive(""), topology.imageStoredQueue().queue());

@@ -20,6 +20,10 @@ import java.util.UUID;
  * @param scheduler resolved scheduler name, on RUNNING (null otherwise)
  * @param promptTruncation what the token limit cut off the prompts, on RUNNING when something was cut (null
  *                  otherwise, and in events of producers older than the field)
+ * @param attempt   which attempt at the job this is (1 for the first run; a redelivery after the worker died or
+ *                  lost its connection is the next), on every event of a worker that knows it; on a FAILED that ends
+ *                  a job after its last attempt, the attempts made. Null from older workers. Added without a
+ *                  schema version change: readers ignore unknown fields and older writers leave it out.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -37,16 +41,17 @@ public record JobEvent(
         Integer height,
         String scheduler,
         Instant at,
-        PromptTruncation promptTruncation) {
+        PromptTruncation promptTruncation,
+        Integer attempt) {
 
     public static final int SCHEMA_VERSION = 1;
 
-    /** An event without a prompt truncation (every type but some RUNNING events). */
+    /** An event without a prompt truncation that does not say which attempt it belongs to. */
     public JobEvent(int schemaVersion, UUID jobId, JobEventType type, long sequence, int step, int totalSteps,
                     String workerId, List<String> imageKeys, String error, Integer width, Integer height,
                     String scheduler, Instant at) {
         this(schemaVersion, jobId, type, sequence, step, totalSteps, workerId, imageKeys, error, width, height,
-                scheduler, at, null);
+                scheduler, at, null, null);
     }
 
     public String routingKey() {

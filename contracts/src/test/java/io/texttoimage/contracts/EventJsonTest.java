@@ -49,7 +49,7 @@ class EventJsonTest {
     void runningCarriesThePromptTruncationAndOlderEventsWithoutItStillParse() throws Exception {
         var truncation = new PromptTruncation(new PromptTruncation.TruncatedText(80, 77, "in the snow"), null);
         var running = new JobEvent(JobEvent.SCHEMA_VERSION, UUID.randomUUID(), JobEventType.RUNNING, 1, 0, 21, "w1",
-                null, null, 512, 512, "pndm", Instant.parse("2026-11-28T01:00:00Z"), truncation);
+                null, null, 512, 512, "pndm", Instant.parse("2026-11-28T01:00:00Z"), truncation, null);
         JsonNode json = mapper.readTree(mapper.writeValueAsString(running));
         JsonNode prompt = json.path("prompt_truncation").path("prompt");
         assertEquals(80, prompt.path("tokens").asInt());

@@ -114,6 +114,7 @@ class DistributedFlowE2eTest {
         JsonNode finished = awaitTerminal(gatewayA, id); // the record follows the stream a moment later
         assertEquals("succeeded", finished.get("status").asText());
         assertEquals(1, finished.get("image_keys").size());
+        assertEquals(1, finished.get("attempts").asInt(), "ran once: " + finished);
 
         byte[] served = downloadOnlyImage(gatewayA, id);
         byte[] reference = commandLinePng(request);
@@ -204,6 +205,7 @@ class DistributedFlowE2eTest {
             }
         }
         assertEquals(2, runners.size(), "the job should have run on " + victim + " and then on the other: " + runners);
+        assertEquals(2, finished.get("attempts").asInt(), "the re-run is recorded as the second attempt: " + finished);
         byte[] png = downloadOnlyImage(gatewayB, id);
         assertEquals(256, Pngs.decode(png).getWidth());
     }

@@ -194,7 +194,7 @@ final class FakeGenerator implements AutoCloseable {
     /** RUNNING of a job whose prompts the worker's tokenizer cut. */
     static JobEvent running(UUID jobId, long sequence, int totalSteps, PromptTruncation truncation) {
         return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.RUNNING, sequence, 0, totalSteps, WORKER,
-                null, null, 512, 512, "pndm", Instant.now(), truncation);
+                null, null, 512, 512, "pndm", Instant.now(), truncation, null);
     }
 
     static JobEvent succeeded(UUID jobId, long sequence, int totalSteps, List<String> keys) {

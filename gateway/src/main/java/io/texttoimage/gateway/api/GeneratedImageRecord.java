@@ -13,6 +13,9 @@ import java.util.UUID;
  *
  * @param promptTruncation what the text encoder's token limit cut off the prompts (from the job's RUNNING event);
  *                         null when both fitted or the job has not started
+ * @param attempts which attempt at the job runs or ran last (1 for the first; a worker that died or lost its
+ *                 connection makes the next one); on a job failed after its last attempt, the attempts made; null
+ *                 until a worker has started it
  */
 public record GeneratedImageRecord(
         UUID id,
@@ -38,13 +41,14 @@ public record GeneratedImageRecord(
         Instant updatedAt,
         boolean cancelRequested,
         @Schema(description = "seconds the job may wait for a generator (null: no deadline)") Integer queueTimeout,
-        @Schema(description = "seconds the job may run (null: no deadline)") Integer runTimeout) {
+        @Schema(description = "seconds the job may run (null: no deadline)") Integer runTimeout,
+        Integer attempts) {
 
     public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.progress,
                 job.currentStep, job.totalSteps, job.error, job.promptTruncation, List.of(job.imageKeys),
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
-                job.queueTimeoutSeconds, job.runTimeoutSeconds);
+                job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts);
     }
 }

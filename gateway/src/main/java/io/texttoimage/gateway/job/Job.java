@@ -54,6 +54,8 @@ public class Job extends PanacheEntityBase {
     public String workerId;
     /** Highest event sequence applied to this row; older or duplicate events are ignored. */
     public long lastSequence;
+    /** The attempt its worker reported last, or the attempts made when it failed after the last; null until then. */
+    public Integer attempts;
     public boolean cancelRequested;
 
     @Column(nullable = false)

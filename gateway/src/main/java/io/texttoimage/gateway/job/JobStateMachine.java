@@ -29,7 +29,8 @@ import static io.texttoimage.gateway.job.JobStatus.SUCCEEDED;
  * </pre>
  *
  * A status that nothing leaves is terminal (succeeded, failed, cancelled): every later event is ignored and a cancel
- * is refused. The gateway itself fails a queued job that the broker did not take ({@link #UNQUEUED}). An SSE stream
+ * is refused. The gateway itself fails a queued job that the broker did not take ({@link #UNQUEUED}), and a job
+ * that ran out of attempts by publishing a FAILED event for it ({@code messaging/DeadLetterQueue}). An SSE stream
  * follows the sequence alone ({@link #onStream}).
  *
  * <p>{@link JobStore} applies these rules in SQL, one guarded statement per write (so that replicas writing at the

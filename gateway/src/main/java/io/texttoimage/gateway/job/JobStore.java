@@ -43,7 +43,8 @@ public class JobStore {
             UPDATE generated_images SET status = '%s', started_at = COALESCE(started_at, $2),
                 width = COALESCE($3, width), height = COALESCE($4, height), scheduler = COALESCE($5, scheduler),
                 current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
-                progress = $9, prompt_truncation = $11::text::jsonb, %s, updated_at = now()
+                progress = $9, prompt_truncation = $11::text::jsonb, attempts = GREATEST(attempts, $12::int), %s,
+                updated_at = now()
             WHERE id = $1 AND %s
             RETURNING cancel_requested""".formatted(RUNNING.to().name(),
             TransitionSql.sequenceAndWorker(RUNNING, "", "$10", "$6"), TransitionSql.admits(RUNNING, "", "$10", "$6"));
@@ -149,8 +150,8 @@ public class JobStore {
     private static final String FIND = """
             SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
                 num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
-                cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s, run_timeout_s,
-                prompt_truncation::text AS prompt_truncation
+                attempts, cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s,
+                run_timeout_s, prompt_truncation::text AS prompt_truncation
             FROM generated_images WHERE id = $1""";
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
@@ -168,7 +169,7 @@ public class JobStore {
         Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), time(event.at()), event.width(), event.height(),
                 event.scheduler(), event.workerId(), event.step(), event.totalSteps(),
                 JobSnapshot.percent(event.step(), event.totalSteps()), event.sequence(),
-                promptTruncationJson(event.promptTruncation())));
+                promptTruncationJson(event.promptTruncation()), event.attempt()));
         return pool.preparedQuery(APPLY_RUNNING).execute(params)
                 .map(rows -> rows.size() == 0 ? Optional.empty()
                         : Optional.of(rows.iterator().next().getBoolean("cancel_requested")));
@@ -206,7 +207,7 @@ public class JobStore {
         String[] keys = event.imageKeys() == null ? null : event.imageKeys().toArray(String[]::new);
         Tuple params = Tuple.tuple(Arrays.asList(event.jobId(), status.name(), event.step(), event.totalSteps(),
                 succeeded ? 100 : null, event.type() == JobEventType.FAILED ? event.error() : null,
-                succeeded ? keys : null, time(event.at()), event.sequence(), event.workerId()));
+                succeeded ? keys : null, time(event.at()), event.sequence(), event.workerId(), event.attempt()));
         return pool.preparedQuery(APPLY_TERMINAL.get(event.type())).execute(params).map(rows -> rows.rowCount() > 0);
     }
 
@@ -374,7 +375,8 @@ public class JobStore {
                         UPDATE generated_images SET status = $2, current_step = GREATEST(current_step, $3),
                             total_steps = CASE WHEN $4 > 0 THEN $4 ELSE total_steps END,
                             progress = COALESCE($5::int, progress), error = $6,
-                            image_keys = COALESCE($7::text[], image_keys), finished_at = $8, %s, updated_at = now()
+                            image_keys = COALESCE($7::text[], image_keys), finished_at = $8,
+                            attempts = GREATEST(attempts, $11::int), %s, updated_at = now()
                         WHERE id = $1 AND %s""".formatted(
                         TransitionSql.sequenceAndWorker(transition, "", "$9", "$10"),
                         TransitionSql.admits(transition, "", "$9", "$10")));
@@ -421,6 +423,7 @@ public class JobStore {
         job.imageKeys = keys == null ? new String[0] : keys;
         job.workerId = row.getString("worker_id");
         job.lastSequence = row.getLong("last_sequence");
+        job.attempts = row.getInteger("attempts");
         job.cancelRequested = row.getBoolean("cancel_requested");
         job.createdAt = instant(row.getOffsetDateTime("created_at"));
         job.startedAt = instant(row.getOffsetDateTime("started_at"));

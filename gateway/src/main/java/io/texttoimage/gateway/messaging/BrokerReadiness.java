@@ -15,11 +15,14 @@ public class BrokerReadiness implements HealthCheck {
     private final ConfirmingPublisher publisher;
     private final JobEventFanout liveEvents;
     private final JobEventQueue storedEvents;
+    private final DeadLetterQueue deadLetters;
 
-    public BrokerReadiness(ConfirmingPublisher publisher, JobEventFanout liveEvents, JobEventQueue storedEvents) {
+    public BrokerReadiness(ConfirmingPublisher publisher, JobEventFanout liveEvents, JobEventQueue storedEvents,
+                           DeadLetterQueue deadLetters) {
         this.publisher = publisher;
         this.liveEvents = liveEvents;
         this.storedEvents = storedEvents;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -27,11 +30,13 @@ public class BrokerReadiness implements HealthCheck {
         boolean publishing = publisher.isConnected();
         boolean live = liveEvents.isConsuming();
         boolean persisting = storedEvents.isConsuming();
+        boolean failingDeadLetters = deadLetters.isConsuming();
         return HealthCheckResponse.named("rabbitmq")
-                .status(publishing && live && persisting)
+                .status(publishing && live && persisting && failingDeadLetters)
                 .withData("publishing", publishing)
                 .withData("live-events", live)
                 .withData("persisting", persisting)
+                .withData("dead-letters", failingDeadLetters)
                 .build();
     }
 }

@@ -45,6 +45,14 @@ public interface GeneratorConfig {
     @WithDefault("true")
     boolean warmUp();
 
+    /** Faults for tests; refused outside the dev and test profiles ({@link PoisonSwitch}). */
+    TestOnly testOnly();
+
+    interface TestOnly {
+        /** A worker that runs a job whose prompt matches this regular expression dies at once. */
+        Optional<String> poisonPrompt();
+    }
+
     interface Ort {
         @WithDefault("false")
         boolean useCuda();

@@ -29,16 +29,19 @@ final class JobEvents {
     private final String exchange;
     private final UUID jobId;
     private final String workerId;
+    private final int attempt;
     private long sequence;
 
     JobEvents(ConfirmedPublisher publisher, ObjectMapper json, String exchange, UUID jobId, String workerId,
-              boolean redelivered) {
+              boolean redelivered, int attempt) {
         this.publisher = publisher;
         this.json = json;
         this.exchange = exchange;
         this.jobId = jobId;
         this.workerId = workerId;
-        this.sequence = redelivered ? System.currentTimeMillis() * 1000 : 0;
+        this.attempt = attempt;
+        // A later attempt may be a re-published copy (no redelivered flag on it): it counts as a redelivery too.
+        this.sequence = redelivered || attempt > 1 ? System.currentTimeMillis() * 1000 : 0;
     }
 
     void running(int totalSteps, int width, int height, String scheduler, PromptTruncation truncation)
@@ -79,7 +82,7 @@ final class JobEvents {
                       Integer width, Integer height, String scheduler, PromptTruncation truncation)
             throws IOException {
         JobEvent event = new JobEvent(JobEvent.SCHEMA_VERSION, jobId, type, ++sequence, step, totalSteps, workerId,
-                keys, error, width, height, scheduler, Instant.now(), truncation);
+                keys, error, width, height, scheduler, Instant.now(), truncation, attempt);
         byte[] body;
         try {
             body = json.writeValueAsBytes(event);

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.texttoimage.broker.BrokerConnection;
+import io.texttoimage.broker.JobAttempts;
 import io.texttoimage.broker.Role;
 import io.texttoimage.broker.Topology;
 import io.texttoimage.broker.TopologyDeclarer;
@@ -43,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * Takes jobs from the shared durable queue {@code <prefix>.generation-requests} with prefetch 1, runs them one at a
  * time on its own thread (never the event loop or the AMQP dispatch thread), reports every state change on the topic
  * exchange {@code <prefix>.job-events}, and acknowledges a job only once its images are stored and its terminal event
- * is confirmed. A worker that dies holding a job loses its connection, so the broker gives the job to another worker.
+ * is confirmed. A worker that dies holding a job loses its connection, so the broker gives the job to another worker;
+ * attempts are bounded ({@link JobAttempts}): after the last one the job goes to the dead-letter queue, where the
+ * gateway fails it.
  */
 @ApplicationScoped
 public class JobWorker {
@@ -59,6 +62,8 @@ public class JobWorker {
     private final ImageStoreClient imageStore;
     private final ObjectMapper json;
     private final WorkerMetrics metrics;
+    private final JobAttempts attempts;
+    private final PoisonSwitch poison;
     private final String workerId;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("t2i-job-runner").daemon().factory());
@@ -69,7 +74,7 @@ public class JobWorker {
 
     public JobWorker(BrokerConnection broker, Topology topology, GeneratorConfig config, ModelService model,
                      CancelledJobs cancelled, ConfirmedPublisher publisher, ImageStoreClient imageStore,
-                     ObjectMapper json, MeterRegistry registry) {
+                     ObjectMapper json, MeterRegistry registry, PoisonSwitch poison) {
         this.broker = broker;
         this.topology = topology;
         this.config = config;
@@ -79,6 +84,8 @@ public class JobWorker {
         this.imageStore = imageStore;
         this.json = json;
         this.metrics = new WorkerMetrics(registry);
+        this.attempts = new JobAttempts(topology);
+        this.poison = poison;
         this.workerId = config.workerId().filter(id -> !id.isBlank()).orElseGet(JobWorker::defaultWorkerId);
     }
 
@@ -134,7 +141,7 @@ public class JobWorker {
                         public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props,
                                                    byte[] body) throws IOException {
                             try {
-                                runner.execute(() -> runJob(envelope, body));
+                                runner.execute(() -> runJob(envelope, props, body));
                             } catch (RejectedExecutionException e) {
                                 // Arrived while shutting down: give it straight back.
                                 getChannel().basicNack(envelope.getDeliveryTag(), false, true);
@@ -169,8 +176,13 @@ public class JobWorker {
         }
     }
 
-    private void runJob(Envelope envelope, byte[] body) {
+    private void runJob(Envelope envelope, AMQP.BasicProperties props, byte[] body) {
         long deliveryTag = envelope.getDeliveryTag();
+        JobAttempts.Decision decision = attempts.decide(envelope, props);
+        if (decision.action() != JobAttempts.Action.RUN) {
+            passOn(deliveryTag, decision, body);
+            return;
+        }
         GenerationRequested job;
         try {
             job = json.readValue(body, GenerationRequested.class);
@@ -183,7 +195,7 @@ public class JobWorker {
             return;
         }
         JobEvents events = new JobEvents(publisher, json, topology.jobEventsExchange(), job.jobId(), workerId,
-                envelope.isRedeliver());
+                envelope.isRedeliver(), decision.attempt());
         Outcome outcome;
         try {
             outcome = execute(job, events);
@@ -239,6 +251,10 @@ public class JobWorker {
         // same total that the PROGRESS events will reach.
         warnIfTruncated(jobId, promptLengths);
         events.running(evaluations, width, height, scheduler, JobEvents.truncationOf(promptLengths));
+        if (poison.poisons(job.prompt())) {
+            publisher.awaitConfirms(CONFIRM_TIMEOUT); // the record says running when this worker dies
+            poison.dieIfPoisoned(jobId, job.prompt());
+        }
 
         StepReporter progress = new StepReporter(events::progress, config.progressInterval(), metrics.stepTimer());
         GenerationResult result;
@@ -311,6 +327,25 @@ public class JobWorker {
         } catch (IOException | RuntimeException e) {
             // The channel is gone: the broker requeues the unacknowledged job by itself.
             LOG.warnf("Could not settle delivery %d (%s): %s", deliveryTag, outcome, e.getMessage());
+        }
+    }
+
+    /**
+     * A delivery this worker does not run: an uncounted redelivery is re-published with its count, a job past its
+     * last attempt goes to the dead-letter exchange. Acknowledged only once the copy is confirmed; otherwise it is
+     * handed back (the next worker decides again).
+     */
+    private void passOn(long deliveryTag, JobAttempts.Decision decision, byte[] body) {
+        try {
+            publisher.publish(decision.exchange(), decision.routingKey(), decision.properties(), body);
+            publisher.awaitConfirms(CONFIRM_TIMEOUT);
+            LOG.infof("Job message %s: %d attempt(s) ended unacknowledged; %s", decision.properties().getMessageId(),
+                    decision.attempt(), decision.action() == JobAttempts.Action.GIVE_UP
+                            ? "giving up (dead-lettered)" : "re-queued with the count");
+            settle(deliveryTag, Outcome.FAILED);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "Could not pass on a job message after %d attempt(s); handing it back", decision.attempt());
+            settle(deliveryTag, Outcome.REQUEUED);
         }
     }
 

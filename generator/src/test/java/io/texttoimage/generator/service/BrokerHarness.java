@@ -105,6 +105,20 @@ final class BrokerHarness implements AutoCloseable {
         publishBytes(json.writeValueAsBytes(job));
     }
 
+    /** A job as a worker re-publishes it, with message headers (the attempts counted so far, say). */
+    void publish(GenerationRequested job, Map<String, Object> headers) throws Exception {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType("application/json").deliveryMode(2).headers(headers).build();
+        channel.basicPublish(topology.requestsExchange(), Topology.JOB_ROUTING_KEY, true, props,
+                json.writeValueAsBytes(job));
+        channel.waitForConfirmsOrDie(5_000);
+    }
+
+    /** Takes one message off the dead-letter queue, if there is one. */
+    com.rabbitmq.client.GetResponse takeDeadLetter() throws IOException {
+        return channel.basicGet(topology.deadLetterQueue(), true);
+    }
+
     void publishBytes(byte[] body) throws Exception {
         AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
                 .contentType("application/json").deliveryMode(2).build();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.GetResponse;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.texttoimage.broker.JobAttempts;
 import io.texttoimage.broker.StoreImageHeaders;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.ImageStored;
@@ -26,6 +27,7 @@ import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -101,6 +103,7 @@ class JobWorkerTest {
         assertEquals(5, running.totalSteps(), "RUNNING announces the total that PROGRESS reaches (PNDM: steps + 1)");
         assertEquals("test-worker", running.workerId());
         assertNull(running.promptTruncation(), "both prompts fit in 77 tokens");
+        assertEquals(1, running.attempt(), "a first delivery is the first attempt");
         assertSequencesIncrease(events);
 
         List<JobEvent> progress = events.stream().filter(e -> e.type() == JobEventType.PROGRESS).toList();
@@ -294,6 +297,33 @@ class JobWorkerTest {
         } finally {
             workerLog.removeHandler(capture);
         }
+    }
+
+    /**
+     * What a worker does with the attempt counts a broker without its own count leaves in a header
+     * ({@link io.texttoimage.broker.JobAttempts}; the deaths themselves are played in the broker module's
+     * JobAttemptsOnBrokersTest, on RabbitMQ and Qpid, and end to end in the gateway's DeadLetterTest).
+     */
+    @Test
+    @Order(9)
+    void aJobIsRunAsTheAttemptItsCountSaysAndNotRunPastTheLastOne() throws Exception {
+        UUID second = UUID.randomUUID();
+        UUID pastTheLast = UUID.randomUUID();
+        broker.publish(BrokerHarness.job(pastTheLast, 4, null, null, null, 1),
+                Map.of(JobAttempts.ATTEMPTS_HEADER, 3));
+        broker.publish(BrokerHarness.job(second, 4, null, null, null, 1), Map.of(JobAttempts.ATTEMPTS_HEADER, 1));
+
+        List<JobEvent> events = broker.awaitTerminal(second, TIMEOUT);
+        assertEquals(JobEventType.SUCCEEDED, events.getLast().type());
+        assertTrue(events.stream().allMatch(event -> event.attempt() == 2), "every event names attempt 2: " + events);
+        assertTrue(events.getFirst().sequence() > 1_000_000_000_000L, "a later attempt's sequence is above any of"
+                + " the first's: " + events.getFirst().sequence());
+
+        GetResponse deadLetter = broker.takeDeadLetter();
+        assertNotNull(deadLetter, "the job past its last attempt went to the dead-letter queue");
+        assertEquals(pastTheLast, json.readValue(deadLetter.getBody(), GenerationRequested.class).jobId());
+        assertEquals(3, deadLetter.getProps().getHeaders().get(JobAttempts.ATTEMPTS_HEADER));
+        assertEquals(List.of(), broker.events(pastTheLast), "it did not run");
     }
 
     /** Last: it shuts the worker down. */
