@@ -73,7 +73,7 @@ public class GeneratedImageResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> submit(@NotNull @Valid SubmitJobRequest body) {
+    public Uni<Response> submit(@NotNull(message = "must not be null") @Valid SubmitJobRequest body) {
         return jobs.submit(body).map(job -> Response.created(URI.create("/generated-images/" + job.id))
                 .entity(GeneratedImageRecord.of(job)).build());
     }
