@@ -22,6 +22,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -308,6 +309,56 @@ class DistributedFlowE2eTest {
         assertEquals("4", unknown.get(0), unknown.toString());
     }
 
+    /**
+     * What the first test does not vary: a non-default scheduler and guidance, and two images. Each served image has
+     * the pixels the pipeline makes for the same request (a scheduler, guidance, seed or image index lost on the way
+     * changes them) and the parameters text the generator writes; the URLs live as long as the gateways are set to.
+     */
+    @Test
+    @Order(10)
+    void aDdimJobOfTwoImagesServesThePipelinesPixelsItsParametersAndTheConfiguredExpiry() throws Exception {
+        Map<String, Object> request = Map.of("prompt", "two red apples on a wooden table", "num_steps", 12,
+                "guidance_scale", 3.0, "width", 128, "height", 128, "scheduler", "ddim", "seed", 4321, "num_images", 2);
+        String id = gatewayA.submit(request).get("id").asText();
+        JsonNode finished = awaitTerminal(gatewayA, id);
+        assertEquals("succeeded", finished.get("status").asText(), "record: " + finished);
+        assertEquals(List.of("images/" + id + "/0.png", "images/" + id + "/1.png"),
+                Api.JSON.convertValue(finished.get("image_keys"), List.class));
+
+        Instant asked = Instant.now();
+        JsonNode urls = gatewayB.signedUrls(id);
+        Instant answered = Instant.now();
+        Instant expiresAt = Instant.parse(urls.path("expires_at").asText());
+        assertTrue(!expiresAt.isBefore(asked.plus(E2eStack.SIGNED_URL_EXPIRY).minusSeconds(5))
+                && !expiresAt.isAfter(answered.plus(E2eStack.SIGNED_URL_EXPIRY).plusSeconds(5)),
+                "expires_at " + expiresAt + " is not " + E2eStack.SIGNED_URL_EXPIRY + " after " + asked);
+        assertEquals(2, urls.path("images").size(), "urls: " + urls);
+        List<byte[]> served = new ArrayList<>();
+        for (int index = 0; index < 2; index++) {
+            JsonNode image = urls.path("images").get(index);
+            assertEquals(index, image.path("index").asInt(), "urls: " + urls);
+            assertEquals("images/" + id + "/" + index + ".png", image.path("key").asText(), "urls: " + urls);
+            URI url = URI.create(image.path("url").asText());
+            assertEquals(String.valueOf(E2eStack.SIGNED_URL_EXPIRY.toSeconds()), queryParameter(url, "X-Amz-Expires"),
+                    "the signature's lifetime: " + url);
+            served.add(download(url));
+        }
+        assertThrows(AssertionError.class,
+                () -> Pngs.assertSamePixels(Pngs.decode(served.get(0)), Pngs.decode(served.get(1))),
+                "two images of one request are two different pictures");
+
+        List<byte[]> reference = commandLinePngs(request);
+        for (int index = 0; index < 2; index++) {
+            Pngs.assertSamePixels(Pngs.decode(reference.get(index)), Pngs.decode(served.get(index)));
+            String parameters = Pngs.textChunks(served.get(index)).get("parameters");
+            assertTrue(parameters != null && parameters.startsWith("two red apples on a wooden table\n"
+                    + "Steps: 12, Sampler: DDIM, CFG scale: 3.0, Seed: 4321, Size: 128x128"), "image " + index
+                    + "'s parameters: " + parameters);
+            assertEquals(Pngs.textChunks(reference.get(index)).get("parameters"), parameters,
+                    "image " + index + "'s parameters, as the command line writes them");
+        }
+    }
+
     private static List<Api.FieldError> sorted(List<Api.FieldError> errors) {
         return errors.stream().sorted(java.util.Comparator.comparing(Api.FieldError::field)
                 .thenComparing(Api.FieldError::message)).toList();
@@ -383,20 +434,37 @@ class DistributedFlowE2eTest {
         throw new AssertionError("job " + id + " did not finish within " + JOB_TIMEOUT.toSeconds() + " s: " + gateway.get(id));
     }
 
-    /** The signed URL is fetched with a plain HttpClient: no credentials, as a browser would. */
     private static byte[] downloadOnlyImage(GatewayClient gateway, String id) throws Exception {
         JsonNode urls = gateway.signedUrls(id);
         assertEquals(1, urls.path("images").size(), "urls: " + urls);
-        URI url = URI.create(urls.path("images").get(0).path("url").asText());
+        return download(URI.create(urls.path("images").get(0).path("url").asText()));
+    }
+
+    /** A signed URL is fetched with a plain HttpClient: no credentials, as a browser would. */
+    private static byte[] download(URI url) throws Exception {
         java.net.http.HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(url).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, response.statusCode(), "GET " + url);
         return response.body();
     }
 
-    /** The same parameters and seed through the standalone command line (bin/sd-generate). */
+    private static String queryParameter(URI url, String name) {
+        for (String pair : url.getRawQuery().split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return java.net.URLDecoder.decode(pair.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        throw new AssertionError("no " + name + " in " + url);
+    }
+
     private static byte[] commandLinePng(Map<String, Object> request) throws Exception {
+        return commandLinePngs(request).get(0);
+    }
+
+    /** The same parameters and seed through the standalone command line (bin/sd-generate): one PNG per image. */
+    private static List<byte[]> commandLinePngs(Map<String, Object> request) throws Exception {
         Path output = Files.createTempFile(Path.of("target"), "sd-generate-", ".png").toAbsolutePath();
+        int images = (Integer) request.getOrDefault("num_images", 1);
         List<String> command = List.of(E2eStack.REPO_ROOT.resolve("bin/sd-generate").toString(),
                 "--model", E2eStack.TINY_MODEL.toString(),
                 "--prompt", request.get("prompt").toString(),
@@ -406,12 +474,19 @@ class DistributedFlowE2eTest {
                 "--height", request.get("height").toString(),
                 "--scheduler", request.get("scheduler").toString(),
                 "--seed", request.get("seed").toString(),
+                "--num-images", String.valueOf(images),
                 "--output", output.toString(), "--quiet");
         Path log = output.resolveSibling(output.getFileName() + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue(process.waitFor(5, TimeUnit.MINUTES), "bin/sd-generate took more than 5 minutes");
         assertEquals(0, process.exitValue(), "bin/sd-generate failed: " + Files.readString(log));
-        assertNotEquals(0, Files.size(output));
-        return Files.readAllBytes(output);
+        List<byte[]> pngs = new ArrayList<>();
+        for (int index = 0; index < images; index++) {
+            // FILE.png, then FILE-1.png, FILE-2.png, ...
+            Path png = index == 0 ? output : output.resolveSibling(output.getFileName().toString().replace(".png", "-" + index + ".png"));
+            assertNotEquals(0, Files.size(png));
+            pngs.add(Files.readAllBytes(png));
+        }
+        return pngs;
     }
 }

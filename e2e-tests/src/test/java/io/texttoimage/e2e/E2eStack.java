@@ -35,6 +35,9 @@ final class E2eStack implements AutoCloseable {
      */
     static final List<String> SERVICE_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m");
 
+    /** What the gateways are configured to sign download URLs for: not the default (an hour), so a lost setting shows. */
+    static final Duration SIGNED_URL_EXPIRY = Duration.ofMinutes(17);
+
     final LocalStack stack;
 
     private E2eStack(LocalStack stack) {
@@ -57,7 +60,8 @@ final class E2eStack implements AutoCloseable {
                 TINY_MODEL.toString(), "main", false,
                 // A loaded CI machine can take more than the default 5 s for the storage adapter's first signature.
                 Map.of(ServiceKind.GATEWAY, Map.of("t2i.gateway.sse-heartbeat", "PT2S",
-                        "quarkus.rest-client.storage-adapter.read-timeout", "30000")),
+                        "quarkus.rest-client.storage-adapter.read-timeout", "30000",
+                        "t2i.gateway.signed-url-expiry", SIGNED_URL_EXPIRY.toString())),
                 Duration.ofMinutes(10), Duration.ofMinutes(10), SERVICE_JVM_OPTIONS);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }

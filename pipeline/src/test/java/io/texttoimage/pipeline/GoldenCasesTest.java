@@ -84,10 +84,10 @@ class GoldenCasesTest {
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("cases")
     void reproducesDiffusers(String layout, Case golden) throws Exception {
-        boolean int64Layout = layout.equals(ModelLayouts.INT64_EXTERNAL);
         StableDiffusionPipeline pipeline = layouts.pipeline(layout);
-        boolean truncated = int64Layout && golden.fractionalTimesteps();
-        String row = golden.id() + " " + golden.scheduler() + (int64Layout ? " (int64" + (truncated ? ", truncated)" : ")") : "");
+        ModelLayouts.Row caseRow = ModelLayouts.rowOf(layout, golden);
+        boolean truncated = caseRow.truncated();
+        String row = caseRow.label();
 
         RecordingTrace trace = new RecordingTrace();
         List<Integer> progress = new ArrayList<>();

@@ -46,6 +46,21 @@ final class ModelLayouts implements AutoCloseable {
         return arguments.stream();
     }
 
+    /**
+     * A case on a layout: its label in the error tables, and whether its timesteps are truncated there (fractional
+     * timesteps fed to the int64 layout's UNet), which changes what the goldens can be held to.
+     */
+    record Row(String label, boolean truncated) {
+    }
+
+    static Row rowOf(String layout, Case golden) {
+        boolean int64Layout = INT64_EXTERNAL.equals(layout);
+        boolean truncated = int64Layout && golden.fractionalTimesteps();
+        String label = golden.id() + " " + golden.scheduler()
+                + (int64Layout ? " (int64" + (truncated ? ", truncated)" : ")") : "");
+        return new Row(label, truncated);
+    }
+
     StableDiffusionPipeline pipeline(String layout) {
         return INT64_EXTERNAL.equals(layout) ? int64External : floatTimestep;
     }

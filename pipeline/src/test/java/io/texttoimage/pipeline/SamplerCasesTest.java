@@ -76,10 +76,9 @@ class SamplerCasesTest {
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("cases")
     void reproducesDiffusersFromThePromptAndSeedAlone(String layout, Case golden) throws Exception {
-        boolean int64Layout = layout.equals(ModelLayouts.INT64_EXTERNAL);
-        boolean truncated = int64Layout && golden.fractionalTimesteps();
-        String row = golden.id() + " " + golden.scheduler()
-                + (int64Layout ? " (int64" + (truncated ? ", truncated)" : ")") : "");
+        ModelLayouts.Row caseRow = ModelLayouts.rowOf(layout, golden);
+        boolean truncated = caseRow.truncated();
+        String row = caseRow.label();
         RecordingTrace trace = new RecordingTrace();
         List<Integer> progress = new ArrayList<>();
         GenerationResult result = layouts.pipeline(layout).generate(golden.request(null),

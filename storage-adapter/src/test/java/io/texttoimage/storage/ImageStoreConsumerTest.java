@@ -229,17 +229,27 @@ class ImageStoreConsumerTest {
         fail(count + " message(s) left in " + queue);
     }
 
-    /** A requeued message would be processed again and notify again; none may arrive. */
+    /**
+     * A requeued message would be processed again and notify again. It goes back to the head of the queue, and the
+     * test's single consumer takes the queue in order: had it been requeued, its second notification would come
+     * before the one of an image published now.
+     */
     private void assertNoFurtherNotification(UUID jobId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+        UUID later = UUID.randomUUID();
+        publish(headers(later, 0, 1), TestImages.png(8, 8, 6));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             GetResponse response = channel.basicGet(storedQueue, true);
-            if (response != null) {
-                ImageStored stored = json.readValue(response.getBody(), ImageStored.class);
-                assertTrue(!jobId.equals(stored.jobId()), "unexpected second notification " + stored);
-            } else {
-                Thread.sleep(50);
+            if (response == null) {
+                Thread.sleep(20);
+                continue;
+            }
+            ImageStored stored = json.readValue(response.getBody(), ImageStored.class);
+            assertTrue(!jobId.equals(stored.jobId()), "unexpected second notification " + stored);
+            if (later.equals(stored.jobId())) {
+                return;
             }
         }
+        fail("No ImageStored for job " + later + " within 20 s");
     }
 }

@@ -34,7 +34,10 @@ public class StorageTestResource implements QuarkusTestResourceLifecycleManager 
                 "t2i.storage.access-key", s3.accessKey(),
                 "t2i.storage.secret-key", s3.secretKey(),
                 "t2i.storage.bucket", BUCKET,
-                "t2i.storage.max-url-expiry", "P1D");
+                "t2i.storage.max-url-expiry", "P1D",
+                // One consumer (prefetch 1) takes the queue in order, so a test can tell that a message was not
+                // requeued: it would come back before any message published after it (ImageStoreConsumerTest).
+                "t2i.storage.consumers", "1");
     }
 
     static String publicEndpoint() {

@@ -83,7 +83,7 @@ public class GeneratedImageResource {
     @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed "
             + "and the detail names it",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> submit(@NotNull @Valid SubmitJobRequest body,
+    public Uni<Response> submit(@NotNull(message = "must not be null") @Valid SubmitJobRequest body,
                                 @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = "Any 1-255 visible ASCII "
                                         + "characters, e.g. a UUID: a retry with the same key and body returns the "
                                         + "original job instead of a new one (kept 24 h)") String idempotencyKey) {

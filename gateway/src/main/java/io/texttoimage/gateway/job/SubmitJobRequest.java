@@ -18,26 +18,27 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "GenerationRequest", description = "What to generate; unknown fields are rejected",
         additionalProperties = Schema.False.class)
 public record SubmitJobRequest(
-        @NotBlank @PromptText(visibleRequired = true) @Size(max = MAX_PROMPT_LENGTH)
+        @NotBlank(message = NOT_BLANK) @PromptText(visibleRequired = true)
+        @Size(max = MAX_PROMPT_LENGTH, message = AT_MOST_CHARACTERS)
         @Schema(required = true, maxLength = MAX_PROMPT_LENGTH, examples = "a lighthouse at dawn, oil painting")
         String prompt,
 
-        @PromptText @Size(max = MAX_PROMPT_LENGTH)
+        @PromptText @Size(max = MAX_PROMPT_LENGTH, message = AT_MOST_CHARACTERS)
         String negativePrompt,
 
-        @Min(1) @Max(150)
+        @Min(value = 1, message = AT_LEAST) @Max(value = 150, message = AT_MOST)
         @Schema(defaultValue = "50", minimum = "1", maximum = "150")
         Integer numSteps,
 
-        @DecimalMin("0") @DecimalMax("30")
+        @DecimalMin(value = "0", message = AT_LEAST) @DecimalMax(value = "30", message = AT_MOST)
         @Schema(defaultValue = "7.5", minimum = "0", maximum = "30")
         Double guidanceScale,
 
-        @Min(64) @Max(1024) @MultipleOf(64)
+        @Min(value = 64, message = AT_LEAST) @Max(value = 1024, message = AT_MOST) @MultipleOf(64)
         @Schema(description = "multiple of 64; null = model default", minimum = "64", maximum = "1024")
         Integer width,
 
-        @Min(64) @Max(1024) @MultipleOf(64)
+        @Min(value = 64, message = AT_LEAST) @Max(value = 1024, message = AT_MOST) @MultipleOf(64)
         @Schema(description = "multiple of 64; null = model default", minimum = "64", maximum = "1024")
         Integer height,
 
@@ -46,21 +47,21 @@ public record SubmitJobRequest(
                 + "for '-'), or an AUTOMATIC1111 sampler name such as 'DPM++ 2M Karras'", examples = "dpmpp-2m-karras")
         String scheduler,
 
-        @PositiveOrZero
+        @PositiveOrZero(message = "must be greater than or equal to 0")
         @Schema(description = "0..2^63-1; chosen at random and returned when absent")
         Long seed,
 
-        @Min(1) @Max(4)
+        @Min(value = 1, message = AT_LEAST) @Max(value = 4, message = AT_MOST)
         @Schema(defaultValue = "1", minimum = "1", maximum = "4")
         Integer numImages,
 
-        @Min(1)
+        @Min(value = 1, message = AT_LEAST)
         @Schema(description = "seconds the job may wait for a generator to start it; then it fails without running. "
                 + "Default and maximum are set by the server (t2i.gateway.deadlines.*; 3600 and 86400 out of the box)",
                 minimum = "1")
         Integer queueTimeout,
 
-        @Min(1)
+        @Min(value = 1, message = AT_LEAST)
         @Schema(description = "seconds the job may run once started; then it is stopped between steps and fails. "
                 + "Default and maximum are set by the server (1800 and 21600 out of the box)", minimum = "1")
         Integer runTimeout) {
@@ -69,4 +70,11 @@ public record SubmitJobRequest(
     public static final int DEFAULT_NUM_STEPS = 50;
     public static final double DEFAULT_GUIDANCE_SCALE = 7.5;
     public static final int DEFAULT_NUM_IMAGES = 1;
+
+    // The messages are part of the API (clients and the launcher's RequestCheck show them): spelled out here rather
+    // than taken from Hibernate Validator's bundles, whose wording changes with the version and the request's locale.
+    static final String NOT_BLANK = "must not be blank";
+    static final String AT_MOST_CHARACTERS = "size must be between {min} and {max}";
+    static final String AT_LEAST = "must be greater than or equal to {value}";
+    static final String AT_MOST = "must be less than or equal to {value}";
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Turns the pipeline's per-step callbacks into PROGRESS events, at most one per {@code interval} (the last step is
@@ -23,15 +24,22 @@ final class StepReporter implements ProgressListener {
     private final ProgressSink events;
     private final long intervalNanos;
     private final Timer stepTimer;
+    private final LongSupplier nanoClock;
     private long lastSentNanos = Long.MIN_VALUE;
     private Duration previousElapsed = Duration.ZERO;
     private volatile int lastStep;
     private volatile int totalSteps;
 
     StepReporter(ProgressSink events, Duration interval, Timer stepTimer) {
+        this(events, interval, stepTimer, System::nanoTime);
+    }
+
+    /** {@code nanoClock} measures the throttle interval; tests pass their own so no test depends on real time. */
+    StepReporter(ProgressSink events, Duration interval, Timer stepTimer, LongSupplier nanoClock) {
         this.events = events;
         this.intervalNanos = interval.toNanos();
         this.stepTimer = stepTimer;
+        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -40,7 +48,7 @@ final class StepReporter implements ProgressListener {
         previousElapsed = elapsed;
         lastStep = step;
         totalSteps = total;
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         if (step == total || lastSentNanos == Long.MIN_VALUE || now - lastSentNanos >= intervalNanos) {
             lastSentNanos = now;
             try {

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -173,6 +174,17 @@ final class BrokerHarness implements AutoCloseable {
             Thread.sleep(10);
         }
         return fail("No matching event for job " + jobId + " within " + timeout + "; got " + events(jobId));
+    }
+
+    /** Polls until the condition holds; fails naming what was awaited. */
+    static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() >= deadline) {
+                fail("Not within " + timeout + ": " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 
     long readyJobs() throws IOException {

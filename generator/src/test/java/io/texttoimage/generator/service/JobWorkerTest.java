@@ -59,6 +59,8 @@ class JobWorkerTest {
     ObjectMapper json;
     @Inject
     JobWorker worker;
+    @Inject
+    CancelledJobs cancelled;
 
     private BrokerHarness broker;
 
@@ -75,10 +77,8 @@ class JobWorkerTest {
     @Test
     @Order(1)
     void readyOnceTheModelIsLoaded() throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (given().get("/q/health/ready").statusCode() != 200 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        BrokerHarness.awaitTrue("the worker is ready", TIMEOUT,
+                () -> given().get("/q/health/ready").statusCode() == 200);
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("model ready: model on CPU"));
@@ -174,7 +174,8 @@ class JobWorkerTest {
     void jobCancelledWhileQueuedIsSkipped() throws Exception {
         UUID jobId = UUID.randomUUID();
         broker.cancel(jobId);
-        Thread.sleep(500); // the broadcast cancel reaches the worker before the job does
+        // the broadcast cancel reaches the worker before the job does
+        BrokerHarness.awaitTrue("the worker heard the cancel", TIMEOUT, () -> cancelled.contains(jobId));
         broker.publish(BrokerHarness.job(jobId, 4, null, null, null, 1));
 
         List<JobEvent> events = broker.awaitTerminal(jobId, TIMEOUT);
@@ -204,7 +205,11 @@ class JobWorkerTest {
                 broker.events(badScheduler).get(0).error());
         assertTrue(broker.events(tooManyImages).get(0).error().contains("9"),
                 broker.events(tooManyImages).get(0).error());
-        Thread.sleep(500);
+        // Prefetch 1 and requeued messages going back to the head of the queue: had a failed job been requeued
+        // instead of acknowledged, it would be redelivered (and fail again) before a job published after it runs.
+        UUID after = UUID.randomUUID();
+        broker.publish(BrokerHarness.job(after, 4, 100, 64, null, 1));
+        broker.awaitTerminal(after, TIMEOUT);
         for (UUID jobId : List.of(badSize, badScheduler, tooManyImages)) {
             assertEquals(1, broker.events(jobId).size(), "a failed job is acknowledged, not redelivered");
         }

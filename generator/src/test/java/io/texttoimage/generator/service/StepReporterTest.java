@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -40,15 +41,20 @@ class StepReporterTest {
     }
 
     @Test
-    void throttlesByWallTime() throws Exception {
+    void throttlesByWallTime() {
         List<Integer> sent = new ArrayList<>();
-        StepReporter reporter = new StepReporter((step, total) -> sent.add(step), Duration.ofMillis(50), stepTimer);
-        reporter.onStep(1, 4, Duration.ofMillis(1));
-        reporter.onStep(2, 4, Duration.ofMillis(2)); // within 50 ms of step 1: dropped
-        Thread.sleep(80);
-        reporter.onStep(3, 4, Duration.ofMillis(90));
-        reporter.onStep(4, 4, Duration.ofMillis(91)); // last: always sent
-        assertEquals(List.of(1, 3, 4), sent);
+        AtomicLong nanos = new AtomicLong();
+        StepReporter reporter = new StepReporter((step, total) -> sent.add(step), Duration.ofMillis(50), stepTimer,
+                nanos::get);
+        reporter.onStep(1, 5, Duration.ofMillis(1)); // first: always sent
+        nanos.addAndGet(Duration.ofMillis(49).toNanos());
+        reporter.onStep(2, 5, Duration.ofMillis(2)); // 49 ms after step 1: dropped
+        nanos.addAndGet(Duration.ofMillis(1).toNanos());
+        reporter.onStep(3, 5, Duration.ofMillis(3)); // 50 ms after step 1: sent
+        nanos.addAndGet(Duration.ofMillis(10).toNanos());
+        reporter.onStep(4, 5, Duration.ofMillis(4)); // 10 ms after step 3: dropped (measured from the last one sent)
+        reporter.onStep(5, 5, Duration.ofMillis(5)); // last: always sent
+        assertEquals(List.of(1, 3, 5), sent);
         assertEquals(4, new StepReporter((s, t) -> { }, Duration.ZERO, stepTimer).totalSteps(4),
                 "before any step, the requested count");
     }

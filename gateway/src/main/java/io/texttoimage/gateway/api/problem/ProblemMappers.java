@@ -1,9 +1,11 @@
 package io.texttoimage.gateway.api.problem;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -141,10 +143,25 @@ public class ProblemMappers {
         if (field != null && e instanceof InputCoercionException) {
             return badJson("Field '" + field + "' is out of range: " + e.getOriginalMessage(), field, request);
         }
-        return badJson("The request body is not valid JSON: " + e.getOriginalMessage(), null, request);
+        if (e instanceof JsonEOFException) {
+            return badJson("The request body is not valid JSON: it ends before the JSON value is complete.", null,
+                    request);
+        }
+        return badJson("The request body is not valid JSON" + at(e) + ": " + e.getOriginalMessage(), null, request);
+    }
+
+    /** " at line 1, column 13", where Jackson knows where it stopped. */
+    private static String at(StreamReadException e) {
+        JsonLocation location = e.getLocation();
+        return location == null || location.getLineNr() < 1 ? ""
+                : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     private Response jsonMapping(JsonMappingException e, HttpServerRequest request) {
+        if (e.getCause() instanceof StreamReadException unreadable) {
+            // a syntax error met while reading a field's value (Jackson wraps it to add the path): not a wrong value
+            return streamRead(unreadable, request);
+        }
         String field = e.getPath().stream()
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
