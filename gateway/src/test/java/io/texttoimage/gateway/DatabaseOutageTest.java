@@ -4,9 +4,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.texttoimage.contracts.GenerationRequested;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -27,21 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(DatabaseOutageTestResources.class)
-class DatabaseOutageTest {
+class DatabaseOutageTest extends WithFakeGenerator {
     private static final String PROBLEM = "application/problem+json";
     private static final Duration RECOVERY = Duration.ofSeconds(30);
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     @Test
     void withoutTheDatabaseRequestsAre503AndNothingIsHalfWrittenThenItRecoversByItself() throws Exception {

@@ -6,10 +6,7 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.SchedulerNames;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,20 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Submission, reads, listing and every client error of the REST API, against real PostgreSQL and RabbitMQ. */
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
-class GeneratedImageApiTest {
+class GeneratedImageApiTest extends WithFakeGenerator {
     private static final String PROBLEM = "application/problem+json";
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     @Test
     void submitStoresTheJobAndQueuesTheSameParameters() throws Exception {
@@ -191,6 +176,11 @@ class GeneratedImageApiTest {
             "{\"prompt\":\"x\",\"num_images\":5}                 | num_images",
             "{\"prompt\":\"x\",\"num_steps\":\"many\"}           | num_steps",
             "{\"prompt\":\"x\",\"seed\":9223372036854775808}     | seed",
+            "{\"prompt\":\"\\u200b\\u00a0\\u2060\"}                | prompt",
+            "{\"prompt\":\"a \\u001b[31m red\"}                | prompt",
+            "{\"prompt\":\"x\",\"negative_prompt\":\"\\u0000\"} | negative_prompt",
+            "{\"prompt\":\"x\",\"queue_timeout\":0}              | queue_timeout",
+            "{\"prompt\":\"x\",\"run_timeout\":999999}           | run_timeout",
     })
     void invalidFieldsAreRejectedWithFieldDetails(String body, String field) {
         given().contentType(ContentType.JSON).body(body).post("/generated-images")

@@ -8,9 +8,6 @@ import io.texttoimage.contracts.GenerationRequested;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -35,23 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
-class IdempotentSubmitTest {
+class IdempotentSubmitTest extends WithFakeGenerator {
     private static final String PROBLEM = "application/problem+json";
 
     @Inject
     Pool pool;
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     @Test
     void aRetryWithTheSameKeyAndBodyReturnsTheOriginalJob() throws Exception {

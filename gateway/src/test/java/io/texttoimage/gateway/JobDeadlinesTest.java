@@ -5,9 +5,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.texttoimage.contracts.JobEventType;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -30,23 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
-class JobDeadlinesTest {
+class JobDeadlinesTest extends WithFakeGenerator {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     @TestHTTPResource("/generated-images")
     URL base;
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     @Test
     void theServersDefaultsAreInTheRecord() {

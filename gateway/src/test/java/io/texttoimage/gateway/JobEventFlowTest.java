@@ -11,9 +11,6 @@ import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.contracts.PromptTruncation;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -44,23 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
-class JobEventFlowTest {
+class JobEventFlowTest extends WithFakeGenerator {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @TestHTTPResource("/generated-images")
     URL base;
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     private UUID submitAndTake(String prompt, int steps) throws Exception {
         String id = given().contentType(ContentType.JSON)

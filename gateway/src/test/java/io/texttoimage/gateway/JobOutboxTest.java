@@ -11,9 +11,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -39,25 +36,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
-class JobOutboxTest {
+class JobOutboxTest extends WithFakeGenerator {
     @Inject
     Pool pool;
     @Inject
     JobStore store;
     @Inject
     JobOutboxRelay relay;
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     @Test
     void aSubmittedJobIsRecordedAsPublishedOnceTheBrokerConfirmedIt() throws Exception {

@@ -8,9 +8,6 @@ import io.texttoimage.contracts.JobEventType;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -31,25 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
-class ReadYourWritesTest {
+class ReadYourWritesTest extends WithFakeGenerator {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     @TestHTTPResource("/generated-images")
     URL base;
     @Inject
     Pool pool;
-
-    private FakeGenerator generator;
-
-    @BeforeEach
-    void connect() throws Exception {
-        generator = new FakeGenerator(ConfigProvider.getConfig().getValue("t2i.messaging.prefix", String.class));
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        generator.close();
-    }
 
     @Test
     void theRecordAndTheDownloadLinkAgreeWithATerminalEventAsSoonAsItIsStreamed() throws Exception {

@@ -25,7 +25,8 @@ public record Deadlines(int queueTimeoutSeconds, int runTimeoutSeconds) {
             return (int) Math.min(fallback.toSeconds(), limit);
         }
         if (requested > limit) {
-            throw new JobException.InvalidDeadline(field, "must be at most " + limit + " seconds on this server");
+            throw new JobException.InvalidDeadline(field,
+                    field + " must be at most " + limit + " seconds on this server");
         }
         return requested;
     }

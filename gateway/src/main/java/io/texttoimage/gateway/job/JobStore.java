@@ -351,8 +351,14 @@ public class JobStore {
     /** The fields of a queued job that its message carries. */
     private static Job toUnpublishedJob(Row row) {
         Job job = new Job();
-        job.id = row.getUUID("id");
+        readRequest(row, job);
         job.status = JobStateMachine.INITIAL;
+        return job;
+    }
+
+    /** What the client asked for, and when: the columns a job's message is made of. */
+    private static void readRequest(Row row, Job job) {
+        job.id = row.getUUID("id");
         job.prompt = row.getString("prompt");
         job.negativePrompt = row.getString("negative_prompt");
         job.numSteps = row.getInteger("num_steps");
@@ -363,7 +369,6 @@ public class JobStore {
         job.seed = row.getLong("seed");
         job.numImages = row.getInteger("num_images");
         job.createdAt = instant(row.getOffsetDateTime("created_at"));
-        return job;
     }
 
     private static Map<JobEventType, String> terminalStatements() {
@@ -404,17 +409,8 @@ public class JobStore {
 
     private Job toEntity(Row row) {
         Job job = new Job();
-        job.id = row.getUUID("id");
+        readRequest(row, job);
         job.status = JobStatus.valueOf(row.getString("status"));
-        job.prompt = row.getString("prompt");
-        job.negativePrompt = row.getString("negative_prompt");
-        job.numSteps = row.getInteger("num_steps");
-        job.guidanceScale = row.getDouble("guidance_scale");
-        job.width = row.getInteger("width");
-        job.height = row.getInteger("height");
-        job.scheduler = row.getString("scheduler");
-        job.seed = row.getLong("seed");
-        job.numImages = row.getInteger("num_images");
         job.progress = row.getInteger("progress");
         job.currentStep = row.getInteger("current_step");
         job.totalSteps = row.getInteger("total_steps");
@@ -425,7 +421,6 @@ public class JobStore {
         job.lastSequence = row.getLong("last_sequence");
         job.attempts = row.getInteger("attempts");
         job.cancelRequested = row.getBoolean("cancel_requested");
-        job.createdAt = instant(row.getOffsetDateTime("created_at"));
         job.startedAt = instant(row.getOffsetDateTime("started_at"));
         job.finishedAt = instant(row.getOffsetDateTime("finished_at"));
         job.updatedAt = instant(row.getOffsetDateTime("updated_at"));

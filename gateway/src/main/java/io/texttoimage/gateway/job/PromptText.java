@@ -47,7 +47,8 @@ public @interface PromptText {
             if (control >= 0) {
                 return reject(context, "must not contain control characters (found U+%04X)".formatted(control));
             }
-            if (visibleRequired && !hasVisibleCharacter(value)) {
+            // Plain whitespace is @NotBlank's to report; this catches what it lets through (no-break, zero-width).
+            if (visibleRequired && !value.isBlank() && !hasVisibleCharacter(value)) {
                 return reject(context, "must contain at least one visible character");
             }
             return true;
