@@ -43,9 +43,6 @@ public class DeadLetterQueue {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
     /** Before a dead letter that could not be handled goes back: bounds the redelivery rate during an outage. */
     private static final long RETRY_PAUSE_MILLIS = 1_000;
-    /** A terminal event must be newer than anything an attempt sent (those start at epoch millis × 1000). */
-    private static final int AFTER_ANY_ATTEMPT = 999;
-
     private final ConfirmingPublisher publisher;
     private final JobStore store;
     private final JsonCodec codec;
@@ -127,7 +124,8 @@ public class DeadLetterQueue {
         }
         int made = attempts.attemptsOf(properties);
         JobEvent failed = new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.FAILED,
-                System.currentTimeMillis() * 1000 + AFTER_ANY_ATTEMPT, stored.step(), stored.totalSteps(), null, null,
+                // An end the gateway decides: newer than anything any attempt sent, and nothing follows it.
+                JobStateMachine.GATEWAY_SEQUENCE, stored.step(), stored.totalSteps(), null, null,
                 reason(made), null, null, null, Instant.now(), null, made);
         AMQP.BasicProperties persistentJson = new AMQP.BasicProperties.Builder().contentType("application/json")
                 .deliveryMode(2).build();
