@@ -7,6 +7,7 @@ import com.rabbitmq.client.GetResponse;
 import io.texttoimage.localstack.infra.EmbeddedAmqpBroker;
 import io.texttoimage.localstack.infra.Ports;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -155,6 +156,12 @@ class JobAttemptsOnBrokersTest {
         Topology topology = new Topology("t2i-upgrade-test-" + UUID.randomUUID().toString().substring(0, 8));
         BrokerSettings settings = broker("RabbitMQ");
         try (Connection admin = settings.connectionFactory().newConnection("upgrade-test")) {
+            String product = String.valueOf(admin.getServerProperties().get("product"));
+            // Where nothing listened, bin/test put the embedded Qpid Broker-J on 5672: it ignores the quorum
+            // arguments, so an old classic queue simply goes on working there (attempts counted in a header).
+            Assumptions.assumeTrue("RabbitMQ".equals(product), () -> "the refused upgrade is"
+                    + " RabbitMQ's (a queue's type cannot change in place); the broker on 5672 is '" + product
+                    + "', which accepts the old queue as it is");
             try {
                 try (Channel channel = admin.createChannel()) {
                     channel.queueDeclare(topology.workQueue(), true, false, false, Map.of()); // the old declaration
