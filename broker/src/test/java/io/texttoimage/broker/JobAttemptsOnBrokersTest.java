@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.opentest4j.TestAbortedException;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -190,6 +191,8 @@ class JobAttemptsOnBrokersTest {
             } finally {
                 TopologyDeclarer.delete(admin, List.of(topology.startupOf(Role.GENERATOR)));
             }
+        } catch (TestAbortedException skipped) {
+            throw skipped;
         } catch (RuntimeException e) {
             fail(e);
         }
