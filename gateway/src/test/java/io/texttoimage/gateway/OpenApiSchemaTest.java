@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
@@ -161,7 +162,7 @@ class OpenApiSchemaTest {
         // No generator beats in this test: the app's own mapper writes a worker as the registry would list it.
         JsonNode worker = json.valueToTree(new WorkersResource.Worker("gen-1",
                 new WorkersResource.Model("onnx-community/stable-diffusion-v1-5-ONNX", "main"), "CPU",
-                new WorkersResource.CurrentJob(java.util.UUID.randomUUID(), 3, 21), Map.of("512x512", 0.8), 5.0,
+                new WorkersResource.CurrentJob(UUID.randomUUID(), 3, 21), Map.of("512x512", 0.8), 5.0,
                 Instant.now(), Instant.now()));
         JsonNode workerSchema = resolve(responseSchema("/workers", "get", "200").path("properties").path("workers")
                 .path("items"));

@@ -12,6 +12,7 @@ import io.texttoimage.pipeline.ModelInfo;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -60,7 +61,7 @@ public class HeartbeatPublisher {
     }
 
     /** After the worker has declared the topology (its start-up observer runs first, at the default priority). */
-    void start(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.LIBRARY_AFTER) StartupEvent event) {
+    void start(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER) StartupEvent event) {
         long period = Math.max(1, config.heartbeatInterval().toMillis());
         timer.scheduleAtFixedRate(this::beat, 0, period, TimeUnit.MILLISECONDS);
     }
