@@ -25,6 +25,8 @@ import static com.rabbitmq.client.BuiltinExchangeType.TOPIC;
  *                                                            \--job.#--> job-events.gateway-&lt;instance&gt; (exclusive, one per gateway: SSE)
  * generator --StoreImage (PNG body)--> [image-store, topic] --#--> image-store (durable, shared by storage adapters)
  * storage adapter --ImageStored--> [image-stored, fanout] --> one exclusive queue per generator
+ * generator --WorkerHeartbeat (transient, expires)--> [workers, fanout] --> workers.gateway-&lt;instance&gt; (exclusive,
+ *                                                                         one per gateway: the live-worker registry)
  * </pre>
  *
  * Each exchange and queue is specified once here and every role uses that one specification, so two roles cannot
@@ -57,6 +59,8 @@ public final class Topology {
     public static final String CANCEL_ROUTING_KEY = "cancel";
     /** Routing key of a StoreImage message (the image-store queue takes every key). */
     public static final String STORE_IMAGE_ROUTING_KEY = "image";
+    /** Routing key of a WorkerHeartbeat on its fanout (ignored by a fanout; named for the logs). */
+    public static final String HEARTBEAT_ROUTING_KEY = "heartbeat";
     /** Routing key of an ImageStored notification on its fanout. */
     public static final String IMAGE_STORED_ROUTING_KEY = "";
     /** Binding of the job-event queues: every {@code JobEvent.routingKey()} is {@code job.<type>}. */
@@ -76,6 +80,7 @@ public final class Topology {
     private final int maxAttempts;
     private final Exchange deadLetters;
     private final Queue deadLetterQueue;
+    private final Exchange workers;
 
     /** The topology of a prefix with the default maximum of attempts. */
     public Topology(String prefix) {
@@ -105,6 +110,7 @@ public final class Topology {
         imageStore = Exchange.durable(name("image-store"), TOPIC);
         imageStoreQueue = Queue.durable(name("image-store"));
         imageStored = Exchange.durable(name("image-stored"), FANOUT);
+        workers = Exchange.durable(name("workers"), FANOUT);
     }
 
     /** The topology a service is configured with ({@link #PREFIX_KEY}, {@link #MAX_ATTEMPTS_KEY}). */
@@ -182,19 +188,27 @@ public final class Topology {
         return imageStored.name();
     }
 
+    /**
+     * Where generators publish their heartbeats. Only gateway replicas' own queues are bound to it, so a heartbeat
+     * nobody listens to is dropped at once; publishers send them transient with a short expiration.
+     */
+    public String workersExchange() {
+        return workers.name();
+    }
+
     /** What a role declares when it starts, before it publishes or consumes. */
     public Declaration startupOf(Role role) {
         return switch (role) {
             // The work queue is the gateway's too: jobs submitted before the first generator starts must not be lost.
             // So is the dead-letter path: whoever declares the work queue declares where its dead letters go.
-            case GATEWAY -> new Declaration(List.of(requests, deadLetters, control, jobEvents),
+            case GATEWAY -> new Declaration(List.of(requests, deadLetters, control, jobEvents, workers),
                     List.of(workQueue, deadLetterQueue, persistQueue),
                     List.of(new Binding(requests, workQueue, EVERY_KEY),
                             new Binding(deadLetters, deadLetterQueue, FANOUT_KEY),
                             new Binding(jobEvents, persistQueue, ALL_JOB_EVENTS)));
             // The image-store queue is the generator's too: an image sent before the first adapter starts waits there.
             case GENERATOR -> new Declaration(List.of(requests, deadLetters, jobEvents, control, imageStore,
-                    imageStored),
+                    imageStored, workers),
                     List.of(workQueue, deadLetterQueue, imageStoreQueue),
                     List.of(new Binding(requests, workQueue, EVERY_KEY),
                             new Binding(deadLetters, deadLetterQueue, FANOUT_KEY),
@@ -209,6 +223,12 @@ public final class Topology {
         Queue queue = Queue.exclusive(name("job-events.gateway-" + instanceId));
         return new Declaration(List.of(jobEvents), List.of(queue), List.of(new Binding(jobEvents, queue,
                 ALL_JOB_EVENTS)));
+    }
+
+    /** One gateway replica's own queue of every worker heartbeat, for its registry of live workers. */
+    public Declaration workersQueue(String instanceId) {
+        Queue queue = Queue.exclusive(name("workers.gateway-" + instanceId));
+        return new Declaration(List.of(workers), List.of(queue), List.of(new Binding(workers, queue, FANOUT_KEY)));
     }
 
     /** One generator's own (server-named) queue of cancels. */
@@ -229,7 +249,7 @@ public final class Topology {
     /** Everything one process of the role declares: at start, then the queues of its own consumers. */
     public List<Declaration> everythingOf(Role role, String instanceId) {
         return switch (role) {
-            case GATEWAY -> List.of(startupOf(role), liveEventsQueue(instanceId));
+            case GATEWAY -> List.of(startupOf(role), liveEventsQueue(instanceId), workersQueue(instanceId));
             case GENERATOR -> List.of(startupOf(role), cancelQueue(), imageStoredQueue());
             case STORAGE_ADAPTER -> List.of(startupOf(role));
         };

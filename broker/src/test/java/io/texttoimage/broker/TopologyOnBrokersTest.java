@@ -156,6 +156,7 @@ class TopologyOnBrokersTest {
         String liveQueue = ownQueues.get(topology.liveEventsQueue("test-instance"));
         String cancelQueue = ownQueues.get(topology.cancelQueue());
         String imageStoredQueue = ownQueues.get(topology.imageStoredQueue());
+        String workersQueue = ownQueues.get(topology.workersQueue("test-instance"));
         try (Channel channel = connection.createChannel()) {
             channel.confirmSelect();
             assertRoutes(channel, topology.requestsExchange(), Topology.JOB_ROUTING_KEY, topology.workQueue());
@@ -169,6 +170,7 @@ class TopologyOnBrokersTest {
                     topology.imageStoreQueue());
             assertRoutes(channel, topology.imageStoredExchange(), Topology.IMAGE_STORED_ROUTING_KEY,
                     imageStoredQueue);
+            assertRoutes(channel, topology.workersExchange(), Topology.HEARTBEAT_ROUTING_KEY, workersQueue);
         }
     }
 

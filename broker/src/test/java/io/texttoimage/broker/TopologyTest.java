@@ -29,6 +29,8 @@ class TopologyTest {
         assertEquals("t2i.image-store", topology.imageStoreExchange());
         assertEquals("t2i.image-store", topology.imageStoreQueue());
         assertEquals("t2i.image-stored", topology.imageStoredExchange());
+        assertEquals("t2i.workers", topology.workersExchange());
+        assertEquals("t2i-test.workers.gateway-pod-1", new Topology("t2i-test").workersQueue("pod-1").queue().name());
         assertEquals("t2i-test.job-events.gateway-pod-1",
                 new Topology("t2i-test").liveEventsQueue("pod-1").queue().name());
     }
@@ -101,6 +103,7 @@ class TopologyTest {
         assertEquals(Queue.exclusive(""), topology.cancelQueue().queue());
         assertEquals(Queue.exclusive(""), topology.imageStoredQueue().queue());
         assertTrue(topology.liveEventsQueue("a").queue().exclusive());
+        assertTrue(topology.workersQueue("a").queue().exclusive() && topology.workersQueue("a").queue().autoDelete());
     }
 
     @Test

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record PromptTruncation(TruncatedText prompt, TruncatedText negativePrompt) {
 
+    /** SD 1.5's CLIP text encoder takes this many tokens, start and end token included (what the API announces). */
+    public static final int MAX_TOKENS = 77;
+
     /**
      * One cut text, counted as diffusers counts.
      *

@@ -85,4 +85,18 @@ class EventJsonTest {
         assertEquals("images/123e4567-e89b-12d3-a456-426614174000/3.png",
                 ImageStored.keyOf(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"), 3));
     }
+
+    @Test
+    void workerHeartbeatIsSnakeCaseAndRoundTrips() throws Exception {
+        var beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, "gen-1", "onnx-community/sd15", "main", "CPU",
+                new WorkerHeartbeat.CurrentJob(UUID.randomUUID(), 3, 21), java.util.Map.of("512x512", 1.25), 5.0,
+                Instant.parse("2026-11-28T01:00:00Z"), Instant.parse("2026-11-28T01:00:05Z"));
+        JsonNode json = mapper.readTree(mapper.writeValueAsString(beat));
+        assertEquals("gen-1", json.get("worker_id").asText());
+        assertEquals(3, json.path("current_job").path("step").asInt());
+        assertEquals(21, json.path("current_job").path("total_steps").asInt());
+        assertEquals(1.25, json.path("step_seconds").path("512x512").asDouble());
+        assertEquals(5.0, json.get("interval_seconds").asDouble());
+        assertEquals(beat, mapper.treeToValue(json, WorkerHeartbeat.class));
+    }
 }

@@ -16,6 +16,7 @@ import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.contracts.PromptTruncation;
+import io.texttoimage.contracts.WorkerHeartbeat;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -23,6 +24,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Plays the generator side over the real broker with the plain RabbitMQ client: takes jobs from the
@@ -205,6 +211,58 @@ final class FakeGenerator implements AutoCloseable {
     static JobEvent failed(UUID jobId, long sequence, String error) {
         return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.FAILED, sequence, 1, 3, WORKER, null,
                 error, null, null, null, Instant.now());
+    }
+
+    /**
+     * Beats as a generator does: a {@link WorkerHeartbeat} of {@code workerId} every {@code interval} on the workers
+     * fanout, on a channel and thread of its own, with whatever job {@code currentJob} says it runs (null: idle),
+     * until the returned heart is closed.
+     */
+    Heart startBeating(String workerId, Duration interval,
+                       Supplier<WorkerHeartbeat.CurrentJob> currentJob) throws IOException {
+        Channel beats = connection.createChannel();
+        Instant startedAt = Instant.now();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("fake-heartbeat").daemon().factory());
+        AtomicReference<Instant> last = new AtomicReference<>();
+        timer.scheduleAtFixedRate(() -> {
+            try {
+                WorkerHeartbeat beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, workerId,
+                        "onnx-community/stable-diffusion-v1-5-ONNX", "main", "CPU", currentJob.get(),
+                        Map.of("512x512", 0.8), interval.toNanos() / 1e9, startedAt, Instant.now());
+                beats.basicPublish(topology.workersExchange(), Topology.HEARTBEAT_ROUTING_KEY,
+                        new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(1).build(),
+                        JSON.writeValueAsBytes(beat));
+                last.set(Instant.now());
+            } catch (IOException | RuntimeException e) {
+                System.err.println("fake heartbeat of " + workerId + " failed: " + e);
+            }
+        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        return new Heart(timer, beats, last);
+    }
+
+    /** A worker's heartbeat loop; closing it is the worker dying (no further beat). */
+    record Heart(ScheduledExecutorService timer, Channel channel,
+                 AtomicReference<Instant> lastBeat) implements AutoCloseable {
+        /** When the last heartbeat was published; null before the first. */
+        Instant lastBeatAt() {
+            return lastBeat.get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            timer.shutdownNow();
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }
+    }
+
+    /** RUNNING of a job as another worker reports it (a redelivered job's new attempt). */
+    static JobEvent running(UUID jobId, long sequence, int totalSteps, String workerId, int attempt) {
+        return new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.RUNNING, sequence, 0, totalSteps, workerId,
+                null, null, 512, 512, "pndm", Instant.now(), null, attempt);
     }
 
     @Override

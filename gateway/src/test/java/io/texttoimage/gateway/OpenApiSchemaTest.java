@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.api.SignedUrlsResponse;
+import io.texttoimage.gateway.api.WorkersResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
@@ -137,6 +139,36 @@ class OpenApiSchemaTest {
         assertKeys(resolve(schema.path("properties").path("prompt")), truncation.path("prompt"));
         JsonNode event = responseSchema("/generated-images/{id}/events", "get", "200", "text/event-stream");
         assertEquals(schema, resolve(event.path("properties").path("prompt_truncation")), "the same on SSE events");
+    }
+
+    @Test
+    void theWorkersAndCapabilitiesSchemasNameTheKeysOfRealResponses() {
+        JsonNode capabilities = json.valueToTree(given().get("/capabilities").then().statusCode(200).extract()
+                .as(Map.class));
+        JsonNode schema = responseSchema("/capabilities", "get", "200");
+        assertKeys(schema, capabilities);
+        for (String nested : List.of("default_size", "sizes", "limits")) {
+            assertKeys(resolve(schema.path("properties").path(nested)), capabilities.path(nested));
+        }
+        JsonNode limits = resolve(schema.path("properties").path("limits"));
+        assertKeys(resolve(limits.path("properties").path("num_steps")), capabilities.path("limits").path("num_steps"));
+        assertKeys(resolve(limits.path("properties").path("guidance_scale")),
+                capabilities.path("limits").path("guidance_scale"));
+        assertKeys(resolve(schema.path("properties").path("schedulers").path("items")),
+                capabilities.path("schedulers").get(0));
+
+        assertKeys(responseSchema("/workers", "get", "200"),
+                json.valueToTree(given().get("/workers").then().statusCode(200).extract().as(Map.class)));
+        // No generator beats in this test: the app's own mapper writes a worker as the registry would list it.
+        JsonNode worker = json.valueToTree(new WorkersResource.Worker("gen-1",
+                new WorkersResource.Model("onnx-community/stable-diffusion-v1-5-ONNX", "main"), "CPU",
+                new WorkersResource.CurrentJob(UUID.randomUUID(), 3, 21), Map.of("512x512", 0.8), 5.0,
+                Instant.now(), Instant.now()));
+        JsonNode workerSchema = resolve(responseSchema("/workers", "get", "200").path("properties").path("workers")
+                .path("items"));
+        assertKeys(workerSchema, worker);
+        assertKeys(resolve(workerSchema.path("properties").path("model")), worker.path("model"));
+        assertKeys(resolve(workerSchema.path("properties").path("current_job")), worker.path("current_job"));
     }
 
     @Test

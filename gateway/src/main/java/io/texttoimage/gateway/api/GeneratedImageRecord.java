@@ -16,6 +16,10 @@ import java.util.UUID;
  * @param attempts which attempt at the job runs or ran last (1 for the first; a worker that died or lost its
  *                 connection makes the next one); on a job failed after its last attempt, the attempts made; null
  *                 until a worker has started it
+ * @param workerLostAt when the worker of this running job stopped sending heartbeats; null otherwise, and again
+ *                     once another worker starts it (computed when read from the gateway's live-worker registry)
+ * @param note         what is going on that the status does not say ("worker gen-1 lost at …; waiting for another
+ *                     worker"); null when there is nothing to add
  */
 public record GeneratedImageRecord(
         UUID id,
@@ -42,13 +46,18 @@ public record GeneratedImageRecord(
         boolean cancelRequested,
         @Schema(description = "seconds the job may wait for a generator (null: no deadline)") Integer queueTimeout,
         @Schema(description = "seconds the job may run (null: no deadline)") Integer runTimeout,
-        Integer attempts) {
+        Integer attempts,
+        @Schema(description = "when this running job's worker stopped sending heartbeats; null otherwise")
+        Instant workerLostAt,
+        @Schema(description = "what the status does not say, e.g. \"worker gen-1 lost at ...; waiting for another"
+                + " worker\"; null when there is nothing to add") String note) {
 
     public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.progress,
                 job.currentStep, job.totalSteps, job.error, job.promptTruncation, List.of(job.imageKeys),
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
-                job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts);
+                job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts,
+                job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note());
     }
 }

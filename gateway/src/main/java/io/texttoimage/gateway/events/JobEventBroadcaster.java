@@ -91,7 +91,31 @@ public class JobEventBroadcaster {
         Latest latest = new Latest(frame, System.nanoTime());
         latestByJob.merge(event.jobId(), latest,
                 (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
-        Set<Consumer<SseFrame>> listeners = listenersByJob.get(event.jobId());
+        deliver(event.jobId(), frame);
+    }
+
+    /** Whether any stream of the job is open on this replica. */
+    public boolean isFollowed(UUID jobId) {
+        Set<Consumer<SseFrame>> listeners = listenersByJob.get(jobId);
+        return listeners != null && !listeners.isEmpty();
+    }
+
+    /**
+     * Tells the streams of a job open now something that does not change its state ({@code worker-lost}): an SSE
+     * event without an id, so the client's Last-Event-ID stays where it was, and never replayed.
+     */
+    public void notice(UUID jobId, String name, Object data) {
+        String text;
+        try {
+            text = json.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot encode the " + name + " event of job " + jobId, e);
+        }
+        deliver(jobId, SseFrame.notice(name, text));
+    }
+
+    private void deliver(UUID jobId, SseFrame frame) {
+        Set<Consumer<SseFrame>> listeners = listenersByJob.get(jobId);
         if (listeners == null || listeners.isEmpty()) {
             return;
         }
@@ -99,7 +123,7 @@ public class JobEventBroadcaster {
             try {
                 listener.accept(frame);
             } catch (RuntimeException e) {
-                LOG.warnf(e, "SSE listener of job %s failed", event.jobId());
+                LOG.warnf(e, "SSE listener of job %s failed", jobId);
             }
         }
     }

@@ -36,6 +36,13 @@ final class JobEventStream {
     }
 
     synchronized void onLiveEvent(SseFrame frame) {
+        if (frame.notice()) {
+            // Only for a stream that has sent the current state and is still open; a later one reads the record.
+            if (!ended && heldBack == null && !output.isClosed()) {
+                output.write(frame.wire());
+            }
+            return;
+        }
         if (heldBack != null) {
             heldBack.add(frame);
         } else {

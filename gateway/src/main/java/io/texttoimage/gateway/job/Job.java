@@ -72,6 +72,10 @@ public class Job extends PanacheEntityBase {
     @Column(name = "run_timeout_s")
     public Integer runTimeoutSeconds;
 
+    /** Computed when read ({@link WorkerRegistry#lost}), never stored: set while its worker is lost. */
+    @jakarta.persistence.Transient
+    public WorkerRegistry.WorkerLost workerLost;
+
     /** The message that hands this job to the generators. */
     public GenerationRequested toGenerationRequested() {
         return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, id, prompt, negativePrompt, numSteps,

@@ -35,10 +35,11 @@ public class JobService {
     private final Counter replayed;
     private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
+    private final WorkerRegistry workers;
 
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
-                      Duration idempotencyKeyLifetime) {
+                      Duration idempotencyKeyLifetime, WorkerRegistry workers) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -46,6 +47,7 @@ public class JobService {
         this.replayed = registry.counter("t2i.gateway.jobs.replayed");
         this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
+        this.workers = workers;
     }
 
     /**
@@ -125,12 +127,22 @@ public class JobService {
 
     /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
     public Uni<Job> read(UUID id) {
-        return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id));
+        return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id))
+                .map(this::withWorkerLiveness);
     }
 
     public Uni<List<Job>> list(int page, int size) {
         return Job.<Job>findAll(Sort.descending("createdAt").and("id", Sort.Direction.Descending))
-                .page(page, size).list();
+                .page(page, size).list().map(jobs -> {
+                    jobs.forEach(this::withWorkerLiveness);
+                    return jobs;
+                });
+    }
+
+    /** Whether a running job's worker is lost, from this replica's heartbeats (nothing stored). */
+    private Job withWorkerLiveness(Job job) {
+        job.workerLost = workers.lost(job.status, job.workerId, job.updatedAt);
+        return job;
     }
 
     public Uni<Long> count() {

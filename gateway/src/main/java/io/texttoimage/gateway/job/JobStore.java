@@ -156,6 +156,10 @@ public class JobStore {
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
 
+    private static final String RUNNING_ON = """
+            SELECT id, worker_id, updated_at FROM generated_images WHERE status = '%s' AND worker_id = ANY($1)"""
+            .formatted(JobStatus.RUNNING.name());
+
     private final Pool pool;
     private final ObjectMapper json;
 
@@ -325,6 +329,20 @@ public class JobStore {
                     row.getInteger("current_step"), row.getInteger("total_steps"), row.getInteger("progress"),
                     keys == null ? List.of() : List.of(keys), row.getString("error"), row.getLong("last_sequence"),
                     promptTruncation(row));
+        });
+    }
+
+    /** A running job and its worker, as its row says. */
+    public record RunningJob(UUID id, String workerId, Instant updatedAt) {
+    }
+
+    /** The jobs the database says are running on one of these workers. */
+    public Uni<List<RunningJob>> runningOn(List<String> workerIds) {
+        return pool.preparedQuery(RUNNING_ON).execute(Tuple.of(workerIds.toArray(String[]::new))).map(rows -> {
+            List<RunningJob> running = new ArrayList<>();
+            rows.forEach(row -> running.add(new RunningJob(row.getUUID("id"), row.getString("worker_id"),
+                    instant(row.getOffsetDateTime("updated_at")))));
+            return running;
         });
     }
 

@@ -28,6 +28,13 @@ public interface GeneratorConfig {
     @WithDefault("PT60S")
     Duration storeTimeout();
 
+    /**
+     * How often the worker publishes its heartbeat (who it is, its model and device, its current job); gateways call
+     * it lost after three intervals without one.
+     */
+    @WithDefault("PT5S")
+    Duration heartbeatInterval();
+
     /** Defaults to hostname-pid. */
     Optional<String> workerId();
 

@@ -64,6 +64,7 @@ public class JobWorker {
     private final WorkerMetrics metrics;
     private final JobAttempts attempts;
     private final PoisonSwitch poison;
+    private final WorkerActivity activity;
     private final String workerId;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("t2i-job-runner").daemon().factory());
@@ -74,7 +75,7 @@ public class JobWorker {
 
     public JobWorker(BrokerConnection broker, Topology topology, GeneratorConfig config, ModelService model,
                      CancelledJobs cancelled, ConfirmedPublisher publisher, ImageStoreClient imageStore,
-                     ObjectMapper json, MeterRegistry registry, PoisonSwitch poison) {
+                     ObjectMapper json, MeterRegistry registry, PoisonSwitch poison, WorkerActivity activity) {
         this.broker = broker;
         this.topology = topology;
         this.config = config;
@@ -86,6 +87,7 @@ public class JobWorker {
         this.metrics = new WorkerMetrics(registry);
         this.attempts = new JobAttempts(topology);
         this.poison = poison;
+        this.activity = activity;
         this.workerId = config.workerId().filter(id -> !id.isBlank()).orElseGet(JobWorker::defaultWorkerId);
     }
 
@@ -204,6 +206,8 @@ public class JobWorker {
             // Events could not be published (broker trouble): let another attempt report properly.
             LOG.errorf(e, "Job %s: could not report its outcome; requeueing", job.jobId());
             outcome = Outcome.REQUEUED;
+        } finally {
+            activity.finished();
         }
         settle(deliveryTag, outcome);
         metrics.count(outcome);
@@ -251,6 +255,7 @@ public class JobWorker {
         // same total that the PROGRESS events will reach.
         warnIfTruncated(jobId, promptLengths);
         events.running(evaluations, width, height, scheduler, JobEvents.truncationOf(promptLengths));
+        activity.started(jobId, width, height, evaluations);
         if (poison.poisons(job.prompt())) {
             publisher.awaitConfirms(CONFIRM_TIMEOUT); // the record says running when this worker dies
             poison.dieIfPoisoned(jobId, job.prompt());
@@ -260,7 +265,7 @@ public class JobWorker {
         GenerationResult result;
         Timer.Sample jobTime = metrics.startJob();
         try {
-            result = generator.generate(request, progress, () -> shouldStop(jobId));
+            result = generator.generate(request, activity.tracking(progress), () -> shouldStop(jobId));
         } catch (GenerationCancelledException e) {
             if (cancelled.contains(jobId) || config.onShutdown() != GeneratorConfig.ShutdownMode.REQUEUE) {
                 events.cancelled(e.completedSteps(), progress.totalSteps(evaluations));

@@ -12,6 +12,7 @@ import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.WorkerHeartbeat;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -38,6 +39,10 @@ final class BrokerHarness implements AutoCloseable {
     record Arrival(long position, JobEvent event) {
     }
 
+    /** One heartbeat and its arrival position among the job events. */
+    record HeardBeat(long position, WorkerHeartbeat heartbeat) {
+    }
+
     /** One StoreImage message as the storage side received it. */
     record StoredImage(Map<String, Object> headers, byte[] png) {
     }
@@ -48,6 +53,8 @@ final class BrokerHarness implements AutoCloseable {
     private final Channel channel;
     private final AtomicLong arrivals = new AtomicLong();
     private final List<Arrival> events = new CopyOnWriteArrayList<>();
+    /** Every worker heartbeat heard, with the arrival position it shares with the job events. */
+    final List<HeardBeat> heartbeats = new CopyOnWriteArrayList<>();
     final Map<UUID, List<StoredImage>> images = new ConcurrentHashMap<>();
     /** When set, the fake storage side reports this error instead of storing. */
     volatile String storeError;
@@ -59,7 +66,38 @@ final class BrokerHarness implements AutoCloseable {
         channel = connection.createChannel();
         channel.confirmSelect();
         recordJobEvents();
+        recordHeartbeats();
         actAsStorageAdapter();
+    }
+
+    /** Like a gateway replica: its own exclusive queue on the workers fanout. */
+    private void recordHeartbeats() throws IOException {
+        Channel beats = connection.createChannel();
+        String queue = io.texttoimage.broker.TopologyDeclarer.declareQueue(beats,
+                topology.workersQueue("generator-test-" + UUID.randomUUID()));
+        beats.basicConsume(queue, true, new DefaultConsumer(beats) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
+                    throws IOException {
+                heartbeats.add(new HeardBeat(arrivals.incrementAndGet(), json.readValue(body, WorkerHeartbeat.class)));
+            }
+        });
+    }
+
+    /** The first heartbeat heard after the given arrival position that satisfies the condition. */
+    WorkerHeartbeat awaitHeartbeat(long after, java.util.function.Predicate<WorkerHeartbeat> condition,
+                                   Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (HeardBeat beat : heartbeats) {
+                if (beat.position() > after && condition.test(beat.heartbeat())) {
+                    return beat.heartbeat();
+                }
+            }
+            Thread.sleep(10);
+        }
+        return fail("No matching heartbeat within " + timeout + "; the last heard: "
+                + (heartbeats.isEmpty() ? "none" : heartbeats.getLast()));
     }
 
     private void recordJobEvents() throws IOException {

@@ -29,7 +29,8 @@ public class GeneratorTestResource implements QuarkusTestResourceLifecycleManage
                 "t2i.generator.model", "../testdata/sd-reference/model",
                 "t2i.generator.worker-id", "test-worker",
                 "t2i.generator.store-timeout", "PT20S",
-                "t2i.generator.progress-interval", "PT0S");
+                "t2i.generator.progress-interval", "PT0S",
+                "t2i.generator.heartbeat-interval", "PT0.2S");
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.contracts.PromptTruncation;
+import io.texttoimage.contracts.WorkerHeartbeat;
 import io.texttoimage.pipeline.io.PngImages;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
@@ -167,6 +168,33 @@ class JobWorkerTest {
         assertNull(broker.images.get(jobId), "no image is stored for a cancelled job");
         assertSequencesIncrease(events);
         assertEquals(0, broker.readyJobs());
+    }
+
+    @Test
+    @Order(3)
+    void theHeartbeatCarriesTheRunningJobAndNoneOnceIdle() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        broker.publish(BrokerHarness.job(jobId, 150, 128, 128, "ddim", 1));
+        JobEvent progress = broker.awaitEvent(jobId, e -> e.type() == JobEventType.PROGRESS && e.step() >= 2, TIMEOUT);
+        long afterProgress = broker.arrivals(jobId).stream().filter(a -> a.event().equals(progress)).findFirst()
+                .orElseThrow().position();
+        WorkerHeartbeat busy = broker.awaitHeartbeat(afterProgress, beat -> beat.currentJob() != null, TIMEOUT);
+        assertEquals("test-worker", busy.workerId());
+        assertEquals(jobId, busy.currentJob().jobId());
+        assertTrue(busy.currentJob().step() >= 2, "the step it had reached: " + busy.currentJob());
+        assertEquals(150, busy.currentJob().totalSteps());
+        assertEquals("CPU", busy.device());
+        assertEquals("../testdata/sd-reference/model", busy.model());
+        assertNull(busy.modelRevision(), "a local folder has no revision");
+        assertEquals(0.2, busy.intervalSeconds(), 1e-9);
+        assertTrue(busy.stepSeconds().getOrDefault("128x128", 0.0) > 0, "steps at 128x128 are timed: " + busy);
+
+        broker.cancel(jobId);
+        List<JobEvent> events = broker.awaitTerminal(jobId, TIMEOUT);
+        long afterEnd = broker.arrivals(jobId).get(events.size() - 1).position();
+        WorkerHeartbeat idle = broker.awaitHeartbeat(afterEnd, beat -> true, TIMEOUT);
+        assertNull(idle.currentJob(), "idle after its job ended: " + idle);
+        assertTrue(idle.at().isAfter(idle.startedAt()));
     }
 
     @Test
