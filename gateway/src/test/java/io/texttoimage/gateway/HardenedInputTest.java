@@ -79,6 +79,7 @@ class HardenedInputTest {
             "`{\"prompt\":\"a\",\"num_steps\":20.5}`    | num_steps       | must be an integer, not a number with a fraction",
             "`{\"prompt\":\"a\",\"num_steps\":true}`    | num_steps       | must be an integer, not a boolean",
             "`{\"prompt\":\"a\",\"seed\":\"7\"}`        | seed            | must be an integer, not a string",
+            "`{\"prompt\":\"a\",\"seed\":\"Boolean value\"}` | seed        | must be an integer, not a string",
             "`{\"prompt\":\"a\",\"num_images\":1.5}`    | num_images      | must be an integer, not a number with a fraction",
             "`{\"prompt\":\"a\",\"guidance_scale\":\"7.5\"}` | guidance_scale | must be a number, not a string",
             "`{\"prompt\":\"a\",\"guidance_scale\":false}`   | guidance_scale | must be a number, not a boolean",
@@ -127,6 +128,7 @@ class HardenedInputTest {
                 .body("detail", containsString("at most 65536 bytes"));
     }
 
+    /** Without a Content-Length Quarkus counts the bytes itself and answers a plain 413 (no body), closing. */
     @Test
     void anOversizedChunkedBodyIsRefused() throws Exception {
         byte[] body = ("{\"prompt\":\"" + "a".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);

@@ -34,6 +34,11 @@ import java.util.stream.Collectors;
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
     static final int RETRY_AFTER_SECONDS = 5;
+    /** How Jackson's messages name the kind of JSON value met, and how ours do. */
+    private static final Map<String, String> JACKSON_VALUE_KINDS = Map.of(
+            "String value", "a string", "Boolean value", "a boolean", "Object value", "an object",
+            "Array value", "an array", "Floating-point value", "a number with a fraction",
+            "Integer value", "an integer");
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, HttpServerRequest request) {
@@ -244,19 +249,13 @@ public class ProblemMappers {
                 case null, default -> { }
             }
         }
+        // the first kind named: the client's own value, quoted later in the message, may spell another
         String message = String.valueOf(e.getOriginalMessage());
-        for (var kind : JACKSON_VALUE_KINDS.entrySet()) {
-            if (message.contains(kind.getKey())) {
-                return kind.getValue();
-            }
-        }
-        return "another JSON type";
+        return JACKSON_VALUE_KINDS.entrySet().stream()
+                .filter(kind -> message.contains(kind.getKey()))
+                .min(Comparator.comparingInt(kind -> message.indexOf(kind.getKey())))
+                .map(Map.Entry::getValue).orElse("another JSON type");
     }
-
-    private static final Map<String, String> JACKSON_VALUE_KINDS = Map.of(
-            "String value", "a string", "Boolean value", "a boolean", "Object value", "an object",
-            "Array value", "an array", "Floating-point value", "a number with a fraction",
-            "Integer value", "an integer");
 
     private Response badJson(String detail, String field, HttpServerRequest request) {
         return badJson(detail, field, "has the wrong type or format", request);
