@@ -282,14 +282,17 @@ class GeneratedImageApiTest extends WithFakeGenerator {
     }
 
     @Test
-    void malformedIdsAreA400Problem() {
+    void malformedIdsAreA404Problem() {
+        // no job can have such an id: the same answer as for an unknown UUID
         for (String path : List.of("/generated-images/not-a-uuid", "/generated-images/42/url",
                 "/generated-images/xyz/events")) {
-            given().get(path).then().statusCode(400).contentType(PROBLEM)
-                    .body("errors.field", hasItem("id"))
-                    .body("detail", containsString("not a valid id"));
+            given().get(path).then().statusCode(404).contentType(PROBLEM)
+                    .body("type", equalTo("https://texttoimage.io/problems/not-found"))
+                    .body("detail", containsString("ids are UUIDs"))
+                    .body("instance", equalTo(path));
         }
-        given().delete("/generated-images/nope").then().statusCode(400).contentType(PROBLEM);
+        given().delete("/generated-images/nope").then().statusCode(404).contentType(PROBLEM)
+                .body("detail", equalTo("No generated image has the id 'nope' (ids are UUIDs)."));
     }
 
     @Test

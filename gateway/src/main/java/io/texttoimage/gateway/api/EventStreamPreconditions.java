@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * An SSE response is committed (200, headers sent) as soon as its stream is returned, so an unknown job
  * must be refused before that: this filter answers 404 problem+json for the events of a job that does
- * not exist. Malformed ids pass through and get their 400 from the resource.
+ * not exist. Malformed ids pass through and get the same 404 from the resource.
  */
 public class EventStreamPreconditions {
     private static final Pattern EVENTS_PATH = Pattern.compile("^/generated-images/([^/]+)/events/?$");

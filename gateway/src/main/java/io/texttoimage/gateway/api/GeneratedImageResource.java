@@ -28,6 +28,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.Sse;
@@ -41,7 +42,6 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -51,6 +51,7 @@ import java.util.UUID;
 @Tag(name = "Generated images")
 public class GeneratedImageResource {
     static final int MAX_PAGE_SIZE = 100;
+    static final int MAX_OFFSET = Integer.MAX_VALUE;
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
 
@@ -69,7 +70,7 @@ public class GeneratedImageResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @CustomDeserialization(RejectUnknownFields.class) // an unknown field is a 400, not silently ignored
+    @CustomDeserialization(StrictRequestBody.class) // unknown fields, other JSON types, duplicates: a 400, not a guess
     @Operation(summary = "Submit a prompt", description = "Stores the job as queued and hands it to the generators.")
     @APIResponse(responseCode = "201", description = "Queued; Location names the new job",
             content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
@@ -78,6 +79,10 @@ public class GeneratedImageResource {
     @APIResponse(responseCode = "200", description = "Replay: the Idempotency-Key was used before with the same "
             + "request; the original job, with the header Idempotent-Replayed: true",
             content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
+    @APIResponse(responseCode = "413", description = "The body is over the size limit (64 KiB by default)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "No Content-Type, or not application/json",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "The Idempotency-Key was used before with a different request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed "
@@ -96,7 +101,7 @@ public class GeneratedImageResource {
                             ? Response.ok().header(IDEMPOTENT_REPLAYED, "true")
                             : Response.status(Response.Status.CREATED);
                     Job job = submission.job();
-                    return response.location(URI.create("/generated-images/" + job.id))
+                    return response.header(HttpHeaders.LOCATION, location(job))
                             .entity(GeneratedImageRecord.of(job)).build();
                 });
     }
@@ -105,7 +110,7 @@ public class GeneratedImageResource {
     @Path("{id}")
     @Operation(summary = "Get one job: status, progress, parameters, seed, image keys")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
-    @APIResponse(responseCode = "404", description = "Unknown id",
+    @APIResponse(responseCode = "404", description = "Unknown id, or not a UUID",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<GeneratedImageRecord> get(@PathParam("id") String id) {
         return jobs.read(parseId(id)).map(GeneratedImageRecord::of);
@@ -120,6 +125,11 @@ public class GeneratedImageResource {
                     maximum = "100")) String size) {
         int pageIndex = parseInt("page", page, 0, 0, Integer.MAX_VALUE);
         int pageSize = parseInt("size", size, 20, 1, MAX_PAGE_SIZE);
+        if ((long) pageIndex * pageSize > MAX_OFFSET) {
+            // the database's OFFSET is an int: past it the query would wrap around to a negative offset
+            throw ProblemException.badRequest("page", "page × size must be at most " + MAX_OFFSET + " (page "
+                    + pageIndex + " × size " + pageSize + " is beyond it).");
+        }
         return jobs.list(pageIndex, pageSize).flatMap(items -> jobs.count().map(total -> new PageResponse<>(
                 items.stream().map(GeneratedImageRecord::of).toList(), pageIndex, pageSize, total)));
     }
@@ -141,8 +151,7 @@ public class GeneratedImageResource {
                        @Context Sse sse,
                        @Context HttpServerResponse response) {
         UUID jobId = parseId(id);
-        long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1
-                : parseLong("Last-Event-ID", lastEventId.trim());
+        long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1 : eventId(lastEventId.trim());
         eventStreams.stream(jobId, resumeAfter, sink, sse, response);
     }
 
@@ -180,6 +189,16 @@ public class GeneratedImageResource {
                 .map(job -> Response.accepted(GeneratedImageRecord.of(job)).build());
     }
 
+    /**
+     * The new job's address: under the configured public base URL, or relative (RFC 9110 allows it). Never built
+     * from the request's Host header, which the client chooses: a string, since {@code ResponseBuilder.location}
+     * would resolve a relative URI against exactly that header.
+     */
+    private String location(Job job) {
+        String path = "/generated-images/" + job.id;
+        return config.publicBaseUrl().map(base -> base.toString().replaceAll("/+$", "") + path).orElse(path);
+    }
+
     private static ProblemException notReady(Job job) {
         return new ProblemException(409, "not-ready", "Images not ready",
                 "Job " + job.id + " is " + job.status.apiName() + "; download URLs exist only once it has succeeded.");
@@ -189,7 +208,9 @@ public class GeneratedImageResource {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("id", "'" + id + "' is not a valid id (expected a UUID).");
+            // no job can have it: the same answer as for an unknown UUID, so ids stay opaque to clients
+            throw new ProblemException(404, "not-found", "Generated image not found",
+                    "No generated image has the id '" + id + "' (ids are UUIDs).");
         }
     }
 
@@ -208,11 +229,16 @@ public class GeneratedImageResource {
         throw ProblemException.badRequest(name, name + " must be an integer between " + min + " and " + max + ".");
     }
 
-    private static long parseLong(String name, String value) {
+    /** A Last-Event-ID: an event id this gateway sent, so 0..2^63-1 in decimal digits. */
+    private static long eventId(String value) {
         try {
-            return Long.parseLong(value);
+            if (value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return Long.parseLong(value);
+            }
         } catch (NumberFormatException e) {
-            throw ProblemException.badRequest(name, name + " must be an event id (an integer).");
+            // more than 2^63-1: reported below
         }
+        throw ProblemException.badRequest("Last-Event-ID", "Last-Event-ID must be an event id: an integer between 0 "
+                + "and " + Long.MAX_VALUE + ", as sent in the stream's id fields.");
     }
 }

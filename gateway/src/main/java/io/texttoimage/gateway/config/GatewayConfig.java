@@ -3,7 +3,9 @@ package io.texttoimage.gateway.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Gateway settings ({@code t2i.gateway.*}); every key can be overridden by an environment variable. */
 @ConfigMapping(prefix = "t2i.gateway")
@@ -31,6 +33,12 @@ public interface GatewayConfig {
     /** How long a submission waits for the broker's publisher confirm before the job is failed with 503. */
     @WithDefault("PT5S")
     Duration publishTimeout();
+
+    /**
+     * Where clients reach this API, e.g. {@code https://images.example.com}: the {@code Location} of a new job is
+     * built from it. Unset: the {@code Location} is a relative path. Never taken from the request's Host header.
+     */
+    Optional<URI> publicBaseUrl();
 
     /** Job deadlines ({@code messaging.JobDeadlineCheck}); a request may ask for less than the maximum. */
     Deadlines deadlines();

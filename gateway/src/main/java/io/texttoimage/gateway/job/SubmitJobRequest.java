@@ -12,7 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Body of {@code POST /generated-images}; absent optional values take the documented defaults, and a field not named
- * here is refused (the resource reads it with {@code api.RejectUnknownFields}).
+ * here is refused (the resource reads it with {@code api.StrictRequestBody}).
  */
 // The OpenAPI schema keeps its published name: generated clients must not change with a Java rename.
 @Schema(name = "GenerationRequest", description = "What to generate; unknown fields are rejected",

@@ -95,7 +95,9 @@ public class JobEventPersister {
 
     private Uni<Void> apply(JobEvent event) {
         if (event.jobId() == null || event.type() == null) {
-            LOG.warnf("Dropping incomplete job event %s", event);
+            // not the whole event: its prompt_truncation quotes the prompt, which the gateway never logs
+            LOG.warnf("Dropping incomplete job event (job %s, type %s, sequence %d)", event.jobId(), event.type(),
+                    event.sequence());
             return Uni.createFrom().voidItem();
         }
         if (!JobStateMachine.changesStoredJob(event.type())) {

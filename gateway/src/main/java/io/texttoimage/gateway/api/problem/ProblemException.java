@@ -21,6 +21,14 @@ public class ProblemException extends RuntimeException {
         return new InvalidField(field, detail);
     }
 
+    /** A request body sent as something else than JSON, or without saying what it is. */
+    public static ProblemException unsupportedMediaType(String contentType) {
+        return new ProblemException(415, "unsupported-media-type", "Unsupported media type",
+                (contentType == null || contentType.isBlank() ? "The request has no Content-Type"
+                        : "The request's Content-Type is '" + contentType + "'")
+                        + "; this API takes JSON bodies: send Content-Type: application/json.");
+    }
+
     public int status() {
         return status;
     }

@@ -3,10 +3,12 @@ package io.texttoimage.gateway.api.problem;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
@@ -22,14 +24,21 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import java.math.BigInteger;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** Turns every failure into RFC 9457 problem+json; client mistakes never become a 500. */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
     static final int RETRY_AFTER_SECONDS = 5;
+    /** How Jackson's messages name the kind of JSON value met, and how ours do. */
+    private static final Map<String, String> JACKSON_VALUE_KINDS = Map.of(
+            "String value", "a string", "Boolean value", "a boolean", "Object value", "an object",
+            "Array value", "an array", "Floating-point value", "a number with a fraction",
+            "Integer value", "an integer");
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, HttpServerRequest request) {
@@ -103,6 +112,9 @@ public class ProblemMappers {
             return streamRead(read, request);
         }
         int status = e.getResponse().getStatus();
+        if (status == 415) {
+            return problem(ProblemException.unsupportedMediaType(request.getHeader("Content-Type")), request);
+        }
         if (status >= 500) {
             LOG.errorf(e, "HTTP %d on %s", status, request.path());
         }
@@ -143,6 +155,11 @@ public class ProblemMappers {
         if (field != null && e instanceof InputCoercionException) {
             return badJson("Field '" + field + "' is out of range: " + e.getOriginalMessage(), field, request);
         }
+        if (field != null && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+            // the body is read with STRICT_DUPLICATE_DETECTION (api.StrictRequestBody)
+            return badJson("Field '" + field + "' appears more than once in the request body; give each field once.",
+                    field, "appears more than once", request);
+        }
         if (e instanceof JsonEOFException) {
             return badJson("The request body is not valid JSON: it ends before the JSON value is complete.", null,
                     request);
@@ -151,7 +168,7 @@ public class ProblemMappers {
     }
 
     /** " at line 1, column 13", where Jackson knows where it stopped. */
-    private static String at(StreamReadException e) {
+    private static String at(JsonProcessingException e) {
         JsonLocation location = e.getLocation();
         return location == null || location.getLineNr() < 1 ? ""
                 : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
@@ -167,6 +184,18 @@ public class ProblemMappers {
                 .collect(Collectors.joining(".")).replace(".[", "[");
         if (e instanceof UnrecognizedPropertyException unknown) {
             return unknownField(unknown, field.isEmpty() ? unknown.getPropertyName() : field, request);
+        }
+        if (field.isEmpty() && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
+            // FAIL_ON_TRAILING_TOKENS (api.StrictRequestBody): a second value, not a longer first one
+            return badJson("The request body must be a single JSON object with nothing after it; more JSON follows "
+                    + "the object" + at(e) + ".", null, request);
+        }
+        if (!field.isEmpty() && e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            String expected = expectedJsonType(mismatch.getTargetType());
+            if (expected != null) {
+                String message = "must be " + expected + ", not " + givenJsonType(e);
+                return badJson("Field '" + field + "' " + message + ".", field, message, request);
+            }
         }
         if (field.isEmpty()) {
             return badJson("The request body does not match the expected JSON: " + e.getOriginalMessage(), null,
@@ -189,9 +218,52 @@ public class ProblemMappers {
                 request.path(), List.of(new Problem.FieldError(field, message))));
     }
 
+    /** The JSON type a request field of this Java type takes; null for types without a single one. */
+    private static String expectedJsonType(Class<?> target) {
+        if (target == Integer.class || target == Long.class || target == int.class || target == long.class) {
+            return "an integer";
+        }
+        if (target == Double.class || target == double.class || target == Float.class || target == float.class) {
+            return "a number";
+        }
+        if (target == String.class) {
+            return "a string";
+        }
+        return null;
+    }
+
+    /**
+     * What the client sent instead, in JSON terms: a refused coercion may carry the value it met; otherwise only
+     * Jackson's message names the kind of value ("from Boolean value", "Cannot coerce String value"), since the parser
+     * is closed by now. Unknown wording still gives a correct, vaguer sentence.
+     */
+    private static String givenJsonType(JsonMappingException e) {
+        if (e instanceof InvalidFormatException invalid) {
+            switch (invalid.getValue()) {
+                case String ignored -> { return "a string"; }
+                case Boolean ignored -> { return "a boolean"; }
+                case Integer ignored -> { return "an integer"; }
+                case Long ignored -> { return "an integer"; }
+                case BigInteger ignored -> { return "an integer"; }
+                case Number ignored -> { return "a number with a fraction"; }
+                case null, default -> { }
+            }
+        }
+        // the first kind named: the client's own value, quoted later in the message, may spell another
+        String message = String.valueOf(e.getOriginalMessage());
+        return JACKSON_VALUE_KINDS.entrySet().stream()
+                .filter(kind -> message.contains(kind.getKey()))
+                .min(Comparator.comparingInt(kind -> message.indexOf(kind.getKey())))
+                .map(Map.Entry::getValue).orElse("another JSON type");
+    }
+
     private Response badJson(String detail, String field, HttpServerRequest request) {
+        return badJson(detail, field, "has the wrong type or format", request);
+    }
+
+    private Response badJson(String detail, String field, String fieldMessage, HttpServerRequest request) {
         List<Problem.FieldError> errors = field == null ? null
-                : List.of(new Problem.FieldError(field, "has the wrong type or format"));
+                : List.of(new Problem.FieldError(field, fieldMessage));
         return respond(new Problem(Problem.TYPE_BASE + "malformed-json", "Malformed JSON", 400, detail,
                 request.path(), errors));
     }
