@@ -65,11 +65,12 @@ public record OrtGraphCacheKey(String component, Path source, String modelSha256
     }
 
     /**
-     * The component and 8 hex digits of the hash of its source path: entries of one group are versions of the same
-     * graph, of which only the newest is worth keeping; other models sharing the folder keep theirs.
+     * The component and 8 hex digits of the hash of its source path, provider and CPU: entries of one group are
+     * versions of the same graph for the same kind of machine, of which only the newest is worth keeping; other
+     * models, and other node types sharing the folder, keep theirs.
      */
     public String groupName() {
-        return component + "-" + hex(source.toString(), 4);
+        return component + "-" + hex(source + "\n" + executionProvider + "\n" + cpu.architecture() + "\n" + cpu.flags(), 4);
     }
 
     private static String hex(String text, int bytes) {
