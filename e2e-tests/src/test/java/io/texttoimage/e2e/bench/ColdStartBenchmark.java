@@ -193,8 +193,8 @@ public final class ColdStartBenchmark {
                 }
                 Thread.sleep(10);
             }
-            marks.put("first-step", (firstProgress.get(jobId) - launch) / 1_000_000);
             timeline.await(10, TimeUnit.SECONDS);
+            marks.put("first-step", (firstProgress.get(jobId) - launch) / 1_000_000);
             peakRss = peakRssMb(process.pid());
         } finally {
             process.destroy();
@@ -230,9 +230,9 @@ public final class ColdStartBenchmark {
                 }
             }
         } catch (IOException e) {
-            if (process.isAlive()) {
+            if (!marks.containsKey("first-step")) {
                 System.err.println("benchmark-cold-start: reading the generator's output: " + e);
-            } // else: the stream closed because the generator was stopped
+            } // else: the stream closed because the benchmark stopped the generator
         }
     }
 
