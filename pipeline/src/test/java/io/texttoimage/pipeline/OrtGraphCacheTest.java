@@ -208,6 +208,23 @@ class OrtGraphCacheTest {
     }
 
     @Test
+    void anAbandonedWriteIsRemovedByTheNextWriterButAFreshOneIsLeftAlone() throws IOException {
+        Path model = model();
+        OrtGraphCache graphs = new OrtGraphCache(temp.resolve("cache"));
+        OrtGraphCacheKey key = key(model, "1.23.2", cpu("avx2"));
+        Path abandoned = Files.createDirectories(graphs.root().resolve(".writing-" + key.entryName() + "-dead"));
+        Files.writeString(abandoned.resolve(OrtGraphCache.WEIGHTS_FILE), "half a graph");
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        OrtGraphCache.Pending fresh = graphs.begin(key).orElseThrow();
+
+        graphs.begin(key).orElseThrow().abandon();
+
+        assertFalse(Files.exists(abandoned), "a write left for two hours is gone");
+        assertTrue(Files.isDirectory(fresh.model().getParent()), "a write in progress is not touched");
+    }
+
+    @Test
     void cpuFlagsAreReadFromCpuinfo() throws IOException {
         Path cpuinfo = Files.writeString(temp.resolve("cpuinfo"),
                 "processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: sse2 avx2 fma avx2\n\nprocessor\t: 1\nflags\t: x\n");

@@ -9,6 +9,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +35,8 @@ public final class OrtGraphCache {
     public static final String WEIGHTS_FILE = "weights.bin";
     public static final String KEY_FILE = "key.txt";
     private static final String TEMP_PREFIX = ".writing-";
+    /** Far longer than the slowest write measured (the UNet's, about 30 s on 2 loaded cores). */
+    static final Duration ABANDONED_AFTER = Duration.ofHours(1);
     private static final System.Logger LOG = System.getLogger(OrtGraphCache.class.getName());
 
     private final Path root;
@@ -83,6 +88,7 @@ public final class OrtGraphCache {
     public Optional<Pending> begin(OrtGraphCacheKey key) {
         try {
             Files.createDirectories(root);
+            removeAbandonedWrites(key);
             Path temp = Files.createDirectory(root.resolve(TEMP_PREFIX + key.entryName() + "-" + UUID.randomUUID()));
             return Optional.of(new Pending(key, temp));
         } catch (IOException | RuntimeException e) {
@@ -169,6 +175,23 @@ public final class OrtGraphCache {
             }
         }
         return sizes.toString();
+    }
+
+    /**
+     * Temporary folders of this key older than {@link #ABANDONED_AFTER}: left by a process that died while writing
+     * (a UNet is 3.4 GB, so they must not pile up). Younger ones may belong to a writer still at work.
+     */
+    private void removeAbandonedWrites(OrtGraphCacheKey key) throws IOException {
+        String prefix = TEMP_PREFIX + key.entryName() + "-";
+        FileTime before = FileTime.from(Instant.now().minus(ABANDONED_AFTER));
+        try (Stream<Path> entries = Files.list(root)) {
+            for (Path temp : entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+                if (Files.getLastModifiedTime(temp).compareTo(before) < 0) {
+                    LOG.log(Level.INFO, "Removing {0}, an optimised graph whose writer did not finish", temp);
+                    deleteQuietly(temp);
+                }
+            }
+        }
     }
 
     private void removeOtherEntries(OrtGraphCacheKey key) {
