@@ -2,6 +2,7 @@ package io.texttoimage.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,6 +155,35 @@ class WorkloadPolicyTest {
                 .findFirst().orElseThrow().getPersistentVolumeClaim();
         assertEquals("model-cache", claim.getClaimName());
         assertEquals("/models/current", manifests.generatedConfigMap("generator-config").getData().get("T2I_GENERATOR_MODEL"));
+    }
+
+    /**
+     * The optimised-graph cache only pays off if it outlives the pod (scale-from-zero starts a new one each time)
+     * and the generator can write it; the model cache stays read-only.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theGeneratorKeepsItsOptimisedGraphsOnAWritableVolumeThatOutlivesThePod(String overlay) {
+        Manifests manifests = Manifests.overlay(overlay);
+        PodTemplateSpec generator = manifests.podTemplate("generator");
+        String folder = manifests.generatedConfigMap("generator-config").getData().get("T2I_GENERATOR_ORT_GRAPH_CACHE_DIR");
+        assertNotNull(folder, overlay + ": the generator is told where its graph cache is");
+        var mount = mainContainer(generator, "generator").getVolumeMounts().stream()
+                .filter(m -> folder.equals(m.getMountPath()) || folder.startsWith(m.getMountPath() + "/"))
+                .findFirst().orElseThrow(() -> new AssertionError(overlay + ": nothing is mounted at " + folder));
+        assertNotEquals(Boolean.TRUE, mount.getReadOnly(), overlay + ": the generator writes its graph cache");
+        Volume volume = generator.getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
+                .findFirst().orElseThrow();
+        assertNull(volume.getEmptyDir(), overlay + ": an emptyDir is empty again at every scale-from-zero");
+        assertNotNull(volume.getPersistentVolumeClaim(), overlay + ": the graph cache is a persistent volume");
+        String claim = volume.getPersistentVolumeClaim().getClaimName();
+        assertNotEquals("model-cache", claim, overlay + ": the model cache stays read-only for the workers");
+        var pvc = manifests.get(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, claim);
+        assertNotNull(pvc, overlay + ": the claim " + claim + " is part of the manifests");
+        if (overlay.equals("production")) {
+            assertEquals(List.of("ReadWriteMany"), pvc.getSpec().getAccessModes(),
+                    "generators on several nodes share the graph cache");
+        }
     }
 
     @ParameterizedTest

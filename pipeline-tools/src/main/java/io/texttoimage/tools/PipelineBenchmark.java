@@ -37,7 +37,8 @@ public final class PipelineBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].startsWith("--")) {
             System.err.println("usage: benchmark-pipeline MODEL_DIR [--size 256] [--steps 4] [--scheduler NAME] "
-                    + "[--guidance 7.5] [--runs 2] [--unet-step-size 512|0] [--threads 0]");
+                    + "[--guidance 7.5] [--runs 2] [--unet-step-size 512|0] [--threads 0] [--optimization all] "
+                    + "[--graph-cache DIR|off]");
             System.exit(2);
         }
         Path model = Path.of(args[0]);
@@ -48,6 +49,8 @@ public final class PipelineBenchmark {
         int threads = intOption(args, "--threads", 0);
         double guidance = Double.parseDouble(option(args, "--guidance", "7.5"));
         String scheduler = option(args, "--scheduler", null);
+        String optimization = option(args, "--optimization", "all");
+        String graphCache = option(args, "--graph-cache", "off");
 
         print("machine: %d CPUs visible to the JVM, load average at start %s", Runtime.getRuntime().availableProcessors(),
                 loadAverage());
@@ -55,10 +58,12 @@ public final class PipelineBenchmark {
                 OrtBaseline.onnxRuntimeVersion());
         long loadStart = System.nanoTime();
         try (StableDiffusionPipeline pipeline = StableDiffusionPipeline.load(model,
-                OrtSettings.cpu().withThreads(threads, 0))) {
-            print("model %s: session creation %.2f s (load incl. tokenizer %.2f s), provider %s",
+                OrtSettings.cpu().withThreads(threads, 0).withOptimizationLevel(optimization)
+                        .withGraphCache(graphCache.equals("off") ? null : Path.of(graphCache)))) {
+            print("model %s: session creation %.2f s (load incl. tokenizer %.2f s), provider %s, level %s; %s",
                     pipeline.info().name(), seconds(pipeline.sessionCreationTime()),
-                    (System.nanoTime() - loadStart) / 1e9, pipeline.info().executionProvider());
+                    (System.nanoTime() - loadStart) / 1e9, pipeline.info().executionProvider(), optimization,
+                    pipeline.loadReport().summary());
 
             GenerationRequest request = new GenerationRequest("a photograph of an astronaut riding a horse", null, size,
                     size, steps, guidance, scheduler, 42, 1, null);

@@ -2,6 +2,7 @@ package io.texttoimage.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.texttoimage.contracts.SchedulerNames;
+import io.texttoimage.hub.HubSettings;
 import io.texttoimage.pipeline.CancellationToken;
 import io.texttoimage.pipeline.GeneratedImage;
 import io.texttoimage.pipeline.GenerationRequest;
@@ -13,6 +14,7 @@ import io.texttoimage.pipeline.OrtSettings;
 import io.texttoimage.pipeline.StableDiffusionPipeline;
 import io.texttoimage.pipeline.io.Npy;
 import io.texttoimage.pipeline.io.NpyArray;
+import io.texttoimage.pipeline.onnx.OrtGraphCache;
 import io.texttoimage.pipeline.tokenizer.ClipTokenizer;
 import io.texttoimage.pipeline.tokenizer.TokenizedText;
 import picocli.CommandLine;
@@ -107,6 +109,11 @@ public final class SdGenerateCommand implements Callable<Integer> {
             description = "Graph optimisation: disable, basic, extended or all (default ${DEFAULT-VALUE}).")
     String optimization;
 
+    @Option(names = "--graph-cache", paramLabel = "DIR|off",
+            description = "Folder of optimised ONNX Runtime graphs reused across starts (default: ort-graph-cache beside "
+                    + "the Hugging Face hub cache, as the generator); off = optimise at every start.")
+    String graphCache;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -163,6 +170,14 @@ public final class SdGenerateCommand implements Callable<Integer> {
         return message;
     }
 
+    /** The generator's default (see GeneratorConfig.Ort.GraphCache), so both reuse each other's entries. */
+    static Path graphCacheFolder(String option) {
+        if (option == null || option.isBlank()) {
+            return OrtGraphCache.defaultFolder(HubSettings.fromEnvironment().cacheDir());
+        }
+        return option.equalsIgnoreCase("off") ? null : Path.of(option);
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -183,7 +198,8 @@ public final class SdGenerateCommand implements Callable<Integer> {
             requireWritableFile("--output-npy", outputNpy);
         }
 
-        OrtSettings settings = new OrtSettings(cuda, deviceId, optimization, threads, 0);
+        OrtSettings settings = new OrtSettings(cuda, deviceId, optimization, threads, 0)
+                .withGraphCache(graphCacheFolder(graphCache));
         GenerationResult result;
         try (StableDiffusionPipeline pipeline = StableDiffusionPipeline.load(model, settings);
              ProgressBar bar = new ProgressBar(err, !quiet)) {

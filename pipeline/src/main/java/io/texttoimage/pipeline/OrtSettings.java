@@ -1,5 +1,6 @@
 package io.texttoimage.pipeline;
 
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -10,8 +11,17 @@ import java.util.Locale;
  * @param optimizationLevel  {@code disable}, {@code basic}, {@code extended} or {@code all}
  * @param intraOpThreads     threads inside one operator, 0 = ONNX Runtime's default (one per physical core)
  * @param interOpThreads     threads across independent operators, 0 = ONNX Runtime's default
+ * @param graphCache         folder of the optimised-graph cache ({@link io.texttoimage.pipeline.onnx.OrtGraphCache}),
+ *                           null = optimise at every start
+ * @param parallelLoad       create the three sessions at the same time
  */
-public record OrtSettings(boolean useCuda, int deviceId, String optimizationLevel, int intraOpThreads, int interOpThreads) {
+public record OrtSettings(boolean useCuda, int deviceId, String optimizationLevel, int intraOpThreads, int interOpThreads,
+                          Path graphCache, boolean parallelLoad) {
+
+    /** Without a graph cache, sessions created in parallel. */
+    public OrtSettings(boolean useCuda, int deviceId, String optimizationLevel, int intraOpThreads, int interOpThreads) {
+        this(useCuda, deviceId, optimizationLevel, intraOpThreads, interOpThreads, null, true);
+    }
 
     public OrtSettings {
         optimizationLevel = optimizationLevel == null ? "all" : optimizationLevel.trim().toLowerCase(Locale.ROOT);
@@ -35,6 +45,19 @@ public record OrtSettings(boolean useCuda, int deviceId, String optimizationLeve
     }
 
     public OrtSettings withThreads(int intraOp, int interOp) {
-        return new OrtSettings(useCuda, deviceId, optimizationLevel, intraOp, interOp);
+        return new OrtSettings(useCuda, deviceId, optimizationLevel, intraOp, interOp, graphCache, parallelLoad);
+    }
+
+    public OrtSettings withOptimizationLevel(String level) {
+        return new OrtSettings(useCuda, deviceId, level, intraOpThreads, interOpThreads, graphCache, parallelLoad);
+    }
+
+    /** {@code folder} null turns the optimised-graph cache off. */
+    public OrtSettings withGraphCache(Path folder) {
+        return new OrtSettings(useCuda, deviceId, optimizationLevel, intraOpThreads, interOpThreads, folder, parallelLoad);
+    }
+
+    public OrtSettings withParallelLoad(boolean parallel) {
+        return new OrtSettings(useCuda, deviceId, optimizationLevel, intraOpThreads, interOpThreads, graphCache, parallel);
     }
 }

@@ -41,20 +41,20 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final UnetModel unet;
     private final VaeDecoder vae;
     private final ReentrantLock runLock = new ReentrantLock();
-    private final Duration sessionCreation;
+    private final LoadReport loadReport;
     private volatile boolean closed;
     private volatile OrtCallStats lastStats;
 
     private StableDiffusionPipeline(ModelFolder folder, SchedulerConfig schedulerConfig, String defaultScheduler,
                                     String provider, TextEncoder textEncoder, UnetModel unet, VaeDecoder vae,
-                                    Duration sessionCreation) {
+                                    LoadReport loadReport) {
         this.folder = folder;
         this.schedulerConfig = schedulerConfig;
         this.defaultScheduler = defaultScheduler;
         this.textEncoder = textEncoder;
         this.unet = unet;
         this.vae = vae;
-        this.sessionCreation = sessionCreation;
+        this.loadReport = loadReport;
         int size = folder.defaultImageSize();
         this.info = new ModelInfo(folder.name(), size, size, defaultScheduler, folder.vaeScaleFactor(),
                 folder.latentChannels(), folder.sizeMultiple(), provider);
@@ -67,28 +67,21 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         String defaultScheduler = defaultScheduler(schedulerConfig);
         ClipTokenizer tokenizer = ClipTokenizer.load(folder.tokenizerDir());
         OrtEnvironment env = OrtSessionFactory.environment();
-        long start = System.nanoTime();
-        List<AutoCloseable> opened = new ArrayList<>();
-        try (OrtSessionFactory.Setup setup = OrtSessionFactory.create(settings == null ? OrtSettings.cpu() : settings)) {
-            OnnxComponent text = track(opened, OnnxComponent.load(env, folder.textEncoder(), "text_encoder/model.onnx",
-                    setup.options()));
-            OnnxComponent unetGraph = track(opened, OnnxComponent.load(env, folder.unet(), "unet/model.onnx",
-                    setup.options()));
-            OnnxComponent vaeGraph = track(opened, OnnxComponent.load(env, folder.vaeDecoder(),
-                    "vae_decoder/model.onnx", setup.options()));
-            Duration creation = Duration.ofNanos(System.nanoTime() - start);
+        SessionLoader.Loaded loaded = new SessionLoader(env, settings == null ? OrtSettings.cpu() : settings).load(List.of(
+                new SessionLoader.Part("text_encoder", folder.textEncoder()),
+                new SessionLoader.Part("unet", folder.unet()),
+                new SessionLoader.Part("vae_decoder", folder.vaeDecoder())));
+        List<OnnxComponent> graphs = loaded.components();
+        try {
             var pipeline = new StableDiffusionPipeline(folder, schedulerConfig, defaultScheduler,
-                    setup.executionProvider(), new TextEncoder(env, tokenizer, text), new UnetModel(env, unetGraph),
-                    new VaeDecoder(env, vaeGraph), creation);
-            LOG.log(Level.INFO, "Loaded {0} on {1} in {2} ms (UNet timestep {3})", folder.name(),
-                    setup.executionProvider(), creation.toMillis(), pipeline.unet.timestepType());
+                    loaded.executionProvider(), new TextEncoder(env, tokenizer, graphs.get(0)),
+                    new UnetModel(env, graphs.get(1)), new VaeDecoder(env, graphs.get(2)), loaded.report());
+            LOG.log(Level.INFO, "Loaded {0} on {1} in {2} ms (UNet timestep {3}; {4})", folder.name(),
+                    loaded.executionProvider(), loaded.report().total().toMillis(), pipeline.unet.timestepType(),
+                    loaded.report().summary());
             return pipeline;
-        } catch (OrtException e) {
-            closeAll(opened);
-            throw new ModelFolderException("Cannot create ONNX Runtime sessions for " + folder.root() + ": "
-                    + ModelFolder.firstLine(e.getMessage()), e);
         } catch (RuntimeException e) {
-            closeAll(opened);
+            closeAll(new ArrayList<>(graphs));
             throw e;
         }
     }
@@ -100,11 +93,6 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             throw new ModelFolderException("scheduler/scheduler_config.json is invalid: "
                     + ModelFolder.firstLine(e.getMessage()), e);
         }
-    }
-
-    private static <T extends AutoCloseable> T track(List<AutoCloseable> opened, T resource) {
-        opened.add(resource);
-        return resource;
     }
 
     private static void closeAll(List<AutoCloseable> resources) {
@@ -156,7 +144,12 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     /** Wall time it took to create the three sessions. */
     public Duration sessionCreationTime() {
-        return sessionCreation;
+        return loadReport.total();
+    }
+
+    /** How the sessions were created: per component, its time and whether its graph came from the cache. */
+    public LoadReport loadReport() {
+        return loadReport;
     }
 
     /** ONNX Runtime time of the last completed {@link #generate} call (null before the first). */

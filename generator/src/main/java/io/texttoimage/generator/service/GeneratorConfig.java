@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.texttoimage.hub.HubModelResolver;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -75,6 +76,25 @@ public interface GeneratorConfig {
 
         @WithDefault("0")
         int interOpThreads();
+
+        /** Create the text encoder, UNet and VAE sessions at the same time. */
+        @WithDefault("true")
+        boolean parallelLoad();
+
+        GraphCache graphCache();
+    }
+
+    /**
+     * Where ONNX Runtime's optimised graphs are kept between starts (CPU provider; see docs/cold-start.md). The
+     * folder must be local to machines of one CPU type: entries are keyed by CPU features, so a mixed folder only
+     * holds one entry per model and machine type that replace each other.
+     */
+    interface GraphCache {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Default: {@code ort-graph-cache} beside the Hugging Face hub cache (on the model-cache volume). */
+        Optional<Path> dir();
     }
 
     /** Cancellations remembered for jobs that are still queued; bounded in size and age. */

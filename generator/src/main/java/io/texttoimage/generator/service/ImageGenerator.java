@@ -24,6 +24,11 @@ public interface ImageGenerator extends AutoCloseable {
 
     GenerationResult generate(GenerationRequest request, ProgressListener listener, CancellationToken cancel);
 
+    /** How the model's sessions were created (per component, time and cache use), for the startup log line. */
+    default String loadSummary() {
+        return "";
+    }
+
     @Override
     void close();
 }

@@ -11,11 +11,13 @@ import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.ModelInfo;
 import io.texttoimage.pipeline.OrtSettings;
 import io.texttoimage.pipeline.ProgressListener;
+import io.texttoimage.pipeline.onnx.OrtGraphCache;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -51,19 +53,22 @@ public class ModelService {
         long started = System.nanoTime();
         try {
             LOG.infof("Resolving model %s (revision %s)", config.model(), config.modelRevision());
-            Path folder = new HubModelResolver(HubSettings.fromEnvironment())
-                    .resolve(config.model(), config.modelRevision(), downloadLogger());
-            GeneratorConfig.Ort ort = config.ort();
-            OrtSettings settings = new OrtSettings(ort.useCuda(), ort.deviceId(),
-                    ort.optimizationLevel().toLowerCase(Locale.ROOT), ort.intraOpThreads(), ort.interOpThreads());
-            ImageGenerator generator = PipelineImageGenerator.load(folder, settings);
+            HubSettings hub = HubSettings.fromEnvironment();
+            Path folder = new HubModelResolver(hub).resolve(config.model(), config.modelRevision(), downloadLogger());
+            long resolved = System.nanoTime();
+            ImageGenerator generator = PipelineImageGenerator.load(folder, ortSettings(config.ort(), hub));
+            long loadedAt = System.nanoTime();
             if (config.warmUp()) {
                 warmUp(generator);
             }
             state = State.READY;
             ModelInfo info = generator.info();
-            LOG.infof("Model %s ready on %s in %d ms", info.name(), info.executionProvider(),
-                    (System.nanoTime() - started) / 1_000_000);
+            long ready = System.nanoTime();
+            LOG.infof("Model %s ready on %s in %d ms", info.name(), info.executionProvider(), (ready - started) / 1_000_000);
+            // One machine-readable line for bin/benchmark-cold-start (docs/cold-start.md).
+            LOG.infof("Startup timeline: resolve=%dms %s warm-up=%dms jvm-uptime-at-ready=%dms",
+                    (resolved - started) / 1_000_000, generator.loadSummary(), (ready - loadedAt) / 1_000_000,
+                    ManagementFactory.getRuntimeMXBean().getUptime());
             loaded.complete(generator);
         } catch (Throwable e) {
             failure = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -73,6 +78,13 @@ public class ModelService {
             LOG.errorf(e, "Loading model %s failed", config.model());
             loaded.completeExceptionally(e);
         }
+    }
+
+    static OrtSettings ortSettings(GeneratorConfig.Ort ort, HubSettings hub) {
+        Path cache = !ort.graphCache().enabled() ? null
+                : ort.graphCache().dir().orElseGet(() -> OrtGraphCache.defaultFolder(hub.cacheDir()));
+        return new OrtSettings(ort.useCuda(), ort.deviceId(), ort.optimizationLevel().toLowerCase(Locale.ROOT),
+                ort.intraOpThreads(), ort.interOpThreads(), cache, ort.parallelLoad());
     }
 
     /**

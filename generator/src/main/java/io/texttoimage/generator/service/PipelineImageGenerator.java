@@ -46,6 +46,11 @@ final class PipelineImageGenerator implements ImageGenerator {
     }
 
     @Override
+    public String loadSummary() {
+        return pipeline.loadReport().summary();
+    }
+
+    @Override
     public void close() {
         pipeline.close();
     }

@@ -27,6 +27,8 @@ public class GeneratorTestResource implements QuarkusTestResourceLifecycleManage
         return Map.of(
                 Topology.PREFIX_KEY, topology.prefix(),
                 "t2i.generator.model", "../testdata/sd-reference/model",
+                // the optimised graphs go to the build folder, not to the user's Hugging Face cache
+                "t2i.generator.ort.graph-cache.dir", "target/ort-graph-cache",
                 "t2i.generator.worker-id", "test-worker",
                 "t2i.generator.store-timeout", "PT20S",
                 "t2i.generator.progress-interval", "PT0S",
