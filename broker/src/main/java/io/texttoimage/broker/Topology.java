@@ -190,7 +190,8 @@ public final class Topology {
 
     /**
      * Where generators publish their heartbeats. Only gateway replicas' own queues are bound to it, so a heartbeat
-     * nobody listens to is dropped at once; publishers send them transient with a short expiration.
+     * nobody listens to is dropped at once; publishers send them transient (no expiration:
+     * Qpid Broker-J reads AMQP 0-9-1's `expiration` as an absolute time, RabbitMQ as a TTL).
      */
     public String workersExchange() {
         return workers.name();

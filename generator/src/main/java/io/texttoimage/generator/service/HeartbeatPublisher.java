@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,8 +82,11 @@ public class HeartbeatPublisher {
     private void beat() {
         try {
             byte[] body = json.writeValueAsBytes(heartbeat());
+            // Transient, and no per-message expiration: RabbitMQ reads `expiration` as a TTL, but the embedded
+            // Qpid Broker-J of the local stack reads it as an absolute time, so every heartbeat arrived expired
+            // there. The gateways' queues are exclusive and consumed all the time; nothing piles up.
             AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder().contentType("application/json")
-                    .deliveryMode(1).expiration(Long.toString(expiry().toMillis())).build();
+                    .deliveryMode(1).build();
             channel().basicPublish(topology.workersExchange(), Topology.HEARTBEAT_ROUTING_KEY, properties, body);
             if (failing) {
                 LOG.infof("Heartbeats of worker %s are published again", worker.workerId());
@@ -97,10 +99,6 @@ public class HeartbeatPublisher {
                 failing = true;
             }
         }
-    }
-
-    private Duration expiry() {
-        return config.heartbeatInterval().multipliedBy(WorkerHeartbeat.MISSED_BEATS_UNTIL_LOST);
     }
 
     private Channel channel() throws IOException {
