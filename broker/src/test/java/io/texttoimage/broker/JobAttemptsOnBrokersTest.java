@@ -4,20 +4,13 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
-import io.texttoimage.localstack.infra.EmbeddedAmqpBroker;
-import io.texttoimage.localstack.infra.Ports;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.opentest4j.TestAbortedException;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,36 +28,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * in a header). Workers are played by connections that take one job each and either acknowledge it or die holding
  * it (the connection is closed without an acknowledgement, as when the process is killed).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class JobAttemptsOnBrokersTest {
+class JobAttemptsOnBrokersTest extends OnBothBrokers {
     private static final long TIMEOUT_NANOS = 20_000_000_000L;
     private static final byte[] POISON = "a job that kills its worker".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FINE = "a job behind it".getBytes(StandardCharsets.UTF_8);
 
-    private EmbeddedAmqpBroker qpid;
-
-    @BeforeAll
-    void startQpid(@TempDir Path qpidDir) throws Exception {
-        qpid = EmbeddedAmqpBroker.start(qpidDir, Ports.free(), "guest", "guest");
-    }
-
-    @AfterAll
-    void stopQpid() {
-        if (qpid != null) {
-            qpid.close();
-        }
-    }
-
-    private BrokerSettings broker(String name) {
-        return switch (name) {
-            case "RabbitMQ" -> BrokerSettings.plain("127.0.0.1", 5672, "guest", "guest");
-            case "Qpid" -> BrokerSettings.plain("127.0.0.1", qpid.endpoint().port(), "guest", "guest");
-            default -> throw new IllegalArgumentException(name);
-        };
-    }
-
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"RabbitMQ", "Qpid"})
+    @ValueSource(strings = {PORT_5672, EMBEDDED_QPID})
     void aJobWhoseWorkerDiesIsDeadLetteredAfterThreeAttemptsAndTheJobBehindItRuns(String brokerName)
             throws Exception {
         Topology topology = new Topology("t2i-attempts-test-" + UUID.randomUUID().toString().substring(0, 8));
@@ -155,7 +125,7 @@ class JobAttemptsOnBrokersTest {
     @Test
     void aClassicWorkQueueLeftByAnOlderVersionFailsTheDeclarationWithWhatToDo() throws Exception {
         Topology topology = new Topology("t2i-upgrade-test-" + UUID.randomUUID().toString().substring(0, 8));
-        BrokerSettings settings = broker("RabbitMQ");
+        BrokerSettings settings = broker(PORT_5672);
         try (Connection admin = settings.connectionFactory().newConnection("upgrade-test")) {
             String product = String.valueOf(admin.getServerProperties().get("product"));
             // Where nothing listened, bin/test put the embedded Qpid Broker-J on 5672: it ignores the quorum

@@ -9,19 +9,12 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
-import io.texttoimage.localstack.infra.EmbeddedAmqpBroker;
-import io.texttoimage.localstack.infra.Ports;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,39 +39,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * order it happened in; after all roles, a message published the way each publisher publishes must reach every
  * queue bound for it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TopologyOnBrokersTest {
+class TopologyOnBrokersTest extends OnBothBrokers {
     private static final int NOT_FOUND = 404;
     private static final int PRECONDITION_FAILED = 406;
     private static final int NOT_ALLOWED = 530;
 
-    private EmbeddedAmqpBroker qpid;
-
-    @BeforeAll
-    void startQpid(@TempDir Path qpidDir) throws Exception {
-        qpid = EmbeddedAmqpBroker.start(qpidDir, Ports.free(), "guest", "guest");
-    }
-
-    @AfterAll
-    void stopQpid() {
-        if (qpid != null) {
-            qpid.close();
-        }
-    }
-
-    /** The broker to declare on, by the name the test reports. */
-    private BrokerSettings broker(String name) {
-        return switch (name) {
-            case "127.0.0.1:5672" -> BrokerSettings.plain("127.0.0.1", 5672, "guest", "guest");
-            case "embedded Qpid" -> BrokerSettings.plain("127.0.0.1", qpid.endpoint().port(), "guest", "guest");
-            default -> throw new IllegalArgumentException(name);
-        };
-    }
-
     static Stream<Arguments> brokersAndStartOrders() {
         List<List<Role>> orders = permutations(List.of(Role.values()));
         assertEquals(6, orders.size());
-        return Stream.of("127.0.0.1:5672", "embedded Qpid")
+        return Stream.of(PORT_5672, EMBEDDED_QPID)
                 .flatMap(broker -> orders.stream().map(order -> Arguments.of(broker, order)));
     }
 
@@ -98,7 +67,7 @@ class TopologyOnBrokersTest {
     }
 
     static Stream<String> brokers() {
-        return Stream.of("127.0.0.1:5672", "embedded Qpid");
+        return Stream.of(PORT_5672, EMBEDDED_QPID);
     }
 
     /**
