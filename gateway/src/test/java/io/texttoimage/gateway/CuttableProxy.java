@@ -36,8 +36,12 @@ final class CuttableProxy implements AutoCloseable {
     synchronized void cut() throws IOException {
         listener.close();
         for (Socket socket : open) {
-            socket.setSoLinger(true, 0); // RST, as a vanished peer would look
-            socket.close();
+            try {
+                socket.setSoLinger(true, 0); // RST, as a vanished peer would look
+            } catch (IOException alreadyClosed) {
+                // its other side went away meanwhile, and its pump closed it
+            }
+            closeQuietly(socket);
         }
         open.clear();
     }
