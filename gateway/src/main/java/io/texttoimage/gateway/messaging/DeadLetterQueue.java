@@ -13,8 +13,6 @@ import io.texttoimage.broker.Role;
 import io.texttoimage.broker.Topology;
 import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.GenerationRequested;
-import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.gateway.job.JobSnapshot;
 import io.texttoimage.gateway.job.JobStateMachine;
 import io.texttoimage.gateway.job.JobStore;
@@ -23,11 +21,8 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Ends the jobs that ran out of attempts: reads {@code <prefix>.generation-requests.dead-letters} (shared by the
@@ -43,19 +38,17 @@ public class DeadLetterQueue {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(30);
     /** Before a dead letter that could not be handled goes back: bounds the redelivery rate during an outage. */
     private static final long RETRY_PAUSE_MILLIS = 1_000;
-    private final ConfirmingPublisher publisher;
+    private final JobPublisher publisher;
     private final JobStore store;
     private final JsonCodec codec;
-    private final Topology topology;
     private final JobAttempts attempts;
     private final RecoveringSubscription subscription;
 
-    public DeadLetterQueue(ConfirmingPublisher publisher, JobStore store, JsonCodec codec, BrokerSettings broker,
+    public DeadLetterQueue(JobPublisher publisher, JobStore store, JsonCodec codec, BrokerSettings broker,
                            Topology topology) {
         this.publisher = publisher;
         this.store = store;
         this.codec = codec;
-        this.topology = topology;
         this.attempts = new JobAttempts(topology);
         this.subscription = new RecoveringSubscription(broker, "gateway-dead-letters", channel -> {
             TopologyDeclarer.declare(channel, topology.startupOf(Role.GATEWAY)); // idempotent; repeated on recovery
@@ -123,20 +116,8 @@ public class DeadLetterQueue {
             return;
         }
         int made = attempts.attemptsOf(properties);
-        JobEvent failed = new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.FAILED,
-                // An end the gateway decides: newer than anything any attempt sent, and nothing follows it.
-                JobStateMachine.GATEWAY_SEQUENCE, stored.step(), stored.totalSteps(), null, null,
-                reason(made), null, null, null, Instant.now(), null, made);
-        AMQP.BasicProperties persistentJson = new AMQP.BasicProperties.Builder().contentType("application/json")
-                .deliveryMode(2).build();
-        try {
-            publisher.publish(topology.jobEventsExchange(), failed.routingKey(), persistentJson,
-                    codec.encode(failed).getBytes(StandardCharsets.UTF_8), true)
-                    .get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the FAILED event of job " + jobId + " was not confirmed: "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
-        }
+        publisher.publishGatewayFailure(jobId, stored.step(), stored.totalSteps(), reason(made), made)
+                .await().atMost(STEP_TIMEOUT);
         LOG.warnf("Job %s failed after %d attempt(s): its worker stopped while running it each time", jobId, made);
     }
 

@@ -6,18 +6,14 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.job.JobSnapshot;
-import io.texttoimage.gateway.job.JobStateMachine;
 import io.texttoimage.gateway.job.JobStore;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class JobDeadlineCheck {
     private static final Logger LOG = Logger.getLogger(JobDeadlineCheck.class);
-    static final String WORKER = "gateway";
 
     private final JobStore store;
     private final JobPublisher publisher;
@@ -88,10 +83,7 @@ public class JobDeadlineCheck {
     private Uni<Void> announce(JobSnapshot job) {
         expired.increment();
         LOG.infof("Job %s failed: %s", job.id(), job.error());
-        JobEvent failed = new JobEvent(JobEvent.SCHEMA_VERSION, job.id(), JobEventType.FAILED,
-                JobStateMachine.GATEWAY_SEQUENCE, job.step(), job.totalSteps(), WORKER, null, job.error(),
-                null, null, null, Instant.now());
-        return publisher.publishEvent(failed)
+        return publisher.publishGatewayFailure(job.id(), job.step(), job.totalSteps(), job.error(), null)
                 .chain(() -> publisher.requestCancel(job.id()))
                 .onFailure().invoke(e -> LOG.warnf("Job %s: its deadline failure could not be announced (%s); "
                         + "streams learn it from the database", job.id(), e.getMessage()))

@@ -8,8 +8,10 @@ import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.job.JobCommands;
+import io.texttoimage.gateway.job.JobStateMachine;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,6 +42,7 @@ public class JobPublisher implements JobCommands {
     /** Time from handing a message to the publisher until the broker's confirm. */
     private final Timer requestConfirmTime;
     private final Timer cancelConfirmTime;
+    private final Timer eventConfirmTime;
 
     public JobPublisher(ConfirmingPublisher publisher, JsonCodec codec, GatewayConfig config, Topology topology,
                         MeterRegistry registry) {
@@ -51,6 +54,7 @@ public class JobPublisher implements JobCommands {
         this.jobEventsExchange = topology.jobEventsExchange();
         this.requestConfirmTime = registry.timer("t2i.gateway.publish", "channel", "generation-requests");
         this.cancelConfirmTime = registry.timer("t2i.gateway.publish", "channel", "control");
+        this.eventConfirmTime = registry.timer("t2i.gateway.publish", "channel", "job-events");
     }
 
     /** A job must reach the work queue: it is published mandatory, so an unbound exchange is an error, not a loss. */
@@ -69,12 +73,18 @@ public class JobPublisher implements JobCommands {
     }
 
     /**
-     * A job event the gateway decides itself (a deadline), published like a generator's, so every replica's streams
-     * and writer see it the same way.
+     * Ends a job the gateway's way (a deadline passed, the attempts ran out): a FAILED event published like a
+     * generator's, so every replica's streams and writer see it the same way, at the gateway's sequence
+     * ({@link JobStateMachine#GATEWAY_SEQUENCE}: newer than anything a worker sent, and nothing follows it).
+     * Mandatory: the gateways' persist queue is always bound, so an unroutable end is an error, not a loss.
+     *
+     * @param attempts the attempts made, when they are why it ends; null otherwise
      */
-    public Uni<Void> publishEvent(JobEvent event) {
-        return send(jobEventsExchange, event.routingKey(), event.jobId(), codec.encode(event), false,
-                cancelConfirmTime);
+    public Uni<Void> publishGatewayFailure(UUID jobId, int step, int totalSteps, String reason, Integer attempts) {
+        JobEvent failed = new JobEvent(JobEvent.SCHEMA_VERSION, jobId, JobEventType.FAILED,
+                JobStateMachine.GATEWAY_SEQUENCE, step, totalSteps, null, null, reason, null, null, null,
+                Instant.now(), null, attempts);
+        return send(jobEventsExchange, failed.routingKey(), jobId, codec.encode(failed), true, eventConfirmTime);
     }
 
     private Uni<Void> send(String exchange, String routingKey, UUID jobId, String json, boolean mandatory,
