@@ -15,8 +15,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Enforces job deadlines on the gateway side, so they hold even with no generator alive: every
@@ -33,50 +31,35 @@ public class JobDeadlineCheck {
     private final JobStore store;
     private final JobPublisher publisher;
     private final GatewayConfig config;
-    private final AtomicBoolean checking = new AtomicBoolean();
-    private final AtomicLong failedChecks = new AtomicLong();
     private final Counter expired;
-    private long timerId = -1;
+    private final PeriodicPass<List<JobSnapshot>> passes;
 
     public JobDeadlineCheck(JobStore store, JobPublisher publisher, GatewayConfig config, MeterRegistry registry) {
         this.store = store;
         this.publisher = publisher;
         this.config = config;
         this.expired = registry.counter("t2i.gateway.jobs.expired");
+        this.passes = new PeriodicPass<>("Deadline check", LOG, List.of(), null, this::checkOnce);
     }
 
     void start(@Observes StartupEvent event, Vertx vertx) {
-        long intervalMs = Math.max(100, config.deadlines().checkInterval().toMillis());
-        timerId = vertx.setPeriodic(intervalMs, id -> check().subscribe().with(ignored -> { }, ignored -> { }));
+        passes.start(vertx, config.deadlines().checkInterval());
     }
 
     void stop(@Observes ShutdownEvent event, Vertx vertx) {
-        if (timerId >= 0) {
-            vertx.cancelTimer(timerId);
-        }
+        passes.stop(vertx);
     }
 
     /** One check (skipped while the previous one runs); yields the jobs it failed. */
     public Uni<List<JobSnapshot>> check() {
-        if (!checking.compareAndSet(false, true)) {
-            return Uni.createFrom().item(List.of());
-        }
+        return passes.run();
+    }
+
+    private Uni<List<JobSnapshot>> checkOnce() {
         return store.expireOverdue()
                 .call(jobs -> Multi.createFrom().iterable(jobs)
                         .onItem().transformToUniAndConcatenate(this::announce)
-                        .collect().asList())
-                .invoke(jobs -> {
-                    if (failedChecks.getAndSet(0) > 0) {
-                        LOG.info("Deadline check: working again");
-                    }
-                })
-                .onFailure().invoke(failure -> {
-                    if (failedChecks.getAndIncrement() == 0) {
-                        LOG.warnf("Deadline check failed (%s); retrying, logged again when it works",
-                                failure.getMessage());
-                    }
-                })
-                .eventually(() -> checking.set(false));
+                        .collect().asList());
     }
 
     /** The job is already failed in the database; tell the streams and the generators. Failures are only logged. */

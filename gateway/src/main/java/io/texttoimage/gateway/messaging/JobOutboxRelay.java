@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The outbox relay: every {@code t2i.gateway.outbox.sweep-interval}, publishes the queued jobs whose publish was
@@ -38,12 +36,9 @@ public class JobOutboxRelay {
     private final JobStore store;
     private final JobPublisher publisher;
     private final GatewayConfig config;
-    private final AtomicBoolean sweeping = new AtomicBoolean();
     private final Counter republished;
     private final Counter givenUp;
-    /** Sweeps that failed in a row: logged once when the first fails and once when they work again. */
-    private final AtomicLong failedSweeps = new AtomicLong();
-    private long timerId = -1;
+    private final PeriodicPass<List<UUID>> passes;
 
     public JobOutboxRelay(JobStore store, JobPublisher publisher, GatewayConfig config, MeterRegistry registry) {
         this.store = store;
@@ -51,25 +46,26 @@ public class JobOutboxRelay {
         this.config = config;
         this.republished = registry.counter("t2i.gateway.outbox.republished");
         this.givenUp = registry.counter("t2i.gateway.outbox.given.up");
+        // A pass publishes at most BATCH jobs, each bounded by the publish timeout: one that takes longer is stuck
+        // (a lock, a lost connection).
+        this.passes = new PeriodicPass<>("Outbox", LOG, List.of(), config.publishTimeout().multipliedBy(BATCH + 2),
+                this::sweepOnce);
     }
 
     void start(@Observes StartupEvent event, Vertx vertx) {
-        long intervalMs = Math.max(100, config.outbox().sweepInterval().toMillis());
-        timerId = vertx.setPeriodic(intervalMs, id -> sweep().subscribe().with(ignored -> { }, ignored -> { }));
+        passes.start(vertx, config.outbox().sweepInterval());
     }
 
     void stop(@Observes ShutdownEvent event, Vertx vertx) {
-        if (timerId >= 0) {
-            vertx.cancelTimer(timerId);
-        }
+        passes.stop(vertx);
     }
 
     /** One pass (skipped while the previous one runs); yields the ids republished. */
     public Uni<List<UUID>> sweep() {
-        if (!sweeping.compareAndSet(false, true)) {
-            LOG.debug("Outbox: the previous sweep is still running");
-            return Uni.createFrom().item(List.of());
-        }
+        return passes.run();
+    }
+
+    private Uni<List<UUID>> sweepOnce() {
         return giveUpOnStaleJobs()
                 .chain(() -> store.republishUnconfirmed(minimumAge(), config.outbox().giveUpAfter(), BATCH,
                         this::publishAll))
@@ -79,14 +75,8 @@ public class JobOutboxRelay {
                         LOG.infof("Outbox: republished %d queued job(s) whose publish was never confirmed: %s",
                                 outcome.published().size(), outcome.published());
                     }
-                    recovered();
                     return outcome.published();
-                })
-                // A pass publishes at most BATCH jobs, each bounded by the publish timeout: one that takes longer is
-                // stuck (a lock, a lost connection) and must not stop every later pass.
-                .ifNoItem().after(config.publishTimeout().multipliedBy(BATCH + 2)).fail()
-                .onFailure().invoke(this::failed)
-                .eventually(() -> sweeping.set(false));
+                });
     }
 
     private Uni<Void> giveUpOnStaleJobs() {
@@ -120,19 +110,5 @@ public class JobOutboxRelay {
     /** Older than this, a queued job without a confirm is no longer waiting for its own submission's publish. */
     private Duration minimumAge() {
         return config.publishTimeout().multipliedBy(2);
-    }
-
-    private void failed(Throwable failure) {
-        if (failedSweeps.getAndIncrement() == 0) {
-            LOG.warnf("Outbox: a sweep failed (%s); retrying every %s, logged again when it works",
-                    failure.getMessage(), config.outbox().sweepInterval());
-        }
-    }
-
-    private void recovered() {
-        long failures = failedSweeps.getAndSet(0);
-        if (failures > 0) {
-            LOG.infof("Outbox: sweeping again after %d failed sweep(s)", failures);
-        }
     }
 }
