@@ -132,7 +132,7 @@ class ImageStoreConsumerTest {
         assertEquals(0, stored.sizeBytes());
         assertQueueDrained();
         assertNoFurtherNotification(jobId);
-        given().queryParam("key", ImageStored.keyOf(jobId, 0)).get("/signed-urls").then().statusCode(404);
+        given().auth().oauth2(StorageTestResource.GATEWAY_TOKEN).queryParam("key", ImageStored.keyOf(jobId, 0)).get("/signed-urls").then().statusCode(404);
     }
 
     @Test
