@@ -7,8 +7,10 @@ import io.texttoimage.localstack.infra.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,6 +54,8 @@ public final class LocalStack implements AutoCloseable {
     private final DataDirLock lock;
     private final Infrastructure infrastructure;
     private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
+    /** What this stack's gateways send the storage adapter and it accepts: random per run, never written to disk. */
+    private final String storageAdapterToken = randomToken();
     private volatile boolean closed;
 
     private LocalStack(Options options, Consumer<String> log, DataDirLock lock, Infrastructure infrastructure) {
@@ -197,6 +201,7 @@ public final class LocalStack implements AutoCloseable {
         properties.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
         secrets.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
+        secrets.put("T2I_STORAGE_ADAPTER_TOKEN", storageAdapterToken);
     }
 
     private void storageProperties(Map<String, String> properties, Map<String, String> secrets) {
@@ -208,6 +213,13 @@ public final class LocalStack implements AutoCloseable {
         properties.put("t2i.storage.access-key", s3.accessKey());
         properties.put("t2i.storage.region", s3.region());
         secrets.put("T2I_STORAGE_SECRET_KEY", s3.secretKey());
+        secrets.put("T2I_STORAGE_GATEWAY_TOKENS", storageAdapterToken);
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private void generatorProperties(Map<String, String> properties, String instanceName) {
