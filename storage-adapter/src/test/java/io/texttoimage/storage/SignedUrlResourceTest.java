@@ -3,6 +3,7 @@ package io.texttoimage.storage;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -33,6 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = StorageTestResource.class, restrictToAnnotatedClass = false)
 class SignedUrlResourceTest {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
 
     private final HttpClient http = HttpClient.newHttpClient();
     private String key;
@@ -144,7 +149,7 @@ class SignedUrlResourceTest {
 
     @Test
     void healthNeedsNoToken() {
-        given().get("/q/health/live").then().statusCode(200);
+        given().port(management.getPort()).get("/q/health/live").then().statusCode(200);
     }
 
     @Test

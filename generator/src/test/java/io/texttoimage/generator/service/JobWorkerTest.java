@@ -3,6 +3,7 @@ package io.texttoimage.generator.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.GetResponse;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.texttoimage.broker.JobAttempts;
 import io.texttoimage.broker.StoreImageHeaders;
@@ -54,6 +55,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JobWorkerTest {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     @Inject
@@ -79,11 +84,11 @@ class JobWorkerTest {
     @Order(1)
     void readyOnceTheModelIsLoaded() throws Exception {
         BrokerHarness.awaitTrue("the worker is ready", TIMEOUT,
-                () -> given().get("/q/health/ready").statusCode() == 200);
-        given().get("/q/health/ready").then().statusCode(200)
+                () -> given().port(management.getPort()).get("/q/health/ready").statusCode() == 200);
+        given().port(management.getPort()).get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("model ready: model on CPU"));
-        given().get("/q/health/live").then().statusCode(200);
+        given().port(management.getPort()).get("/q/health/live").then().statusCode(200);
     }
 
     @Test
@@ -148,7 +153,7 @@ class JobWorkerTest {
             assertEquals(128, decoded.getHeight());
         }
         assertEquals(0, broker.readyJobs());
-        given().get("/q/metrics").then().statusCode(200)
+        given().port(management.getPort()).get("/q/metrics").then().statusCode(200)
                 .body(containsString("t2i_generator_jobs_total{outcome=\"succeeded\"}"))
                 .body(containsString("t2i_generator_step_seconds_count"));
     }
@@ -372,7 +377,7 @@ class JobWorkerTest {
         broker.awaitEvent(jobId, e -> e.type() == JobEventType.PROGRESS, TIMEOUT);
 
         worker.onStop(null);
-        given().get("/q/health/ready").then().statusCode(503); // a stopping worker takes no new traffic
+        given().port(management.getPort()).get("/q/health/ready").then().statusCode(503); // a stopping worker takes no new traffic
 
         List<JobEvent> events = broker.events(jobId);
         assertFalse(events.get(events.size() - 1).type().isTerminal(), "no terminal event: " + events);

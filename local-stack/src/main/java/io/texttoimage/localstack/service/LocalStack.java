@@ -124,6 +124,7 @@ public final class LocalStack implements AutoCloseable {
     /** Launches one instance (not yet ready: see {@link #awaitReady}). The gateway talks to the first storage adapter. */
     public ServiceProcess startService(ServiceKind kind, String instanceName) throws IOException {
         int port = options.preferDefaultPorts() ? Ports.preferred(kind.defaultPort()) : Ports.free();
+        int managementPort = options.preferDefaultPorts() ? Ports.preferred(kind.defaultManagementPort()) : Ports.free();
         Map<String, String> properties = new LinkedHashMap<>(commonProperties());
         Map<String, String> secrets = new HashMap<>();
         secrets.put("RABBITMQ_PASSWORD", infrastructure.amqp().password());
@@ -133,7 +134,7 @@ public final class LocalStack implements AutoCloseable {
             case GENERATOR -> generatorProperties(properties, instanceName);
         }
         properties.putAll(options.extraProperties().getOrDefault(kind, Map.of()));
-        ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port,
+        ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port, managementPort,
                 options.jvmOptions(), properties, secrets, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
         services.add(process);
         log.accept("started " + instanceName + " (pid " + process.pid() + ") on " + process.baseUri() + ", log "
@@ -186,6 +187,7 @@ public final class LocalStack implements AutoCloseable {
         Endpoints.Amqp amqp = infrastructure.amqp();
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.host", "127.0.0.1");
+        properties.put("quarkus.management.host", "127.0.0.1");
         properties.put("quarkus.devservices.enabled", "false");
         properties.put("t2i.messaging.prefix", options.messagingPrefix());
         properties.put("rabbitmq-host", amqp.host());
