@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
  * CIDR blocks). Pure: resolving names is {@link WebhookTargets}' job.
  */
 final class AddressRules {
-    private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    /** Only what Java parses as an IPv4 literal: anything else it would look up in DNS. */
+    private static final Pattern IPV4_LITERAL = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
 
     /** A CIDR block and what it is, for the refusal's message. */
     record Block(byte[] network, int prefix, String kind) {
@@ -171,7 +173,8 @@ final class AddressRules {
             return Optional.empty(); // a name: InetAddress would look it up
         }
         try {
-            return Optional.of(InetAddress.getByName(text));
+            // in brackets, Java must read an IPv6 literal and fails rather than look a malformed one up
+            return Optional.of(InetAddress.getByName(text.contains(":") ? "[" + text + "]" : text));
         } catch (UnknownHostException e) {
             return Optional.empty();
         }

@@ -111,7 +111,7 @@ public class WebhookTargets {
         for (InetAddress address : addresses) {
             Optional<String> refusal = rules.refusal(address);
             if (refusal.isPresent()) {
-                throw new Refused("webhook.url", "'" + host + "' is " + (literal.isPresent() ? "" : "resolves to ")
+                throw new Refused("webhook.url", (literal.isPresent() ? "the host is " : "'" + host + "' resolves to ")
                         + refusal.get() + ": webhooks may only call public addresses, unless the server allows "
                         + "more (t2i.gateway.webhooks.allowed-hosts)");
             }
