@@ -151,6 +151,20 @@ class WebhooksTest extends WithFakeGenerator {
     }
 
     @Test
+    void anEndTheGatewayDecidesItselfCallsBackToo() throws Exception {
+        String path = "/expired/" + UUID.randomUUID();
+        String id = given().contentType(ContentType.JSON).body(Map.of("prompt", "nobody takes me", "queue_timeout", 1,
+                        "webhook", Map.of("url", receiver.url(path, n -> 200))))
+                .post("/generated-images").then().statusCode(201).extract().path("id");
+        Eventually.await(WAIT, "the completed delivery", () -> receiver.received(path).size() == 1);
+        JsonNode body = JSON.readTree(receiver.received(path).getFirst().body());
+        assertEquals(id, body.path("id").asText());
+        assertEquals("failed", body.path("status").asText());
+        assertTrue(body.path("error").asText().contains("expired in the queue"), body.toString());
+        assertSigned(receiver.received(path).getFirst());
+    }
+
+    @Test
     void internalAddressesAreRefusedAtSubmission() {
         Map<String, String> refused = Map.of(
                 "http://127.0.0.1:8080/hook", "127.0.0.1, a loopback address",
