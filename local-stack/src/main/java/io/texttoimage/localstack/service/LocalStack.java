@@ -6,9 +6,13 @@ import io.texttoimage.localstack.infra.Ports;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -190,13 +194,41 @@ public final class LocalStack implements AutoCloseable {
         return properties;
     }
 
-    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) {
+    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) throws IOException {
         Endpoints.Postgres postgres = infrastructure.postgres();
         properties.put("quarkus.datasource.username", postgres.user());
         properties.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
         properties.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
         secrets.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
+        secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
+    }
+
+    /**
+     * The secret webhook deliveries are signed with: the environment's {@code T2I_GATEWAY_WEBHOOKS_SECRET}, or one
+     * made once and kept in the data folder ({@code webhook-secret}, owner-only), so that a receiver set up with it
+     * keeps verifying across restarts.
+     */
+    private String webhookSecret() throws IOException {
+        String given = options.infrastructure().env().get("T2I_GATEWAY_WEBHOOKS_SECRET");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        Path file = options.dataDir().resolve("webhook-secret");
+        if (Files.isRegularFile(file)) {
+            return Files.readString(file).trim();
+        }
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        Files.writeString(file, secret + "\n");
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the data folder's own permissions apply
+        }
+        log.accept("webhook signing secret made and kept in " + file);
+        return secret;
     }
 
     private void storageProperties(Map<String, String> properties, Map<String, String> secrets) {
