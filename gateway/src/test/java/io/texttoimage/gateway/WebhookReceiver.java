@@ -44,6 +44,10 @@ final class WebhookReceiver implements AutoCloseable {
         return "http://" + GatewayTestResources.WEBHOOK_RECEIVER_HOST + ":" + server.getAddress().getPort() + path;
     }
 
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     List<Delivery> received(String path) {
         synchronized (received) {
             return List.copyOf(received.getOrDefault(path, List.of()));

@@ -65,6 +65,8 @@ class WebhooksTest extends WithFakeGenerator {
         WebhookReceiver.Delivery running = receiver.received(path).getFirst();
         assertSigned(running);
         assertEquals("running", running.header("t2i-webhook-event"));
+        assertEquals(GatewayTestResources.WEBHOOK_RECEIVER_HOST + ":" + receiver.port(),
+                running.header("Host"), "the URL's host, although the gateway connected to the address it checked");
         JsonNode runningBody = JSON.readTree(running.body());
         assertEquals(id.toString(), runningBody.path("id").asText());
         assertEquals("running", runningBody.path("status").asText());
@@ -137,6 +139,30 @@ class WebhooksTest extends WithFakeGenerator {
         assertEquals(attempts, receiver.received(path).size());
         Thread.sleep(1500);
         assertEquals(attempts, receiver.received(path).size(), "nothing after giving up");
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String counter : List.of("sent", "failed", "given_up")) {
+            assertTrue(metrics.lines().anyMatch(line -> line.startsWith("t2i_gateway_webhooks_deliveries_" + counter
+                    + "_total") && !line.endsWith(" 0.0")), counter + " in\n" + metrics);
+        }
+    }
+
+    @Test
+    void anAddressAllowedAtSubmissionButForbiddenAtDeliveryIsNotCalled() throws Exception {
+        // as after DNS rebinding: the name that resolved to an allowed address resolves to a forbidden one now
+        String path = "/rebound/" + UUID.randomUUID();
+        UUID id = submit(receiver.url(path, n -> 200), null);
+        generator.takeRequest(id, WAIT);
+        pool.preparedQuery("UPDATE generated_images SET webhook_url = $2 WHERE id = $1")
+                .execute(Tuple.of(id, "http://127.0.0.1:" + receiver.port() + path)).await().atMost(WAIT);
+        generator.publish(FakeGenerator.failed(id, 1, "boom"));
+        JsonNode record = awaitRecord(id, "given up", r -> r.path("webhook").path("deliveries").path(0)
+                .path("given_up_at").isTextual());
+        JsonNode delivery = record.path("webhook").path("deliveries").get(0);
+        assertEquals(1, delivery.path("attempts").asInt(), "not retried: " + delivery);
+        assertTrue(delivery.path("last_status").isNull());
+        assertTrue(delivery.path("last_error").asText().startsWith("refused: the host is 127.0.0.1, a loopback "
+                + "address"), delivery.toString());
+        assertEquals(0, receiver.received(path).size());
     }
 
     @Test
