@@ -32,7 +32,8 @@ import java.util.function.Function;
  * idempotent update whose guard comes from {@link JobStateMachine} (the statuses the event leaves, its sequence
  * rule), so redelivered, duplicated or reordered events and concurrent gateway replicas cannot move a job
  * backwards. No ORM session is needed, which keeps these writes safe outside HTTP requests (message consumers,
- * timers).
+ * timers). Every statement that changes a job's status or progress also enqueues the job's webhook delivery for
+ * that change ({@link WebhookDeliveries#enqueueing}): only the writer that changed the row inserts one.
  */
 @ApplicationScoped
 public class JobStore {
@@ -83,9 +84,8 @@ public class JobStore {
 
     /**
      * Inserts the job only if its idempotency key ($15 owner, $16 key) is free or older than $18 seconds ($19, $20:
-     * the webhook): both rows
-     * in one statement, so concurrent duplicates on any replica create one job (the second waits for the first's
-     * key and then inserts nothing).
+     * the webhook): both rows in one statement, so concurrent duplicates on any replica create one job (the second
+     * waits for the first's key and then inserts nothing).
      */
     private static final String INSERT_QUEUED_WITH_KEY = """
             WITH claimed AS (
