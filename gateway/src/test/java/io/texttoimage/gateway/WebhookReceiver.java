@@ -19,7 +19,7 @@ import java.util.function.IntUnaryOperator;
  * Each path answers by a rule of its own: the status for the n-th request (1-based), 200 unless told.
  */
 final class WebhookReceiver implements AutoCloseable {
-    record Delivery(Map<String, List<String>> headers, String body) {
+    record Delivery(Map<String, List<String>> headers, String body, long receivedNanos) {
         String header(String name) {
             return headers.entrySet().stream().filter(header -> header.getKey().equalsIgnoreCase(name))
                     .map(header -> header.getValue().getFirst()).findFirst().orElse(null);
@@ -48,6 +48,11 @@ final class WebhookReceiver implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** When the {@code index}th delivery to the path arrived ({@link System#nanoTime}). */
+    long receivedAt(String path, int index) {
+        return received(path).get(index).receivedNanos();
+    }
+
     List<Delivery> received(String path) {
         synchronized (received) {
             return List.copyOf(received.getOrDefault(path, List.of()));
@@ -59,7 +64,7 @@ final class WebhookReceiver implements AutoCloseable {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         synchronized (received) {
             received.computeIfAbsent(path, p -> new ArrayList<>())
-                    .add(new Delivery(Map.copyOf(exchange.getRequestHeaders()), body));
+                    .add(new Delivery(Map.copyOf(exchange.getRequestHeaders()), body, System.nanoTime()));
         }
         int n = counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
         int status = answers.getOrDefault(path, ignored -> 200).applyAsInt(n);

@@ -71,8 +71,11 @@ class WebhooksTest extends WithFakeGenerator {
         assertEquals(id.toString(), runningBody.path("id").asText());
         assertEquals("running", runningBody.path("status").asText());
 
+        long published = System.nanoTime();
         generator.publish(FakeGenerator.succeeded(id, 2, 20, List.of("images/" + id + "/0.png")));
         Eventually.await(WAIT, "the completed delivery", () -> receiver.received(path).size() == 2);
+        System.out.printf("webhook: SUCCEEDED published -> completed delivery received in %.0f ms (poll 0.1 s)%n",
+                (receiver.receivedAt(path, 1) - published) / 1e6);
         WebhookReceiver.Delivery completed = receiver.received(path).get(1);
         assertSigned(completed);
         assertEquals("completed", completed.header("t2i-webhook-event"));
