@@ -14,6 +14,7 @@ import io.texttoimage.gateway.job.JobService;
 import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.SubmitJobRequest;
 import io.texttoimage.gateway.storage.SignedUrlIssuer;
+import io.texttoimage.gateway.webhook.WebhookTargets;
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.validation.Valid;
@@ -43,6 +44,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 
 /** The public API: submit prompts, follow and cancel jobs, fetch download links. */
@@ -59,13 +61,15 @@ public class GeneratedImageResource {
     private final JobEventStreams eventStreams;
     private final SignedUrlIssuer signedUrls;
     private final GatewayConfig config;
+    private final WebhookTargets webhooks;
 
     public GeneratedImageResource(JobService jobs, JobEventStreams eventStreams, SignedUrlIssuer signedUrls,
-                                  GatewayConfig config) {
+                                  GatewayConfig config, WebhookTargets webhooks) {
         this.jobs = jobs;
         this.eventStreams = eventStreams;
         this.signedUrls = signedUrls;
         this.config = config;
+        this.webhooks = webhooks;
     }
 
     @POST
@@ -95,7 +99,11 @@ public class GeneratedImageResource {
         GatewayConfig.Deadlines limits = config.deadlines();
         Deadlines deadlines = Deadlines.of(body, limits.queueTimeoutDefault(), limits.queueTimeoutMax(),
                 limits.runTimeoutDefault(), limits.runTimeoutMax());
-        return jobs.submit(body, deadlines, IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body))
+        Optional<IdempotencyKey> key = IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body);
+        return webhooks.check(body.webhook())
+                .onFailure(WebhookTargets.Refused.class).transform(refused -> ProblemException.badRequest(
+                        ((WebhookTargets.Refused) refused).field(), refused.getMessage()))
+                .chain(() -> jobs.submit(body, deadlines, key))
                 .map(submission -> {
                     Response.ResponseBuilder response = submission.replayed()
                             ? Response.ok().header(IDEMPOTENT_REPLAYED, "true")

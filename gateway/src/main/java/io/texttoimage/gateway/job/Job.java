@@ -72,6 +72,15 @@ public class Job extends PanacheEntityBase {
     @Column(name = "run_timeout_s")
     public Integer runTimeoutSeconds;
 
+    /** Where the job's webhook goes, and the events it asked for (see {@link WebhookEvent}); null without one. */
+    public String webhookUrl;
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    public String[] webhookEvents;
+
+    /** Read with the job for its record ({@link WebhookDeliveries#of}); empty until one is enqueued. */
+    @jakarta.persistence.Transient
+    public java.util.List<WebhookDeliveries.Delivery> webhookDeliveries = java.util.List.of();
+
     /** Computed when read ({@link WorkerRegistry#lost}), never stored: set while its worker is lost. */
     @jakarta.persistence.Transient
     public WorkerRegistry.WorkerLost workerLost;

@@ -36,10 +36,11 @@ public class JobService {
     private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
     private final WorkerRegistry workers;
+    private final WebhookDeliveries webhookDeliveries;
 
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
-                      Duration idempotencyKeyLifetime, WorkerRegistry workers) {
+                      Duration idempotencyKeyLifetime, WorkerRegistry workers, WebhookDeliveries webhookDeliveries) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -48,6 +49,7 @@ public class JobService {
         this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
         this.workers = workers;
+        this.webhookDeliveries = webhookDeliveries;
     }
 
     /**
@@ -128,7 +130,8 @@ public class JobService {
     /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
     public Uni<Job> read(UUID id) {
         return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id))
-                .map(this::withWorkerLiveness);
+                .map(this::withWorkerLiveness)
+                .flatMap(job -> withWebhookDeliveries(List.of(job)).replaceWith(job));
     }
 
     public Uni<List<Job>> list(int page, int size) {
@@ -136,7 +139,20 @@ public class JobService {
                 .page(page, size).list().map(jobs -> {
                     jobs.forEach(this::withWorkerLiveness);
                     return jobs;
-                });
+                })
+                .call(this::withWebhookDeliveries);
+    }
+
+    /** Where the webhook deliveries of these jobs stand (one query, only for jobs that have a webhook). */
+    private Uni<Void> withWebhookDeliveries(List<Job> jobs) {
+        List<Job> withWebhook = jobs.stream().filter(job -> job.webhookUrl != null).toList();
+        if (withWebhook.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return webhookDeliveries.of(withWebhook.stream().map(job -> job.id).toList())
+                .invoke(byJob -> withWebhook.forEach(job -> job.webhookDeliveries = byJob.getOrDefault(job.id,
+                        List.of())))
+                .replaceWithVoid();
     }
 
     /** Whether a running job's worker is lost, from this replica's heartbeats (nothing stored). */
@@ -161,6 +177,7 @@ public class JobService {
                     job.cancelRequested = true;
                     job.updatedAt = Instant.now();
                 }))
+                .call(job -> withWebhookDeliveries(List.of(job)))
                 .call(job -> generators.requestCancel(id)
                         .onFailure().invoke(failure -> LOG.warnf(
                                 "Cancel of job %s is stored but not broadcast yet (%s); it is re-sent when the job "
@@ -205,6 +222,10 @@ public class JobService {
         job.totalSteps = job.numSteps;
         job.queueTimeoutSeconds = deadlines.queueTimeoutSeconds();
         job.runTimeoutSeconds = deadlines.runTimeoutSeconds();
+        if (request.webhook() != null) {
+            job.webhookUrl = request.webhook().url();
+            job.webhookEvents = WebhookEvent.stored(request.webhook().events());
+        }
         job.createdAt = now;
         job.updatedAt = now;
         return job;

@@ -6,7 +6,9 @@ import io.texttoimage.localstack.infra.Ports;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,7 +198,7 @@ public final class LocalStack implements AutoCloseable {
         return properties;
     }
 
-    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) {
+    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) throws IOException {
         Endpoints.Postgres postgres = infrastructure.postgres();
         properties.put("quarkus.datasource.username", postgres.user());
         properties.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
@@ -204,6 +206,34 @@ public final class LocalStack implements AutoCloseable {
         secrets.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
         secrets.put("T2I_STORAGE_ADAPTER_TOKEN", storageAdapterToken);
+        secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
+    }
+
+    /**
+     * The secret webhook deliveries are signed with: the environment's {@code T2I_GATEWAY_WEBHOOKS_SECRET}, or one
+     * made once and kept in the data folder ({@code webhook-secret}, owner-only), so that a receiver set up with it
+     * keeps verifying across restarts.
+     */
+    private String webhookSecret() throws IOException {
+        String given = options.infrastructure().env().get("T2I_GATEWAY_WEBHOOKS_SECRET");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        Path file = options.dataDir().resolve("webhook-secret");
+        if (Files.isRegularFile(file)) {
+            return Files.readString(file).trim();
+        }
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        try { // owner-only from the start: never readable by others, not even for a moment
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the data folder's own permissions apply
+        }
+        Files.writeString(file, secret + "\n");
+        log.accept("webhook signing secret made and kept in " + file);
+        return secret;
     }
 
     private void storageProperties(Map<String, String> properties, Map<String, String> secrets) {
