@@ -116,4 +116,14 @@ class ConfigurationKeysTest {
                 .get("T2I_STORAGE_MAX_URL_EXPIRY"));
         assertTrue(asked.compareTo(allowed) <= 0, overlay + ": gateways ask for " + asked + ", the adapter signs at most " + allowed);
     }
+
+    /** The OpenAPI document and Swagger UI describe every endpoint to whoever asks: off in production, on locally. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theApiDescriptionIsOffInProductionOnly(String overlay) {
+        Map<String, String> config = Manifests.overlay(overlay).generatedConfigMap("gateway-config").getData();
+        String expected = overlay.equals("production") ? "false" : null;
+        assertEquals(expected, config.get("QUARKUS_SMALLRYE_OPENAPI_ENABLED"), overlay + ": OpenAPI document");
+        assertEquals(expected, config.get("QUARKUS_SWAGGER_UI_ENABLED"), overlay + ": Swagger UI");
+    }
 }
