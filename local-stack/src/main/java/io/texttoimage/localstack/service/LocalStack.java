@@ -18,8 +18,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -56,6 +58,8 @@ public final class LocalStack implements AutoCloseable {
     private final DataDirLock lock;
     private final Infrastructure infrastructure;
     private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
+    /** Every secret value handed to a service (environment only), so a test can check that no log shows one. */
+    private final Set<String> secretValues = ConcurrentHashMap.newKeySet();
     /** What this stack's gateways send the storage adapter and it accepts: random per run, never written to disk. */
     private final String storageAdapterToken = randomToken();
     private volatile boolean closed;
@@ -114,6 +118,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** The passwords, keys and tokens this stack gave its services (through their environment). */
+    public Set<String> secretValues() {
+        return Set.copyOf(secretValues);
+    }
+
     public ServiceProcess first(ServiceKind kind) {
         return services().stream().filter(s -> s.kind() == kind).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no " + kind.module() + " was started"));
@@ -136,6 +145,7 @@ public final class LocalStack implements AutoCloseable {
             case GENERATOR -> generatorProperties(properties, instanceName);
         }
         properties.putAll(options.extraProperties().getOrDefault(kind, Map.of()));
+        secretValues.addAll(secrets.values());
         ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port, managementPort,
                 options.jvmOptions(), properties, secrets, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
         services.add(process);
