@@ -50,7 +50,9 @@ public record GeneratedImageRecord(
         @Schema(description = "when this running job's worker stopped sending heartbeats; null otherwise")
         Instant workerLostAt,
         @Schema(description = "what the status does not say, e.g. \"worker gen-1 lost at ...; waiting for another"
-                + " worker\"; null when there is nothing to add") String note) {
+                + " worker\"; null when there is nothing to add") String note,
+        @Schema(description = "whether live previews were asked for; null in records read back (not stored yet)")
+        Boolean previews) {
 
     public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
@@ -58,6 +60,7 @@ public record GeneratedImageRecord(
                 job.currentStep, job.totalSteps, job.error, job.promptTruncation, List.of(job.imageKeys),
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
                 job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts,
-                job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note());
+                job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note(),
+                job.previews);
     }
 }

@@ -205,6 +205,7 @@ public class JobService {
         job.totalSteps = job.numSteps;
         job.queueTimeoutSeconds = deadlines.queueTimeoutSeconds();
         job.runTimeoutSeconds = deadlines.runTimeoutSeconds();
+        job.previews = Boolean.TRUE.equals(request.previews());
         job.createdAt = now;
         job.updatedAt = now;
         return job;
