@@ -56,6 +56,7 @@ class OpenApiSchemaTest {
         FULL_REQUEST.put("num_images", 3);
         FULL_REQUEST.put("queue_timeout", 600);
         FULL_REQUEST.put("run_timeout", 900);
+        FULL_REQUEST.put("previews", true);
     }
 
     @Inject
