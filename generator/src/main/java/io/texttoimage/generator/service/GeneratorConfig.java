@@ -111,7 +111,7 @@ public interface GeneratorConfig {
 
         /**
          * Most preview bytes one job may send per second (a one-second bucket): a preview that would go over it is
-         * skipped. 64 KiB/s lets a 64×64 PNG (about 10 KiB) through several times a second.
+         * skipped. 64 KiB/s lets a 64×64 PNG (4–12 KiB) through several times a second.
          */
         @WithDefault("65536")
         long maxBytesPerSecond();

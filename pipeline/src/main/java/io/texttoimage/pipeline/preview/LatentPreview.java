@@ -73,7 +73,7 @@ public record LatentPreview(int width, int height, byte[] rgb) {
         return (byte) (int) (clamped * 255f);
     }
 
-    /** The preview as a PNG without text chunks: lossless, about 6–12 KiB at 64×64 (see docs/pipeline.md). */
+    /** The preview as a PNG without text chunks: lossless, 4–12 KiB at 64×64 (see docs/pipeline.md). */
     public byte[] png() {
         return PngImages.encodeRgb(rgb, width, height, null);
     }
