@@ -26,7 +26,14 @@ public final class Api {
     /** Body of {@code POST /generated-images}; null fields are left out so the server applies its defaults. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record GenerateRequest(String prompt, String negativePrompt, Integer numSteps, Double guidanceScale,
-                                  Integer width, Integer height, String scheduler, Long seed, Integer numImages) {
+                                  Integer width, Integer height, String scheduler, Long seed, Integer numImages,
+                                  Boolean previews) {
+
+        /** A request without live previews. */
+        public GenerateRequest(String prompt, String negativePrompt, Integer numSteps, Double guidanceScale,
+                               Integer width, Integer height, String scheduler, Long seed, Integer numImages) {
+            this(prompt, negativePrompt, numSteps, guidanceScale, width, height, scheduler, seed, numImages, null);
+        }
 
         public static GenerateRequest of(String prompt) {
             return new GenerateRequest(prompt, null, null, null, null, null, null, null, null);
@@ -52,6 +59,22 @@ public final class Api {
     }
 
     public record ImageUrls(String expiresAt, List<ImageUrl> images) {
+    }
+
+    /**
+     * The {@code data} of one SSE {@code preview} event: a small approximate image of the job's first image after
+     * {@code step}, as a {@code data:} URL.
+     */
+    public record Preview(String id, Integer step, Integer totalSteps, String image, Integer width, Integer height) {
+
+        /** The image's bytes (a PNG), decoded from its {@code data:} URL. */
+        public byte[] imageBytes() {
+            int comma = image == null ? -1 : image.indexOf(',');
+            if (comma < 0 || !image.startsWith("data:") || !image.substring(0, comma).endsWith(";base64")) {
+                throw new IllegalArgumentException("not a base64 data URL");
+            }
+            return java.util.Base64.getDecoder().decode(image.substring(comma + 1));
+        }
     }
 
     /** The {@code data} of one SSE event from {@code /generated-images/{id}/events}. */

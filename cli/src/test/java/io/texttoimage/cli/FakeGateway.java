@@ -32,6 +32,10 @@ final class FakeGateway implements AutoCloseable {
     record Request(String method, String pathAndQuery, String lastEventId, String body) {
     }
 
+    /** The two live previews a job submitted with previews gets, after steps 1 and 2 (stand-ins: bytes only). */
+    static final byte[] PREVIEW_1 = {(byte) 0x89, 'P', 'N', 'G', 1};
+    static final byte[] PREVIEW_2 = {(byte) 0x89, 'P', 'N', 'G', 2};
+
     static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 1, 2, 3};
 
     private final HttpServer server;
@@ -189,6 +193,7 @@ final class FakeGateway implements AutoCloseable {
         job.set("image_keys", Api.JSON.createArrayNode());
         job.put("created_at", "2026-11-28T01:00:00Z").put("cancel_requested", false);
         job.putNull("prompt_truncation");
+        job.put("previews", request.path("previews").asBoolean(false));
         jobs.put(id, job);
         return job;
     }
@@ -279,6 +284,13 @@ final class FakeGateway implements AutoCloseable {
             }
             write(out, frames.get(i));
             sent++;
+            if (job.path("previews").asBoolean() && (i == 2 || i == 3)) {
+                // after the progress of steps 1 and 2: a preview, without an id (Last-Event-ID stays where it is)
+                String image = java.util.Base64.getEncoder().encodeToString(i == 2 ? PREVIEW_1 : PREVIEW_2);
+                write(out, "event: preview\ndata: {\"id\":\"" + job.get("id").asText() + "\",\"step\":" + (i - 1)
+                        + ",\"total_steps\":2,\"image\":\"data:image/png;base64," + image
+                        + "\",\"width\":8,\"height\":8}\n\n");
+            }
             if (i == 1) {
                 write(out, "event: heartbeat\ndata: {}\n\n: keep-alive comment\n\n");
                 job.put("status", "running");

@@ -59,6 +59,7 @@ class OpenApiSchemaTest {
         // allow-listed in the tests (GatewayTestResources); nothing listens there, and the job never runs
         FULL_REQUEST.put("webhook", Map.of("url", "http://" + GatewayTestResources.WEBHOOK_RECEIVER_HOST + ":9/hook",
                 "events", List.of("running", "progress", "completed")));
+        FULL_REQUEST.put("previews", true);
     }
 
     @Inject

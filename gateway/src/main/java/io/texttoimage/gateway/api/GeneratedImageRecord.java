@@ -54,7 +54,9 @@ public record GeneratedImageRecord(
         @Schema(description = "what the status does not say, e.g. \"worker gen-1 lost at ...; waiting for another"
                 + " worker\"; null when there is nothing to add") String note,
         @Schema(description = "the webhook the request gave, and the latest delivery of each event; null without one")
-        Webhook webhook) {
+        Webhook webhook,
+        @Schema(description = "whether live previews were asked for; null in records read back (not stored yet)")
+        Boolean previews) {
 
     /** The request's webhook and its deliveries (docs/gateway-api.md, "Webhooks"). */
     @Schema(name = "WebhookState")
@@ -85,6 +87,6 @@ public record GeneratedImageRecord(
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
                 job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts,
                 job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note(),
-                Webhook.of(job));
+                Webhook.of(job), job.previews);
     }
 }

@@ -147,7 +147,8 @@ public class GeneratedImageResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Follow a job over SSE",
             description = "The current state first, then every event until the terminal one; event id = sequence. "
-                    + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open.")
+                    + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open. A job "
+                    + "submitted with previews: true also gets preview events (no id) unless ?previews=false.")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(implementation = JobEventView.class)))
     // A void method would run on a worker thread; the stream must live on its connection's event loop (see
@@ -155,12 +156,14 @@ public class GeneratedImageResource {
     @NonBlocking
     public void events(@PathParam("id") String id,
                        @HeaderParam("Last-Event-ID") String lastEventId,
+                       @QueryParam("previews") @Parameter(description = "false: leave out the job's preview events",
+                               schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "true")) String previews,
                        @Context SseEventSink sink,
                        @Context Sse sse,
                        @Context HttpServerResponse response) {
         UUID jobId = parseId(id);
         long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1 : eventId(lastEventId.trim());
-        eventStreams.stream(jobId, resumeAfter, sink, sse, response);
+        eventStreams.stream(jobId, resumeAfter, booleanParam("previews", previews, true), sink, sse, response);
     }
 
     @GET
@@ -235,6 +238,17 @@ public class GeneratedImageResource {
             // reported below
         }
         throw ProblemException.badRequest(name, name + " must be an integer between " + min + " and " + max + ".");
+    }
+
+    /** A query flag: {@code true} or {@code false} (any case); absent means {@code fallback}. */
+    private static boolean booleanParam(String name, String value, boolean fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw ProblemException.badRequest(name, name + " must be true or false, not '" + value + "'.");
     }
 
     /** A Last-Event-ID: an event id this gateway sent, so 0..2^63-1 in decimal digits. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobPreview;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -29,6 +30,10 @@ public class JobEventBroadcaster {
      * subscribed would otherwise be missed until the next one (with two fast steps, until the terminal event).
      */
     private final ConcurrentHashMap<UUID, Latest> latestByJob = new ConcurrentHashMap<>();
+    /** The newest preview of each running job that sends them, for a stream that opens between two previews. */
+    private final ConcurrentHashMap<UUID, Latest> latestPreviewByJob = new ConcurrentHashMap<>();
+    /** SSE event name of a live preview ({@link JobPreviewView}): no id, it does not change the job's state. */
+    public static final String PREVIEW_EVENT = "preview";
     /** How long the newest event of a quiet job is kept: far longer than any database write takes. */
     static final long LATEST_KEPT_NANOS = 120_000_000_000L;
 
@@ -84,6 +89,7 @@ public class JobEventBroadcaster {
     void forgetQuietJobs() {
         long now = System.nanoTime();
         latestByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
+        latestPreviewByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
     }
 
     public void publish(JobEvent event) {
@@ -91,7 +97,32 @@ public class JobEventBroadcaster {
         Latest latest = new Latest(frame, System.nanoTime());
         latestByJob.merge(event.jobId(), latest,
                 (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
+        if (event.type().isTerminal()) {
+            latestPreviewByJob.remove(event.jobId()); // the image itself is next; a late stream needs no preview
+        }
         deliver(event.jobId(), frame);
+    }
+
+    /**
+     * Streams a live preview to the job's streams open here that want previews, as a notice (no id: it never moves
+     * Last-Event-ID, and is never replayed), and keeps it as the job's latest for streams that open later.
+     */
+    public void preview(JobPreview preview) {
+        String text;
+        try {
+            text = json.writeValueAsString(JobPreviewView.of(preview));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot encode the preview of job " + preview.jobId(), e);
+        }
+        SseFrame frame = SseFrame.notice(PREVIEW_EVENT, text);
+        latestPreviewByJob.put(preview.jobId(), new Latest(frame, System.nanoTime()));
+        deliver(preview.jobId(), frame);
+    }
+
+    /** The newest preview this replica has of the job while it runs, or null. */
+    SseFrame latestPreview(UUID jobId) {
+        Latest latest = latestPreviewByJob.get(jobId);
+        return latest == null ? null : latest.frame();
     }
 
     /** Whether any stream of the job is open on this replica. */

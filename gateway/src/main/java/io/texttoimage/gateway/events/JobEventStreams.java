@@ -49,6 +49,15 @@ public class JobEventStreams {
      * @param resumeAfterSequence the client's Last-Event-ID, or -1
      */
     public void stream(UUID jobId, long resumeAfterSequence, SseEventSink sink, Sse sse, HttpServerResponse response) {
+        stream(jobId, resumeAfterSequence, true, sink, sse, response);
+    }
+
+    /**
+     * As {@link #stream(UUID, long, SseEventSink, Sse, HttpServerResponse)}; {@code previews} false leaves out the
+     * job's {@code preview} events.
+     */
+    public void stream(UUID jobId, long resumeAfterSequence, boolean previews, SseEventSink sink, Sse sse,
+                       HttpServerResponse response) {
         Context context = Vertx.currentContext();
         SseOutput output = new SseOutput() {
             @Override
@@ -68,7 +77,7 @@ public class JobEventStreams {
         };
         long[] timers = {-1, -1};
         Runnable[] unsubscribe = {() -> { }};
-        JobEventStream stream = new JobEventStream(output, resumeAfterSequence,
+        JobEventStream stream = new JobEventStream(output, resumeAfterSequence, previews,
                 view -> broadcaster.frame(JobEventView.HEARTBEAT, view), () -> {
                     unsubscribe[0].run();
                     vertx.cancelTimer(timers[0]);
@@ -88,6 +97,11 @@ public class JobEventStreams {
         SseFrame seen = broadcaster.latest(jobId);
         if (seen != null) {
             stream.onLiveEvent(seen);
+        }
+        // The newest preview of a running job, so that a stream opening between two previews shows one at once.
+        SseFrame preview = broadcaster.latestPreview(jobId);
+        if (preview != null) {
+            stream.onLiveEvent(preview);
         }
         timers[0] = vertx.setPeriodic(Math.max(100, config.sseHeartbeat().toMillis()), id -> stream.heartbeat());
         long recheck = Math.max(100, config.sseRecheckInterval().toMillis());

@@ -81,6 +81,13 @@ public class Job extends PanacheEntityBase {
     @jakarta.persistence.Transient
     public java.util.List<WebhookDeliveries.Delivery> webhookDeliveries = java.util.List.of();
 
+    /**
+     * Whether the client asked for live previews. Not stored yet (no column): known on the job as submitted (its
+     * message and the 201 answer), null when read back from the database.
+     */
+    @jakarta.persistence.Transient
+    public Boolean previews;
+
     /** Computed when read ({@link WorkerRegistry#lost}), never stored: set while its worker is lost. */
     @jakarta.persistence.Transient
     public WorkerRegistry.WorkerLost workerLost;
@@ -88,6 +95,6 @@ public class Job extends PanacheEntityBase {
     /** The message that hands this job to the generators. */
     public GenerationRequested toGenerationRequested() {
         return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, id, prompt, negativePrompt, numSteps,
-                guidanceScale, width, height, scheduler, seed, numImages, createdAt);
+                guidanceScale, width, height, scheduler, seed, numImages, createdAt, Boolean.TRUE.equals(previews));
     }
 }

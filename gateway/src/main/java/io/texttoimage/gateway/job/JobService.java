@@ -226,6 +226,7 @@ public class JobService {
             job.webhookUrl = request.webhook().url();
             job.webhookEvents = WebhookEvent.stored(request.webhook().events());
         }
+        job.previews = Boolean.TRUE.equals(request.previews());
         job.createdAt = now;
         job.updatedAt = now;
         return job;

@@ -68,7 +68,10 @@ public record SubmitJobRequest(
 
         @Schema(description = "call this URL back with the job's record when it starts, progresses or ends "
                 + "(docs/gateway-api.md, Webhooks); null = no webhook")
-        WebhookRequest webhook) {
+        WebhookRequest webhook,
+        @Schema(description = "ask for live previews: SSE events named preview with a small latent-resolution image "
+                + "every few steps (see GET /capabilities, previews_available)", defaultValue = "false")
+        Boolean previews) {
 
     public static final int MAX_PROMPT_LENGTH = 2000;
     public static final int DEFAULT_NUM_STEPS = 50;
