@@ -21,6 +21,7 @@ import java.util.UUID;
 import static io.restassured.RestAssured.given;
 import static io.texttoimage.gateway.FakeGenerator.event;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -69,6 +70,9 @@ class LivePreviewsTest extends WithFakeGenerator {
                 .post("/generated-images").then().statusCode(201).extract().jsonPath();
         assertFalse(plain.getBoolean("previews"), "previews are off unless asked for");
         assertFalse(generator.takeRequest(UUID.fromString(plain.getString("id")), WAIT).previews());
+        // Stored with the job: the record read back says what was asked, and so does the list.
+        given().get("/generated-images/" + asked.getString("id")).then().statusCode(200).body("previews", equalTo(true));
+        given().get("/generated-images/" + plain.getString("id")).then().statusCode(200).body("previews", equalTo(false));
 
         given().contentType(ContentType.JSON).body("{\"prompt\":\"a fox\",\"previews\":\"yes\"}")
                 .post("/generated-images").then().statusCode(400);

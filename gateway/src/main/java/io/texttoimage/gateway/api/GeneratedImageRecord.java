@@ -55,7 +55,7 @@ public record GeneratedImageRecord(
                 + " worker\"; null when there is nothing to add") String note,
         @Schema(description = "the webhook the request gave, and the latest delivery of each event; null without one")
         Webhook webhook,
-        @Schema(description = "whether live previews were asked for; null in records read back (not stored yet)")
+        @Schema(description = "whether live previews were asked for")
         Boolean previews) {
 
     /** The request's webhook and its deliveries (docs/gateway-api.md, "Webhooks"). */

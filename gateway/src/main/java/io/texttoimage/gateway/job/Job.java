@@ -81,12 +81,9 @@ public class Job extends PanacheEntityBase {
     @jakarta.persistence.Transient
     public java.util.List<WebhookDeliveries.Delivery> webhookDeliveries = java.util.List.of();
 
-    /**
-     * Whether the client asked for live previews. Not stored yet (no column): known on the job as submitted (its
-     * message and the 201 answer), null when read back from the database.
-     */
-    @jakarta.persistence.Transient
-    public Boolean previews;
+    /** Whether the client asked for live previews (SSE {@code preview} events); sent to the generator. */
+    @Column(nullable = false)
+    public Boolean previews = false;
 
     /** Computed when read ({@link WorkerRegistry#lost}), never stored: set while its worker is lost. */
     @jakarta.persistence.Transient

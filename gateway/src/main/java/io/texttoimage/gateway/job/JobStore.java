@@ -78,13 +78,13 @@ public class JobStore {
     private static final String INSERT_QUEUED = """
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
                 scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s,
-                webhook_url, webhook_events)
-            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)""".formatted(
+                webhook_url, webhook_events, previews)
+            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)""".formatted(
             JobStateMachine.INITIAL.name());
 
     /**
      * Inserts the job only if its idempotency key ($15 owner, $16 key) is free or older than $18 seconds ($19, $20:
-     * the webhook): both rows in one statement, so concurrent duplicates on any replica create one job (the second
+     * the webhook; $21: previews): both rows in one statement, so concurrent duplicates on any replica create one job (the second
      * waits for the first's key and then inserts nothing).
      */
     private static final String INSERT_QUEUED_WITH_KEY = """
@@ -97,9 +97,10 @@ public class JobStore {
                 RETURNING job_id)
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
                 scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s,
-                webhook_url, webhook_events)
+                webhook_url, webhook_events, previews)
             SELECT $1::uuid, '%s', $2::text, $3::text, $4::int, $5::float8, $6::int, $7::int, $8::text, $9::bigint,
-                $10::int, $11::int, $12::timestamptz, $12::timestamptz, $13::int, $14::int, $19::text, $20::text[]
+                $10::int, $11::int, $12::timestamptz, $12::timestamptz, $13::int, $14::int, $19::text, $20::text[],
+                $21::boolean
             FROM claimed""".formatted(JobStateMachine.INITIAL.name());
 
     private static final String FIND_IDEMPOTENCY_KEY = """
@@ -143,7 +144,7 @@ public class JobStore {
      */
     private static final String LOCK_UNPUBLISHED = """
             SELECT id, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed, num_images,
-                created_at
+                created_at, previews
             FROM generated_images
             WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
                 AND created_at >= now() - make_interval(secs => $3)
@@ -159,7 +160,7 @@ public class JobStore {
             SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
                 num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
                 attempts, cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s,
-                run_timeout_s, prompt_truncation::text AS prompt_truncation, webhook_url, webhook_events
+                run_timeout_s, prompt_truncation::text AS prompt_truncation, webhook_url, webhook_events, previews
             FROM generated_images WHERE id = $1""";
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
@@ -233,7 +234,8 @@ public class JobStore {
      * ({@code published_at} is null) until {@link #markPublished} records the broker's confirm.
      */
     public Uni<Void> insertQueued(Job job) {
-        Tuple params = insertParameters(job).addString(job.webhookUrl).addArrayOfString(job.webhookEvents);
+        Tuple params = insertParameters(job).addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
+                .addBoolean(Boolean.TRUE.equals(job.previews));
         return pool.preparedQuery(INSERT_QUEUED).execute(params).replaceWithVoid();
     }
 
@@ -244,7 +246,8 @@ public class JobStore {
     public Uni<Boolean> insertQueued(Job job, IdempotencyKey key, Duration keyLifetime) {
         Tuple params = insertParameters(job).addString(key.owner()).addString(key.key())
                 .addString(key.requestHash()).addDouble((double) keyLifetime.toSeconds())
-                .addString(job.webhookUrl).addArrayOfString(job.webhookEvents);
+                .addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
+                .addBoolean(Boolean.TRUE.equals(job.previews));
         return pool.preparedQuery(INSERT_QUEUED_WITH_KEY).execute(params).map(rows -> rows.rowCount() > 0);
     }
 
@@ -401,6 +404,7 @@ public class JobStore {
         job.seed = row.getLong("seed");
         job.numImages = row.getInteger("num_images");
         job.createdAt = instant(row.getOffsetDateTime("created_at"));
+        job.previews = row.getBoolean("previews");
     }
 
     private static Map<JobEventType, String> terminalStatements() {
