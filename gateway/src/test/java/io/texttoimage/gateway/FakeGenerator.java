@@ -220,6 +220,12 @@ final class FakeGenerator implements AutoCloseable {
      */
     Heart startBeating(String workerId, Duration interval,
                        Supplier<WorkerHeartbeat.CurrentJob> currentJob) throws IOException {
+        return startBeating(workerId, interval, currentJob, Map.of("512x512", 0.8));
+    }
+
+    /** Beats announcing these measured step times (seconds per UNet step by size). */
+    Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
+                       Map<String, Double> stepSeconds) throws IOException {
         Channel beats = connection.createChannel();
         Instant startedAt = Instant.now();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -229,7 +235,7 @@ final class FakeGenerator implements AutoCloseable {
             try {
                 WorkerHeartbeat beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, workerId,
                         "onnx-community/stable-diffusion-v1-5-ONNX", "main", "CPU", currentJob.get(),
-                        Map.of("512x512", 0.8), interval.toNanos() / 1e9, startedAt, Instant.now());
+                        stepSeconds, interval.toNanos() / 1e9, startedAt, Instant.now());
                 beats.basicPublish(topology.workersExchange(), Topology.HEARTBEAT_ROUTING_KEY,
                         new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(1).build(),
                         JSON.writeValueAsBytes(beat));

@@ -2,6 +2,7 @@ package io.texttoimage.gateway.api;
 
 import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.job.Job;
+import io.texttoimage.gateway.job.QueueEstimates;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.Instant;
@@ -50,7 +51,10 @@ public record GeneratedImageRecord(
         @Schema(description = "when this running job's worker stopped sending heartbeats; null otherwise")
         Instant workerLostAt,
         @Schema(description = "what the status does not say, e.g. \"worker gen-1 lost at ...; waiting for another"
-                + " worker\"; null when there is nothing to add") String note) {
+                + " worker\"; null when there is nothing to add") String note,
+        @Schema(description = "a queued job's place in line; null unless queued") QueueEstimates.QueuePlace queue,
+        @Schema(description = "when a queued or running job should start and finish; null when it has ended, and "
+                + "each field null when it cannot be known yet") QueueEstimates.Estimate estimate) {
 
     public static GeneratedImageRecord of(Job job) {
         return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
@@ -58,6 +62,7 @@ public record GeneratedImageRecord(
                 job.currentStep, job.totalSteps, job.error, job.promptTruncation, List.of(job.imageKeys),
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
                 job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts,
-                job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note());
+                job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note(),
+                job.queue, job.estimate);
     }
 }

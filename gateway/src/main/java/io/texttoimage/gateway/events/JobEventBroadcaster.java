@@ -4,10 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.gateway.job.JobStateMachine;
+import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,12 +36,38 @@ public class JobEventBroadcaster {
     /** How long the newest event of a quiet job is kept: far longer than any database write takes. */
     static final long LATEST_KEPT_NANOS = 120_000_000_000L;
 
+    /** When each running job started and its size, from its RUNNING event: its progress events' estimates. */
+    private final ConcurrentHashMap<UUID, Started> startedByJob = new ConcurrentHashMap<>();
+
     private final AtomicInteger subscribers = new AtomicInteger();
     private final ObjectMapper json;
+    private final StepSeconds stepSeconds;
+    private final Runnable queueChanged;
+
+    /** The measured step time of a size on a worker (or the live workers' mean), or null. */
+    @FunctionalInterface
+    interface StepSeconds {
+        Double of(String workerId, Integer width, Integer height);
+    }
+
+    private record Started(Instant at, Integer width, Integer height) {
+    }
 
     /** @param json the application's mapper (snake_case, ISO-8601 instants), as every JSON answer of the API */
-    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+    @Inject
+    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx, QueueEstimates estimates) {
+        this(registry, json, vertx, estimates::stepSeconds, estimates::queueChanged);
+    }
+
+    JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+        this(registry, json, vertx, (worker, width, height) -> null, () -> { });
+    }
+
+    private JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx, StepSeconds stepSeconds,
+                                Runnable queueChanged) {
         this.json = json;
+        this.stepSeconds = stepSeconds;
+        this.queueChanged = queueChanged;
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
         vertx.setPeriodic(30_000, id -> forgetQuietJobs());
     }
@@ -84,14 +114,47 @@ public class JobEventBroadcaster {
     void forgetQuietJobs() {
         long now = System.nanoTime();
         latestByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
+        startedByJob.keySet().removeIf(jobId -> !latestByJob.containsKey(jobId));
     }
 
     public void publish(JobEvent event) {
-        SseFrame frame = frame(JobEventView.eventName(event.type()), JobEventView.of(event));
+        JobEventView view = JobEventView.of(event).withEstimate(estimate(event));
+        SseFrame frame = frame(JobEventView.eventName(event.type()), view);
         Latest latest = new Latest(frame, System.nanoTime());
         latestByJob.merge(event.jobId(), latest,
                 (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
         deliver(event.jobId(), frame);
+    }
+
+    /**
+     * A running or progress event's estimate, from the job's own step rate since its RUNNING event (before its first
+     * step, or when this replica missed RUNNING: from the worker's measured step time). As of the event's time.
+     */
+    private QueueEstimates.Estimate estimate(JobEvent event) {
+        Instant at = event.at() != null ? event.at() : Instant.now();
+        switch (event.type()) {
+            case RUNNING -> {
+                queueChanged.run();
+                Started started = new Started(at, event.width(), event.height());
+                startedByJob.put(event.jobId(), started);
+                return QueueEstimates.running(at, event.step(), event.totalSteps(),
+                        stepSeconds.of(event.workerId(), started.width(), started.height()), at);
+            }
+            case PROGRESS -> {
+                Started started = startedByJob.get(event.jobId());
+                Double measured = stepSeconds.of(event.workerId(), started == null ? null : started.width(),
+                        started == null ? null : started.height());
+                return QueueEstimates.running(started == null ? null : started.at(), event.step(), event.totalSteps(),
+                        measured, at);
+            }
+            default -> {
+                if (JobStateMachine.endsJob(event.type())) {
+                    queueChanged.run(); // it may have ended while queued (cancelled, expired)
+                    startedByJob.remove(event.jobId());
+                }
+                return null;
+            }
+        }
     }
 
     /** Whether any stream of the job is open on this replica. */
@@ -105,13 +168,20 @@ public class JobEventBroadcaster {
      * event without an id, so the client's Last-Event-ID stays where it was, and never replayed.
      */
     public void notice(UUID jobId, String name, Object data) {
-        String text;
+        deliver(jobId, noticeFrame(jobId, name, data));
+    }
+
+    /** The jobs followed by at least one stream on this replica now. */
+    public Set<UUID> followedJobs() {
+        return Set.copyOf(listenersByJob.keySet());
+    }
+
+    SseFrame noticeFrame(UUID jobId, String name, Object data) {
         try {
-            text = json.writeValueAsString(data);
+            return SseFrame.notice(name, json.writeValueAsString(data));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot encode the " + name + " event of job " + jobId, e);
         }
-        deliver(jobId, SseFrame.notice(name, text));
     }
 
     private void deliver(UUID jobId, SseFrame frame) {

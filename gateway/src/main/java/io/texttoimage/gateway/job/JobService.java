@@ -36,10 +36,11 @@ public class JobService {
     private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
     private final WorkerRegistry workers;
+    private final QueueEstimates estimates;
 
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
-                      Duration idempotencyKeyLifetime, WorkerRegistry workers) {
+                      Duration idempotencyKeyLifetime, WorkerRegistry workers, QueueEstimates estimates) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -48,6 +49,7 @@ public class JobService {
         this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
         this.workers = workers;
+        this.estimates = estimates;
     }
 
     /**
@@ -84,9 +86,9 @@ public class JobService {
                         .onFailure().invoke(e -> LOG.warnf("Job %s is queued, but its publish could not be recorded "
                                 + "(%s); the outbox will publish it again", job.id, e.getMessage()))
                         .onFailure().recoverWithNull())
-                .map(ignored -> {
+                .flatMap(ignored -> {
                     submitted.increment();
-                    return new Submission(job, false);
+                    return estimates.submitted(job).map(annotated -> new Submission(annotated, false));
                 });
     }
 
@@ -128,7 +130,7 @@ public class JobService {
     /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
     public Uni<Job> read(UUID id) {
         return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id))
-                .map(this::withWorkerLiveness);
+                .map(this::withWorkerLiveness).flatMap(estimates::annotate);
     }
 
     public Uni<List<Job>> list(int page, int size) {
@@ -136,7 +138,7 @@ public class JobService {
                 .page(page, size).list().map(jobs -> {
                     jobs.forEach(this::withWorkerLiveness);
                     return jobs;
-                });
+                }).flatMap(estimates::annotate);
     }
 
     /** Whether a running job's worker is lost, from this replica's heartbeats (nothing stored). */
@@ -165,7 +167,8 @@ public class JobService {
                         .onFailure().invoke(failure -> LOG.warnf(
                                 "Cancel of job %s is stored but not broadcast yet (%s); it is re-sent when the job "
                                         + "reports progress", id, failure.getMessage()))
-                        .onFailure().recoverWithNull());
+                        .onFailure().recoverWithNull())
+                .flatMap(estimates::annotate);
     }
 
     /**
