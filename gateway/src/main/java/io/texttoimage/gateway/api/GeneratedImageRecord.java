@@ -21,6 +21,9 @@ import java.util.UUID;
  *                     once another worker starts it (computed when read from the gateway's live-worker registry)
  * @param note         what is going on that the status does not say ("worker gen-1 lost at …; waiting for another
  *                     worker"); null when there is nothing to add
+ * @param queue        a queued job's place in line (computed when read, {@code job.QueueEstimates}); null otherwise
+ * @param estimate     when a queued or running job should start and finish, each field null while not known; null
+ *                     once the job has ended
  */
 public record GeneratedImageRecord(
         UUID id,
