@@ -4,19 +4,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.gateway.job.JobStateMachine;
+import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * In-memory fan-out of this replica's live job events to the SSE streams open on it. Every replica
@@ -36,38 +36,26 @@ public class JobEventBroadcaster {
     /** How long the newest event of a quiet job is kept: far longer than any database write takes. */
     static final long LATEST_KEPT_NANOS = 120_000_000_000L;
 
-    /** When each running job started and its size, from its RUNNING event: its progress events' estimates. */
-    private final ConcurrentHashMap<UUID, Started> startedByJob = new ConcurrentHashMap<>();
-
     private final AtomicInteger subscribers = new AtomicInteger();
     private final ObjectMapper json;
-    private final StepSeconds stepSeconds;
-    private final Runnable queueChanged;
-
-    /** The measured step time of a size on a worker (or the live workers' mean), or null. */
-    @FunctionalInterface
-    interface StepSeconds {
-        Double of(String workerId, Integer width, Integer height);
-    }
-
-    private record Started(Instant at, Integer width, Integer height) {
-    }
+    /** A running or progress event's estimate (and what the estimates learn from every event). */
+    private final Function<JobEvent, QueueEstimates.Estimate> estimates;
 
     /** @param json the application's mapper (snake_case, ISO-8601 instants), as every JSON answer of the API */
     @Inject
     public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx, QueueEstimates estimates) {
-        this(registry, json, vertx, estimates::stepSeconds, estimates::queueChanged);
+        this(registry, json, vertx, estimates::heard);
     }
 
+    /** Without estimates (every event's is null). */
     JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
-        this(registry, json, vertx, (worker, width, height) -> null, () -> { });
+        this(registry, json, vertx, event -> null);
     }
 
-    private JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx, StepSeconds stepSeconds,
-                                Runnable queueChanged) {
+    private JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx,
+                                Function<JobEvent, QueueEstimates.Estimate> estimates) {
         this.json = json;
-        this.stepSeconds = stepSeconds;
-        this.queueChanged = queueChanged;
+        this.estimates = estimates;
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
         vertx.setPeriodic(30_000, id -> forgetQuietJobs());
     }
@@ -114,47 +102,15 @@ public class JobEventBroadcaster {
     void forgetQuietJobs() {
         long now = System.nanoTime();
         latestByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
-        startedByJob.keySet().removeIf(jobId -> !latestByJob.containsKey(jobId));
     }
 
     public void publish(JobEvent event) {
-        JobEventView view = JobEventView.of(event).withEstimate(estimate(event));
+        JobEventView view = JobEventView.of(event).withEstimate(estimates.apply(event));
         SseFrame frame = frame(JobEventView.eventName(event.type()), view);
         Latest latest = new Latest(frame, System.nanoTime());
         latestByJob.merge(event.jobId(), latest,
                 (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
         deliver(event.jobId(), frame);
-    }
-
-    /**
-     * A running or progress event's estimate, from the job's own step rate since its RUNNING event (before its first
-     * step, or when this replica missed RUNNING: from the worker's measured step time). As of the event's time.
-     */
-    private QueueEstimates.Estimate estimate(JobEvent event) {
-        Instant at = event.at() != null ? event.at() : Instant.now();
-        switch (event.type()) {
-            case RUNNING -> {
-                queueChanged.run();
-                Started started = new Started(at, event.width(), event.height());
-                startedByJob.put(event.jobId(), started);
-                return QueueEstimates.running(at, event.step(), event.totalSteps(),
-                        stepSeconds.of(event.workerId(), started.width(), started.height()), at);
-            }
-            case PROGRESS -> {
-                Started started = startedByJob.get(event.jobId());
-                Double measured = stepSeconds.of(event.workerId(), started == null ? null : started.width(),
-                        started == null ? null : started.height());
-                return QueueEstimates.running(started == null ? null : started.at(), event.step(), event.totalSteps(),
-                        measured, at);
-            }
-            default -> {
-                if (JobStateMachine.endsJob(event.type())) {
-                    queueChanged.run(); // it may have ended while queued (cancelled, expired)
-                    startedByJob.remove(event.jobId());
-                }
-                return null;
-            }
-        }
     }
 
     /** Whether any stream of the job is open on this replica. */
@@ -171,9 +127,19 @@ public class JobEventBroadcaster {
         deliver(jobId, noticeFrame(jobId, name, data));
     }
 
-    /** The jobs followed by at least one stream on this replica now. */
-    public Set<UUID> followedJobs() {
-        return Set.copyOf(listenersByJob.keySet());
+    /**
+     * The jobs followed by at least one stream on this replica now that may still be queued: those this replica has
+     * heard no event of that started or ended them.
+     */
+    public Set<UUID> followedJobsNotStarted() {
+        Set<UUID> jobs = new java.util.HashSet<>();
+        for (UUID jobId : listenersByJob.keySet()) {
+            Latest latest = latestByJob.get(jobId);
+            if (latest == null || JobStatus.QUEUED.apiName().equals(latest.frame().view().status())) {
+                jobs.add(jobId);
+            }
+        }
+        return jobs;
     }
 
     SseFrame noticeFrame(UUID jobId, String name, Object data) {

@@ -1,6 +1,8 @@
 package io.texttoimage.gateway.job;
 
 import io.smallrye.mutiny.Uni;
+import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.contracts.WorkerHeartbeat;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +26,8 @@ import java.util.function.Supplier;
  * <p>How: the live workers' heartbeats give the mean seconds of one UNet step per image size. Each live worker is
  * free now, or when its running job ends (its remaining steps at that job's own rate so far, or at the measured step
  * time before its first step). The queued jobs are then handed out in order, each to the worker free first, each
- * taking {@code num_steps × step seconds of its size × num_images}. What cannot be known is left null: no step time
+ * taking {@code num_steps × step seconds of its size × num_images} plus the overhead its size showed in the runs
+ * heard (the time beyond the steps: text encoder, VAE decode, PNG, upload). What cannot be known is left null: no step time
  * for a job's size (no worker has run one yet) makes its finish unknown, and every start after it; no live worker
  * makes everything unknown. Nothing is invented.
  *
@@ -83,9 +87,24 @@ public class QueueEstimates {
         }
     }
 
+    /** How much each run heard moves the learnt overhead of its size (an exponentially weighted mean). */
+    static final double OVERHEAD_WEIGHT = 0.3;
+    /** Runs whose end this replica never hears are forgotten when this many are remembered. */
+    private static final int MAX_REMEMBERED_RUNS = 10_000;
+
+    private record Started(Instant at, Integer width, Integer height) {
+    }
+
     private final JobStore store;
     private final WorkerRegistry workers;
     private final Supplier<Instant> clock;
+    /** When each running job started and its size, from its RUNNING event as this replica heard it. */
+    private final ConcurrentHashMap<UUID, Started> startedByJob = new ConcurrentHashMap<>();
+    /**
+     * Seconds a job of each size takes beyond its UNet steps at the measured step time (text encoder, VAE decode,
+     * PNG, upload), learnt from the runs this replica heard start and succeed (every replica hears every event).
+     */
+    private final ConcurrentHashMap<String, Double> overheadBySize = new ConcurrentHashMap<>();
     private volatile Plan plan;
     private volatile long changedAtNanos = System.nanoTime() - MAX_AGE.toNanos();
 
@@ -104,8 +123,9 @@ public class QueueEstimates {
             job.queue = null;
             job.estimate = null;
             if (job.status == JobStatus.RUNNING) {
-                job.estimate = running(job.startedAt, job.currentStep, job.totalSteps,
-                        steps.of(job.workerId, size(job.width, job.height)), now);
+                String size = size(job.width, job.height);
+                job.estimate = running(job.startedAt, job.currentStep, job.totalSteps, steps.of(job.workerId, size),
+                        overheadBySize.getOrDefault(size, 0.0), now);
             }
             anyQueued |= job.status == JobStatus.QUEUED;
         }
@@ -137,7 +157,7 @@ public class QueueEstimates {
         Plan current = plan;
         if (current != null) {
             current.append(new JobStore.QueuedJob(job.id, job.createdAt, job.width, job.height, job.numSteps,
-                    job.numImages));
+                    job.numImages), clock.get());
         }
         return annotate(job);
     }
@@ -166,16 +186,76 @@ public class QueueEstimates {
     }
 
     /**
-     * A running job's estimate: its remaining steps at its own rate so far ({@code now - startedAt} over the steps
-     * done), or before its first step at {@code stepSeconds} (its worker's measured time; null: unknown).
+     * A job event this replica heard: remembers when running jobs started, learns each size's overhead from the runs
+     * that succeeded, marks the line read as out of date when a job left the queue, and yields a running or progress
+     * event's estimate (as of the event's time; null for other events).
      */
-    public static Estimate running(Instant startedAt, int step, int totalSteps, Double stepSeconds, Instant now) {
-        Double left = remainingSeconds(startedAt, step, totalSteps, stepSeconds, now);
+    public Estimate heard(JobEvent event) {
+        Instant at = event.at() != null ? event.at() : clock.get();
+        switch (event.type()) {
+            case RUNNING -> {
+                queueChanged();
+                Started started = new Started(at, event.width(), event.height());
+                remember(event.jobId(), started);
+                String size = size(started.width(), started.height());
+                return running(at, event.step(), event.totalSteps(), stepSeconds(event.workerId(), size),
+                        overheadBySize.getOrDefault(size, 0.0), at);
+            }
+            case PROGRESS -> {
+                Started started = startedByJob.get(event.jobId());
+                String size = started == null ? DEFAULT_SIZE : size(started.width(), started.height());
+                // Its own rate once a step is done; the measured step time only before (or without its start).
+                Double measured = started != null && event.step() > 0 ? null : stepSeconds(event.workerId(), size);
+                return running(started == null ? null : started.at(), event.step(), event.totalSteps(), measured,
+                        overheadBySize.getOrDefault(size, 0.0), at);
+            }
+            default -> {
+                if (JobStateMachine.endsJob(event.type())) {
+                    queueChanged(); // it may also have ended while queued (cancelled, expired)
+                    Started started = startedByJob.remove(event.jobId());
+                    if (event.type() == JobEventType.SUCCEEDED && started != null) {
+                        learnOverhead(started, event, at);
+                    }
+                }
+                return null;
+            }
+        }
+    }
+
+    private void remember(UUID jobId, Started started) {
+        if (startedByJob.size() >= MAX_REMEMBERED_RUNS) {
+            Instant longAgo = started.at().minus(Duration.ofHours(6));
+            startedByJob.values().removeIf(old -> old.at().isBefore(longAgo));
+        }
+        startedByJob.put(jobId, started);
+    }
+
+    /** The run took this long; what its steps at the measured step time do not explain is its size's overhead. */
+    private void learnOverhead(Started started, JobEvent succeeded, Instant at) {
+        String size = size(started.width(), started.height());
+        Double stepSeconds = stepSeconds(succeeded.workerId(), size);
+        if (stepSeconds == null || succeeded.totalSteps() <= 0) {
+            return;
+        }
+        double run = Duration.between(started.at(), at).toNanos() / 1e9;
+        double overhead = Math.max(0, run - succeeded.totalSteps() * stepSeconds);
+        overheadBySize.merge(size, overhead, (old, fresh) -> old + OVERHEAD_WEIGHT * (fresh - old));
+    }
+
+    /**
+     * A running job's estimate: its remaining steps at its own rate so far ({@code now - startedAt} over the steps
+     * done), or before its first step at {@code stepSeconds} (its worker's measured time; null: unknown), plus the
+     * overhead its size has shown after the steps.
+     */
+    public static Estimate running(Instant startedAt, int step, int totalSteps, Double stepSeconds,
+                                   double overheadSeconds, Instant now) {
+        Double left = remainingSeconds(startedAt, step, totalSteps, stepSeconds, overheadSeconds, now);
         return Estimate.of(startedAt, left == null ? null : now.plusMillis(Math.round(left * 1000)), now);
     }
 
     /** The seconds a running job has left (see {@link #running}), or null. */
-    static Double remainingSeconds(Instant startedAt, int step, int totalSteps, Double stepSeconds, Instant now) {
+    static Double remainingSeconds(Instant startedAt, int step, int totalSteps, Double stepSeconds,
+                                   double overheadSeconds, Instant now) {
         if (totalSteps <= 0) {
             return null;
         }
@@ -183,15 +263,15 @@ public class QueueEstimates {
         if (step > 0 && startedAt != null) {
             double elapsed = Duration.between(startedAt, now).toNanos() / 1e9;
             if (elapsed > 0) {
-                return left * elapsed / step;
+                return left * elapsed / step + overheadSeconds;
             }
         }
-        return stepSeconds == null ? null : left * stepSeconds;
+        return stepSeconds == null ? null : left * stepSeconds + overheadSeconds;
     }
 
     /** The step time of {@code size} on the worker that runs a job, else the mean of the live workers; or null. */
-    public Double stepSeconds(String workerId, Integer width, Integer height) {
-        return StepTimes.of(workers.live()).of(workerId, size(width, height));
+    private Double stepSeconds(String workerId, String size) {
+        return StepTimes.of(workers.live()).of(workerId, size);
     }
 
     private static String size(Integer width, Integer height) {
@@ -218,7 +298,7 @@ public class QueueEstimates {
             return Uni.createFrom().item(current);
         }
         return store.queuedInOrder().flatMap(queue -> store.runningJobs().map(running -> {
-            Plan made = Plan.make(clock.get(), queue, running, workers.live());
+            Plan made = Plan.make(clock.get(), queue, running, workers.live(), Map.copyOf(overheadBySize));
             plan = made;
             return made;
         }));
@@ -267,18 +347,22 @@ public class QueueEstimates {
         private final PriorityQueue<Instant> freeAt = new PriorityQueue<>();
         private final int liveWorkers;
         private final StepTimes steps;
+        private final Map<String, Double> overheads;
 
-        private Plan(Instant now, List<WorkerRegistry.Seen> live, List<JobStore.RunningProgress> running) {
+        private Plan(Instant now, List<WorkerRegistry.Seen> live, List<JobStore.RunningProgress> running,
+                     Map<String, Double> overheads) {
             this.madeAt = now;
             this.liveWorkers = live.size();
             this.steps = StepTimes.of(live);
+            this.overheads = overheads;
             for (WorkerRegistry.Seen worker : live) {
                 String id = worker.heartbeat().workerId();
                 Instant free = now;
                 for (JobStore.RunningProgress job : running) {
                     if (id.equals(job.workerId())) {
+                        String size = size(job.width(), job.height());
                         Double left = remainingSeconds(job.startedAt(), job.step(), job.totalSteps(),
-                                steps.of(id, size(job.width(), job.height())), now);
+                                steps.of(id, size), overheads.getOrDefault(size, 0.0), now);
                         free = left == null ? UNKNOWN : now.plusMillis(Math.round(left * 1000));
                     }
                 }
@@ -287,19 +371,19 @@ public class QueueEstimates {
         }
 
         static Plan make(Instant now, List<JobStore.QueuedJob> queued, List<JobStore.RunningProgress> running,
-                         List<WorkerRegistry.Seen> live) {
-            Plan plan = new Plan(now, live, running);
-            queued.forEach(plan::append);
+                         List<WorkerRegistry.Seen> live, Map<String, Double> overheads) {
+            Plan plan = new Plan(now, live, running, overheads);
+            queued.forEach(job -> plan.append(job, now));
             return plan;
         }
 
-        /** The job joins the end of the line (unless it is in it already). */
-        synchronized void append(JobStore.QueuedJob job) {
+        /** The job joins the end of the line (unless it is in it already); no worker starts it before {@code now}. */
+        synchronized void append(JobStore.QueuedJob job, Instant now) {
             if (indexById.containsKey(job.id())) {
                 return;
             }
             Instant free = freeAt.isEmpty() ? UNKNOWN : freeAt.poll();
-            Instant start = free == UNKNOWN ? UNKNOWN : max(max(madeAt, Instant.now()), free);
+            Instant start = free == UNKNOWN ? UNKNOWN : max(max(madeAt, now), free);
             Instant finish = finish(start, job.width(), job.height(), job.numSteps(), job.numImages());
             if (liveWorkers > 0) {
                 freeAt.add(finish);
@@ -314,11 +398,13 @@ public class QueueEstimates {
         }
 
         private Instant finish(Instant start, Integer width, Integer height, int numSteps, int numImages) {
-            Double stepSeconds = steps.mean().get(size(width, height));
+            String size = size(width, height);
+            Double stepSeconds = steps.mean().get(size);
             if (start == UNKNOWN || stepSeconds == null) {
                 return UNKNOWN;
             }
-            return start.plusMillis(Math.round(numSteps * stepSeconds * Math.max(1, numImages) * 1000));
+            double seconds = numSteps * stepSeconds * Math.max(1, numImages) + overheads.getOrDefault(size, 0.0);
+            return start.plusMillis(Math.round(seconds * 1000));
         }
 
         /** The forecast of a job, placed by the plan or, when not in it, by its creation time. */

@@ -17,9 +17,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Every second, on each replica: the forecasts of every job followed by a stream here, from one read of the queue
- * shared by all of them ({@link QueueEstimates}), handed to {@link QueueEvents}, which tells the streams of the
- * queued ones what changed. Nothing is read while no stream is open.
+ * Every second, on each replica: the forecasts of every job followed by a stream here and not known to have started,
+ * from one read of the queue shared by all of them ({@link QueueEstimates}), handed to {@link QueueEvents}, which
+ * tells the streams of the queued ones what changed. Nothing is read while no such stream is open.
  */
 @ApplicationScoped
 public class QueueEventPass {
@@ -48,7 +48,7 @@ public class QueueEventPass {
 
     /** One pass; yields the number of jobs whose streams were told. */
     private Uni<Integer> once() {
-        Set<UUID> followed = broadcaster.followedJobs();
+        Set<UUID> followed = broadcaster.followedJobsNotStarted();
         if (followed.isEmpty()) {
             return Uni.createFrom().item(0);
         }
