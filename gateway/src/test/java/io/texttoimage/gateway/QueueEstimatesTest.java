@@ -94,6 +94,7 @@ class QueueEstimatesTest extends WithFakeGenerator {
             assertEquals(thirdId.toString(), queue.data().path("id").asText());
             assertEquals("queued", queue.data().path("status").asText());
             assertEquals(3, queue.data().path("queue").path("position").asInt(), queue.data().toString());
+            System.out.println("queue event: " + queue.data()); // the documented example
             assertTrue(queue.data().path("estimate").path("finish_at").isNull(), queue.data().toString());
 
             // The first job starts: everyone behind it moves up, on the record and on the stream.
@@ -125,6 +126,7 @@ class QueueEstimatesTest extends WithFakeGenerator {
             JsonPath first = submit();
             JsonPath second = submit();
             JsonPath third = record(submit().getString("id"));
+            System.out.println("record: " + third.prettify()); // the documented example
             assertEquals(1, third.getInt("queue.live_workers"));
             assertEquals(3, third.getInt("queue.position"));
             assertSecondsAfter(before, 10, third.getString("estimate.start_at"), "third starts after two jobs");
@@ -149,6 +151,7 @@ class QueueEstimatesTest extends WithFakeGenerator {
                         "eta-worker", null, null, null, null, null, stepAt));
                 SseClient.Event progress = stream.nextNonHeartbeat(WAIT);
                 assertEquals("progress", progress.name());
+                System.out.println("progress event: " + progress.data());
                 assertEquals(16.0, progress.data().path("estimate").path("remaining_seconds").asDouble(), 0.01,
                         "8 steps left at its own 2 s per step: " + progress.data());
                 assertEquals(stepAt.plusSeconds(16), Instant.parse(
