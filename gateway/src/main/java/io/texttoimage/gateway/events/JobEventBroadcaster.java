@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
-import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -125,21 +124,6 @@ public class JobEventBroadcaster {
      */
     public void notice(UUID jobId, String name, Object data) {
         deliver(jobId, noticeFrame(jobId, name, data));
-    }
-
-    /**
-     * The jobs followed by at least one stream on this replica now that may still be queued: those this replica has
-     * heard no event of that started or ended them.
-     */
-    public Set<UUID> followedJobsNotStarted() {
-        Set<UUID> jobs = new java.util.HashSet<>();
-        for (UUID jobId : listenersByJob.keySet()) {
-            Latest latest = latestByJob.get(jobId);
-            if (latest == null || JobStatus.QUEUED.apiName().equals(latest.frame().view().status())) {
-                jobs.add(jobId);
-            }
-        }
-        return jobs;
     }
 
     SseFrame noticeFrame(UUID jobId, String name, Object data) {

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,11 +30,20 @@ public class QueueEvents {
     }
 
     private final JobEventBroadcaster broadcaster;
-    /** The forecast last sent to each followed job's streams. */
+    /**
+     * The jobs whose streams here started queued, and the forecast last sent to them; a job is forgotten when no
+     * stream follows it any more. (Kept here rather than asked of the broadcaster: the periodic pass must not bring
+     * the broadcaster to life in a replica where nobody streams.)
+     */
     private final ConcurrentHashMap<UUID, Forecast> lastSent = new ConcurrentHashMap<>();
 
     public QueueEvents(JobEventBroadcaster broadcaster) {
         this.broadcaster = broadcaster;
+    }
+
+    /** The jobs whose streams here started queued and are still open (as of the last {@link #update}). */
+    public Set<UUID> watchedJobs() {
+        return Set.copyOf(lastSent.keySet());
     }
 
     /** Tells the streams of each followed queued job its forecast if it changed notably; yields how many were told. */
