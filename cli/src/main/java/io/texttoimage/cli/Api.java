@@ -45,7 +45,8 @@ public final class Api {
                             Double guidanceScale, Integer width, Integer height, String scheduler, Long seed,
                             Integer numImages, Integer progress, Integer currentStep, Integer totalSteps, String error,
                             List<String> imageKeys, String createdAt, String startedAt, String finishedAt,
-                            String updatedAt, Boolean cancelRequested, PromptTruncation promptTruncation) {
+                            String updatedAt, Boolean cancelRequested, PromptTruncation promptTruncation,
+                            Queue queue, Estimate estimate) {
 
         public boolean isTerminal() {
             return status != null && TERMINAL_STATUSES.contains(status);
@@ -77,9 +78,26 @@ public final class Api {
         }
     }
 
-    /** The {@code data} of one SSE event from {@code /generated-images/{id}/events}. */
+    /**
+     * The {@code data} of one SSE event from {@code /generated-images/{id}/events}; a {@code queue} event has only
+     * id, status, queue and estimate.
+     */
     public record JobEvent(String id, String status, Integer step, Integer totalSteps, Integer progress,
-                           List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation) {
+                           List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation,
+                           Queue queue, Estimate estimate) {
+
+        public JobEvent(String id, String status, Integer step, Integer totalSteps, Integer progress,
+                        List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation) {
+            this(id, status, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation, null, null);
+        }
+    }
+
+    /** A queued job's place in line (1 = next to start) and the workers serving the line. */
+    public record Queue(Integer position, Integer jobsAhead, Integer liveWorkers) {
+    }
+
+    /** When a job should start and finish (ISO-8601), and the seconds until it finishes; each null when unknown. */
+    public record Estimate(String startAt, String finishAt, Double remainingSeconds) {
     }
 
     /** What the model's token limit cut off the prompts; a prompt that fitted is null. */

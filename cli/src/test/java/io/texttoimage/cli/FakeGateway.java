@@ -68,6 +68,13 @@ final class FakeGateway implements AutoCloseable {
     /** When set, the worker "cuts" the prompts of jobs: RUNNING and the record from then on carry this truncation. */
     private volatile JsonNode promptTruncation;
 
+    /** When set, a job's stream says its place in line twice while queued, and its time left on the first step. */
+    void queueEvents() {
+        queueEvents = true;
+    }
+
+    private volatile boolean queueEvents;
+
     void cutPrompts(JsonNode truncation) {
         promptTruncation = truncation;
     }
@@ -242,11 +249,21 @@ final class FakeGateway implements AutoCloseable {
         String id = job.get("id").asText();
         List<String> frames = new ArrayList<>();
         frames.add("id: 1\nevent: queued\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"progress\":0,\"sequence\":1}\n\n");
+        if (queueEvents) { // no id: notices do not move Last-Event-ID
+            frames.add("event: queue\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"queue\":{\"position\":2,"
+                    + "\"jobs_ahead\":1,\"live_workers\":2},\"estimate\":{\"start_at\":\"2026-12-01T12:00:05Z\","
+                    + "\"finish_at\":\"2026-12-01T12:00:12Z\",\"remaining_seconds\":12.0}}\n\n");
+            frames.add("event: queue\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"queue\":{\"position\":1,"
+                    + "\"jobs_ahead\":0,\"live_workers\":2},\"estimate\":{\"start_at\":null,\"finish_at\":null,"
+                    + "\"remaining_seconds\":null}}\n\n");
+        }
         frames.add("id: 2\nevent: running\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\"step\":0,\"total_steps\":2,"
                 + "\"progress\":0,\"sequence\":2,\"prompt_truncation\":" + promptTruncation + "}\n\n");
         // data split over two lines: the reader joins them with '\n', which is JSON whitespace
         frames.add("id: 3\nevent: progress\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\ndata: \"step\":1,"
-                + "\"total_steps\":2,\"progress\":50,\"sequence\":3}\n\n");
+                + "\"total_steps\":2,\"progress\":50,\"sequence\":3" + (queueEvents ? ",\"estimate\":{\"start_at\":"
+                + "\"2026-12-01T12:00:05Z\",\"finish_at\":\"2026-12-01T12:03:10Z\",\"remaining_seconds\":185.0}" : "")
+                + "}\n\n");
         switch (outcome) {
             case SUCCEED -> {
                 frames.add("id: 4\r\nevent: progress\r\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\"step\":2,"

@@ -165,6 +165,22 @@ class T2iTest {
     }
 
     @Test
+    void watchShowsThePlaceInLineAndTheEstimatesWhileQueuedAndTheTimeLeftWhileRunning() {
+        gateway.queueEvents();
+        Run run = t2i("watch", gateway.addJob("queued"));
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<String> lines = run.stderr().lines().toList();
+        assertTrue(lines.contains("[------------------------------]   0%  queued  position 2 (1 ahead, 2 workers), "
+                + "starts in ~5 s, done in ~12 s"), run.stderr());
+        assertTrue(lines.contains("[------------------------------]   0%  queued  position 1 (0 ahead, 2 workers), "
+                + "no estimate yet"), "a new place is a new line, even without an estimate: " + run.stderr());
+        assertTrue(lines.contains("[###############---------------]  50%  step 1/2  running  ~3 min 05 s left"),
+                run.stderr());
+        assertTrue(lines.stream().filter(line -> line.contains("succeeded")).noneMatch(line -> line.contains("left")),
+                "no time left once it ended: " + run.stderr());
+    }
+
+    @Test
     void theProgressBarClearsItsLineForTheNoticeAndDrawsItAgainBelow() {
         StringWriter text = new StringWriter();
         ProgressBar bar = new ProgressBar(new PrintWriter(text), true);

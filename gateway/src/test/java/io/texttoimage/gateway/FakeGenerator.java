@@ -246,12 +246,24 @@ final class FakeGenerator implements AutoCloseable {
      */
     Heart startBeating(String workerId, Duration interval,
                        Supplier<WorkerHeartbeat.CurrentJob> currentJob) throws IOException {
-        return startBeating(workerId, interval, currentJob, false);
+        return startBeating(workerId, interval, currentJob, Map.of("512x512", 0.8), false);
     }
 
     /** As {@link #startBeating(String, Duration, Supplier)}, announcing live previews or not. */
     Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
                        boolean previews) throws IOException {
+        return startBeating(workerId, interval, currentJob, Map.of("512x512", 0.8), previews);
+    }
+
+    /** Beats announcing these measured step times (seconds per UNet step by size). */
+    Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
+                       Map<String, Double> stepSeconds) throws IOException {
+        return startBeating(workerId, interval, currentJob, stepSeconds, false);
+    }
+
+    /** Beats announcing these step times, and live previews or not. */
+    Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
+                       Map<String, Double> stepSeconds, boolean previews) throws IOException {
         Channel beats = connection.createChannel();
         Instant startedAt = Instant.now();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -261,7 +273,7 @@ final class FakeGenerator implements AutoCloseable {
             try {
                 WorkerHeartbeat beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, workerId,
                         "onnx-community/stable-diffusion-v1-5-ONNX", "main", "CPU", currentJob.get(),
-                        Map.of("512x512", 0.8), interval.toNanos() / 1e9, startedAt, Instant.now(), previews);
+                        stepSeconds, interval.toNanos() / 1e9, startedAt, Instant.now(), previews);
                 beats.basicPublish(topology.workersExchange(), Topology.HEARTBEAT_ROUTING_KEY,
                         new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(1).build(),
                         JSON.writeValueAsBytes(beat));

@@ -2,6 +2,7 @@ package io.texttoimage.gateway.api;
 
 import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.job.Job;
+import io.texttoimage.gateway.job.QueueEstimates;
 import io.texttoimage.gateway.job.WebhookDeliveries;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -22,6 +23,9 @@ import java.util.UUID;
  * @param note         what is going on that the status does not say ("worker gen-1 lost at …; waiting for another
  *                     worker"); null when there is nothing to add
  * @param webhook      the job's webhook and where its deliveries stand; null without one
+ * @param queue        a queued job's place in line (computed when read, {@code job.QueueEstimates}); null otherwise
+ * @param estimate     when a queued or running job should start and finish, each field null while not known; null
+ *                     once the job has ended
  */
 public record GeneratedImageRecord(
         UUID id,
@@ -56,7 +60,11 @@ public record GeneratedImageRecord(
         @Schema(description = "the webhook the request gave, and the latest delivery of each event; null without one")
         Webhook webhook,
         @Schema(description = "whether live previews were asked for")
-        Boolean previews) {
+        Boolean previews,
+        @Schema(description = "a queued job's place in line; null unless queued") QueueEstimates.QueuePlace queue,
+        @Schema(description = "when a queued or running job should start and finish; null when it has ended, and "
+                + "each field null when it cannot be known yet") QueueEstimates.Estimate estimate) {
+
 
     /** The request's webhook and its deliveries (docs/gateway-api.md, "Webhooks"). */
     @Schema(name = "WebhookState")
@@ -87,6 +95,6 @@ public record GeneratedImageRecord(
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,
                 job.queueTimeoutSeconds, job.runTimeoutSeconds, job.attempts,
                 job.workerLost == null ? null : job.workerLost.at(), job.workerLost == null ? null : job.workerLost.note(),
-                Webhook.of(job), job.previews);
+                Webhook.of(job), job.previews, job.queue, job.estimate);
     }
 }

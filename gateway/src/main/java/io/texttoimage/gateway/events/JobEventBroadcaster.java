@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobPreview;
+import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * In-memory fan-out of this replica's live job events to the SSE streams open on it. Every replica
@@ -39,10 +42,24 @@ public class JobEventBroadcaster {
 
     private final AtomicInteger subscribers = new AtomicInteger();
     private final ObjectMapper json;
+    /** A running or progress event's estimate (and what the estimates learn from every event). */
+    private final Function<JobEvent, QueueEstimates.Estimate> estimates;
 
     /** @param json the application's mapper (snake_case, ISO-8601 instants), as every JSON answer of the API */
-    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+    @Inject
+    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx, QueueEstimates estimates) {
+        this(registry, json, vertx, estimates::heard);
+    }
+
+    /** Without estimates (every event's is null). */
+    JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+        this(registry, json, vertx, event -> null);
+    }
+
+    private JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx,
+                                Function<JobEvent, QueueEstimates.Estimate> estimates) {
         this.json = json;
+        this.estimates = estimates;
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
         vertx.setPeriodic(30_000, id -> forgetQuietJobs());
     }
@@ -93,7 +110,8 @@ public class JobEventBroadcaster {
     }
 
     public void publish(JobEvent event) {
-        SseFrame frame = frame(JobEventView.eventName(event.type()), JobEventView.of(event));
+        JobEventView view = JobEventView.of(event).withEstimate(estimates.apply(event));
+        SseFrame frame = frame(JobEventView.eventName(event.type()), view);
         Latest latest = new Latest(frame, System.nanoTime());
         latestByJob.merge(event.jobId(), latest,
                 (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
@@ -136,13 +154,15 @@ public class JobEventBroadcaster {
      * event without an id, so the client's Last-Event-ID stays where it was, and never replayed.
      */
     public void notice(UUID jobId, String name, Object data) {
-        String text;
+        deliver(jobId, noticeFrame(jobId, name, data));
+    }
+
+    SseFrame noticeFrame(UUID jobId, String name, Object data) {
         try {
-            text = json.writeValueAsString(data);
+            return SseFrame.notice(name, json.writeValueAsString(data));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot encode the " + name + " event of job " + jobId, e);
         }
-        deliver(jobId, SseFrame.notice(name, text));
     }
 
     private void deliver(UUID jobId, SseFrame frame) {

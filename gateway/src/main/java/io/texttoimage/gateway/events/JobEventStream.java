@@ -57,8 +57,11 @@ final class JobEventStream {
             }
         }
         if (frame.notice()) {
-            // Only for a stream that has sent the current state and is still open; a later one reads the record.
-            if (!ended && heldBack == null && !output.isClosed()) {
+            // Only for a stream that has sent the current state and is still open; a later one reads the record. A
+            // queue notice only while the job is queued as far as this stream knows (it may have started meanwhile).
+            boolean stale = QueueEvents.NAME.equals(frame.name()) && (lastView == null
+                    || !"queued".equals(lastView.status()));
+            if (!ended && heldBack == null && !stale && !output.isClosed()) {
                 output.write(frame.wire());
             }
             return;

@@ -1,7 +1,9 @@
 package io.texttoimage.gateway.events;
 
 import io.texttoimage.gateway.config.GatewayConfig;
+import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.JobStore;
+import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,12 +36,17 @@ public class JobEventStreams {
     private final JobStore store;
     private final Vertx vertx;
     private final GatewayConfig config;
+    private final QueueEstimates estimates;
+    private final QueueEvents queueEvents;
 
-    public JobEventStreams(JobEventBroadcaster broadcaster, JobStore store, Vertx vertx, GatewayConfig config) {
+    public JobEventStreams(JobEventBroadcaster broadcaster, JobStore store, Vertx vertx, GatewayConfig config,
+                           QueueEstimates estimates, QueueEvents queueEvents) {
         this.broadcaster = broadcaster;
         this.store = store;
         this.vertx = vertx;
         this.config = config;
+        this.estimates = estimates;
+        this.queueEvents = queueEvents;
     }
 
     /**
@@ -114,6 +121,9 @@ public class JobEventStreams {
                     } else {
                         JobEventView view = JobEventView.of(state);
                         stream.onCurrentState(broadcaster.frame(view.status(), view));
+                        if (state.status() == JobStatus.QUEUED) {
+                            sendFirstQueueEvent(jobId, stream, context);
+                        }
                     }
                 }),
                 failure -> afterHeaders(context, response, 0, () -> {
@@ -121,6 +131,20 @@ public class JobEventStreams {
                             failure.getMessage());
                     stream.onNoState();
                 }));
+    }
+
+    /** A queued job's stream hears where the job stands in line right after its state, not at the next change. */
+    private void sendFirstQueueEvent(UUID jobId, JobEventStream stream, Context context) {
+        estimates.forecast(jobId).subscribe().with(forecast -> {
+            if (forecast != null) {
+                SseFrame frame = queueEvents.first(jobId, forecast);
+                if (context == null) {
+                    stream.onLiveEvent(frame);
+                } else {
+                    context.runOnContext(ignored -> stream.onLiveEvent(frame));
+                }
+            }
+        }, failure -> LOG.debugf("No queue event for job %s now: %s", jobId, failure.getMessage()));
     }
 
     /**

@@ -89,6 +89,14 @@ public class Job extends PanacheEntityBase {
     @jakarta.persistence.Transient
     public WorkerRegistry.WorkerLost workerLost;
 
+    /** Computed when read ({@link QueueEstimates}), never stored: a queued job's place in line. */
+    @jakarta.persistence.Transient
+    public QueueEstimates.QueuePlace queue;
+
+    /** Computed when read ({@link QueueEstimates}), never stored: when a queued or running job should end. */
+    @jakarta.persistence.Transient
+    public QueueEstimates.Estimate estimate;
+
     /** The message that hands this job to the generators. */
     public GenerationRequested toGenerationRequested() {
         return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, id, prompt, negativePrompt, numSteps,

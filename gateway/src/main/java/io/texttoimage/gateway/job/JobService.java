@@ -37,10 +37,12 @@ public class JobService {
     private final Timer insertTime;
     private final WorkerRegistry workers;
     private final WebhookDeliveries webhookDeliveries;
+    private final QueueEstimates estimates;
 
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
-                      Duration idempotencyKeyLifetime, WorkerRegistry workers, WebhookDeliveries webhookDeliveries) {
+                      Duration idempotencyKeyLifetime, WorkerRegistry workers, WebhookDeliveries webhookDeliveries,
+                      QueueEstimates estimates) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -50,6 +52,7 @@ public class JobService {
         this.insertTime = registry.timer("t2i.gateway.db.insert");
         this.workers = workers;
         this.webhookDeliveries = webhookDeliveries;
+        this.estimates = estimates;
     }
 
     /**
@@ -86,9 +89,9 @@ public class JobService {
                         .onFailure().invoke(e -> LOG.warnf("Job %s is queued, but its publish could not be recorded "
                                 + "(%s); the outbox will publish it again", job.id, e.getMessage()))
                         .onFailure().recoverWithNull())
-                .map(ignored -> {
+                .flatMap(ignored -> {
                     submitted.increment();
-                    return new Submission(job, false);
+                    return estimates.submitted(job).map(annotated -> new Submission(annotated, false));
                 });
     }
 
@@ -131,7 +134,8 @@ public class JobService {
     public Uni<Job> read(UUID id) {
         return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id))
                 .map(this::withWorkerLiveness)
-                .flatMap(job -> withWebhookDeliveries(List.of(job)).replaceWith(job));
+                .flatMap(job -> withWebhookDeliveries(List.of(job)).replaceWith(job))
+                .flatMap(estimates::annotate);
     }
 
     public Uni<List<Job>> list(int page, int size) {
@@ -140,7 +144,8 @@ public class JobService {
                     jobs.forEach(this::withWorkerLiveness);
                     return jobs;
                 })
-                .call(this::withWebhookDeliveries);
+                .call(this::withWebhookDeliveries)
+                .flatMap(estimates::annotate);
     }
 
     /** Where the webhook deliveries of these jobs stand (one query, only for jobs that have a webhook). */
@@ -182,7 +187,8 @@ public class JobService {
                         .onFailure().invoke(failure -> LOG.warnf(
                                 "Cancel of job %s is stored but not broadcast yet (%s); it is re-sent when the job "
                                         + "reports progress", id, failure.getMessage()))
-                        .onFailure().recoverWithNull());
+                        .onFailure().recoverWithNull())
+                .flatMap(estimates::annotate);
     }
 
     /**

@@ -169,6 +169,15 @@ public class JobStore {
             SELECT id, worker_id, updated_at FROM generated_images WHERE status = '%s' AND worker_id = ANY($1)"""
             .formatted(JobStatus.RUNNING.name());
 
+    /** The queue in FIFO order (index-only on generated_images_queue_idx): what a queue forecast is made of. */
+    private static final String QUEUED_IN_ORDER = """
+            SELECT id, created_at, width, height, num_steps, num_images FROM generated_images
+            WHERE status = '%s' ORDER BY created_at, id""".formatted(JobStatus.QUEUED.name());
+
+    private static final String RUNNING_JOBS = """
+            SELECT id, worker_id, current_step, total_steps, started_at, width, height, num_images
+            FROM generated_images WHERE status = '%s'""".formatted(JobStatus.RUNNING.name());
+
     private final Pool pool;
     private final ObjectMapper json;
 
@@ -359,6 +368,38 @@ public class JobStore {
             List<RunningJob> running = new ArrayList<>();
             rows.forEach(row -> running.add(new RunningJob(row.getUUID("id"), row.getString("worker_id"),
                     instant(row.getOffsetDateTime("updated_at")))));
+            return running;
+        });
+    }
+
+    /** A queued job as far as its place and its cost are concerned. */
+    public record QueuedJob(UUID id, Instant createdAt, Integer width, Integer height, int numSteps, int numImages) {
+    }
+
+    /** Every queued job, first in line first. */
+    public Uni<List<QueuedJob>> queuedInOrder() {
+        return pool.preparedQuery(QUEUED_IN_ORDER).execute().map(rows -> {
+            List<QueuedJob> queued = new ArrayList<>(rows.size());
+            rows.forEach(row -> queued.add(new QueuedJob(row.getUUID("id"), instant(row.getOffsetDateTime("created_at")),
+                    row.getInteger("width"), row.getInteger("height"), row.getInteger("num_steps"),
+                    row.getInteger("num_images"))));
+            return queued;
+        });
+    }
+
+    /** A running job as its row says: how far it is and since when. */
+    public record RunningProgress(UUID id, String workerId, int step, int totalSteps, Instant startedAt, Integer width,
+                                  Integer height, int numImages) {
+    }
+
+    /** Every running job. */
+    public Uni<List<RunningProgress>> runningJobs() {
+        return pool.preparedQuery(RUNNING_JOBS).execute().map(rows -> {
+            List<RunningProgress> running = new ArrayList<>(rows.size());
+            rows.forEach(row -> running.add(new RunningProgress(row.getUUID("id"), row.getString("worker_id"),
+                    row.getInteger("current_step"), row.getInteger("total_steps"),
+                    instant(row.getOffsetDateTime("started_at")), row.getInteger("width"), row.getInteger("height"),
+                    row.getInteger("num_images"))));
             return running;
         });
     }
