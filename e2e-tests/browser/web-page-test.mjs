@@ -19,6 +19,9 @@ const { values: options } = parseArgs({
     result: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     timeout: { type: 'string', default: '240' }, // seconds, per wait for a job to reach a state
+    // main: the steps below against a working stack; outage: with no generator alive, and then with the gateway
+    // stopped by the caller once the script prints STOP_THE_GATEWAY (it answers with a line on stdin)
+    phase: { type: 'string', default: 'main' },
   },
 });
 if (!options.gateway || !options.screenshots || !options.result) {
@@ -98,7 +101,8 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 const page = context.pages()[0] || await context.newPage();
 page.setDefaultTimeout(JOB_TIMEOUT_MS);
 page.on('console', (message) => {
-  if (message.type() === 'error') {
+  // Chromium logs every HTTP error a fetch gets; the 400 of the bad-size step is one the page handles.
+  if (message.type() === 'error' && !/status of 400 \(Bad Request\)/.test(message.text())) {
     problems.push('console: ' + message.text());
   }
 });
@@ -122,7 +126,7 @@ let queueSupported = false;
 let previewsSupported = false;
 let completed = false; // every step ran (each may have failed), the script did not stop half-way
 
-try {
+async function mainPhase() {
   await step('form is built from /capabilities', async () => {
     capabilities = (await api('GET', '/capabilities')).json;
     const response = await page.goto(GATEWAY + '/');
@@ -394,6 +398,55 @@ try {
   await step('no script errors and no CSP violations', async () => {
     check(problems.length === 0, problems.join('\n'));
   });
+}
+
+const STOP_THE_GATEWAY = '[browser] waiting: stop the gateway now, then write a line to my stdin';
+
+async function outagePhase() {
+  await step('no worker alive: the page says so, and a job waits in the queue', async () => {
+    await page.goto(GATEWAY + '/');
+    await page.waitForSelector('#job-form:not([hidden])');
+    const banner = page.locator('#banner.banner-warning');
+    await banner.waitFor({ state: 'visible' });
+    const text = await banner.textContent();
+    check(/No generator is running/.test(text), 'banner: ' + text);
+    await page.locator('#prompt').fill('a job that waits for a worker');
+    await page.locator('#width').fill('64');
+    await page.locator('#height').fill('64');
+    await page.locator('#num_steps').fill('1');
+    await page.locator('#submit').click();
+    await page.waitForSelector('#job:not([hidden])');
+    await waitForStatus('queued');
+    const id = (await page.locator('#job-id').textContent()).trim();
+    const record = (await api('GET', '/generated-images/' + id)).json;
+    let queue = '';
+    if ('queue' in record) {
+      await page.waitForSelector('#job-queue:not([hidden])');
+      queue = await page.locator('#job-queue').textContent();
+      check(/No worker is running/.test(queue), 'queue text with no worker: ' + queue);
+    }
+    await screenshot('no-worker');
+    return text + (queue ? ' / ' + queue : '');
+  });
+
+  await step('gateway down: submitting says the gateway cannot be reached', async () => {
+    const answered = new Promise((resolve) => process.stdin.once('data', resolve));
+    console.log(STOP_THE_GATEWAY);
+    await answered;
+    await page.locator('#prompt').fill('submitted while the gateway is down');
+    await page.locator('#submit').click();
+    const banner = page.locator('#banner.banner-error');
+    await banner.waitFor({ state: 'visible' });
+    const text = await banner.textContent();
+    check(/gateway cannot be reached/.test(text) && /Nothing was submitted/.test(text), 'banner: ' + text);
+    check(await page.locator('#submit').isEnabled(), 'the button stays disabled');
+    await screenshot('gateway-down');
+    return text;
+  });
+}
+
+try {
+  await (options.phase === 'outage' ? outagePhase() : mainPhase());
   completed = true;
 } finally {
   await context.close();
