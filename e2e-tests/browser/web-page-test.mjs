@@ -6,6 +6,8 @@
 // Each scenario is a step; the result file lists every step as passed, failed or unsupported (the gateway lacks the
 // API the step needs: the record has no "queue" field, or no "previews" field) with a detail. Exit code 0 when none
 // failed. The steps share one page and run in order: later ones use the jobs of earlier ones.
+// --phase outage (run after the generator was killed) checks the page with no worker alive, then prints
+// STOP_THE_GATEWAY and, once told on stdin, checks it with the gateway gone.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -378,6 +380,7 @@ async function mainPhase() {
       const img = document.querySelector('#results img');
       return img && img.complete && img.naturalWidth > 0;
     });
+    await screenshot('overview'); // a finished job beside a full gallery page: docs/images/web-page.png
     return total + ' jobs: ' + first.length + ' on page 1, ' + second.length + ' on page 2';
   });
 

@@ -241,7 +241,8 @@ async function submitForm(event) {
     if (!(e instanceof Unavailable)) {
       throw e;
     }
-    banner.unavailable = e.message + ' Nothing was submitted' + (/not queued/.test(e.message) ? ' that will run' : '')
+    // A 503 after the job was stored says so ("… was not queued and is recorded as failed"): it will not run.
+    banner.unavailable = e.message + (/not queued/.test(e.message) ? ' It will not run' : ' Nothing was submitted')
       + '; try again in ' + e.retryAfter + ' s.';
     renderBanner();
   } finally {

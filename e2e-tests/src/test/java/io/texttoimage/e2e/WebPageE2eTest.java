@@ -80,6 +80,11 @@ class WebPageE2eTest {
         ServiceProcess generator = started.get(1);
         ServiceProcess gateway = started.get(2);
         Files.createDirectories(SCREENSHOTS);
+        try (Stream<Path> old = Files.list(SCREENSHOTS)) { // a failed-<step>.png of an earlier run would mislead
+            for (Path png : old.filter(path -> path.toString().endsWith(".png")).toList()) {
+                Files.delete(png);
+            }
+        }
 
         runs.add(runScript("main", gateway, RESULT, null));
 
