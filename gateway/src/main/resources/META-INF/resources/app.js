@@ -430,6 +430,9 @@ function openStream(job) {
     job.stateSeen = true;
     clearUnavailable();
     showNote(null);
+    if (data.status === 'running' && $('job-status').dataset.status !== 'running') {
+      loadGallery(gallery.page); // its badge (the end reloads it too, in finished())
+    }
     setStatus(data.status, data.status === 'failed' ? data.error : null);
     if (data.status !== 'queued') {
       showQueue(null);
