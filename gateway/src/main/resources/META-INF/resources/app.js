@@ -516,6 +516,7 @@ async function finished(job, data) {
 }
 
 function renderResults(record, urls) {
+  $('preview-figure').hidden = true; // the real image replaces it (a cancelled or failed job keeps its last one)
   const results = $('results');
   results.replaceChildren();
   for (const image of urls.images) {
