@@ -157,7 +157,8 @@ done
 
 kubectl -n "$NAMESPACE" port-forward svc/gateway 18080:8080 >/dev/null 2>&1 &
 kubectl -n "$NAMESPACE" port-forward svc/minio 9000:9000 >/dev/null 2>&1 &
-for _ in $(seq 1 30); do curl -fs -o /dev/null http://127.0.0.1:18080/q/health/ready && break; sleep 1; done
+# (health is on the management port, which the Service does not expose; the API answering is what counts here)
+for _ in $(seq 1 30); do curl -fs -o /dev/null http://127.0.0.1:18080/capabilities && break; sleep 1; done
 # field NAME... : the value at that path of the JSON document on stdin ("images 0 url" = d["images"][0]["url"])
 field() { python3 -c 'import json,sys
 d = json.load(sys.stdin)

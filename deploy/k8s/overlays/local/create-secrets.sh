@@ -24,4 +24,10 @@ if ! exists t2i-s3; then
     --from-literal=access-key="t2i-${access_key:0:8}" --from-literal=secret-key="$(random)"
 fi
 
-echo "Secrets t2i-postgresql, t2i-rabbitmq and t2i-s3 are in namespace $namespace."
+if ! exists t2i-service-token; then
+  service_token="$(random)$(random)"
+  kubectl -n "$namespace" create secret generic t2i-service-token \
+    --from-literal=token="$service_token" --from-literal=accepted="$service_token"
+fi
+
+echo "Secrets t2i-postgresql, t2i-rabbitmq, t2i-s3 and t2i-service-token are in namespace $namespace."

@@ -23,6 +23,8 @@ import static com.rabbitmq.client.BuiltinExchangeType.TOPIC;
  * gateway --CancelRequested--> [control, fanout] --> one exclusive queue per generator
  * generator --JobEvent "job.&lt;type&gt;"--> [job-events, topic] --job.#--> job-events.persist (durable, shared by gateways: the DB writer)
  *                                                            \--job.#--> job-events.gateway-&lt;instance&gt; (exclusive, one per gateway: SSE)
+ * generator --JobPreview "preview.image" (transient)--> [job-events] --preview.#--> job-events.gateway-&lt;instance&gt; only
+ *                                                       (never the persist queue: previews are streamed, not stored)
  * generator --StoreImage (PNG body)--> [image-store, topic] --#--> image-store (durable, shared by storage adapters)
  * storage adapter --ImageStored--> [image-stored, fanout] --> one exclusive queue per generator
  * generator --WorkerHeartbeat (transient, expires)--> [workers, fanout] --> workers.gateway-&lt;instance&gt; (exclusive,
@@ -65,6 +67,8 @@ public final class Topology {
     public static final String IMAGE_STORED_ROUTING_KEY = "";
     /** Binding of the job-event queues: every {@code JobEvent.routingKey()} is {@code job.<type>}. */
     static final String ALL_JOB_EVENTS = "job.#";
+    /** Binding of the live queues only: every {@code JobPreview.ROUTING_KEY} is {@code preview.<kind>}. */
+    static final String ALL_PREVIEWS = "preview.#";
     private static final String EVERY_KEY = "#";
     private static final String FANOUT_KEY = "";
 
@@ -219,11 +223,12 @@ public final class Topology {
         };
     }
 
-    /** One gateway replica's own queue of every job event, for the SSE streams open on it. */
+    /** One gateway replica's own queue of every job event and every live preview, for the SSE streams open on it. */
     public Declaration liveEventsQueue(String instanceId) {
         Queue queue = Queue.exclusive(name("job-events.gateway-" + instanceId));
-        return new Declaration(List.of(jobEvents), List.of(queue), List.of(new Binding(jobEvents, queue,
-                ALL_JOB_EVENTS)));
+        return new Declaration(List.of(jobEvents), List.of(queue), List.of(
+                new Binding(jobEvents, queue, ALL_JOB_EVENTS),
+                new Binding(jobEvents, queue, ALL_PREVIEWS)));
     }
 
     /** One gateway replica's own queue of every worker heartbeat, for its registry of live workers. */

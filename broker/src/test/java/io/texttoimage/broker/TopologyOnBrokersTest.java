@@ -9,6 +9,7 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.JobPreview;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -135,6 +137,10 @@ class TopologyOnBrokersTest extends OnBothBrokers {
                 assertRoutes(channel, topology.jobEventsExchange(), routingKeyOf(type), topology.persistQueue(),
                         liveQueue);
             }
+            // Previews reach the replicas' live queues and never the persist queue (nor the database behind it).
+            assertRoutes(channel, topology.jobEventsExchange(), JobPreview.ROUTING_KEY, liveQueue);
+            Thread.sleep(100);
+            assertNull(channel.basicGet(topology.persistQueue(), true), "a preview reached the persist queue");
             assertRoutes(channel, topology.imageStoreExchange(), Topology.STORE_IMAGE_ROUTING_KEY,
                     topology.imageStoreQueue());
             assertRoutes(channel, topology.imageStoredExchange(), Topology.IMAGE_STORED_ROUTING_KEY,

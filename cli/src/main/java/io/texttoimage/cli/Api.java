@@ -26,7 +26,14 @@ public final class Api {
     /** Body of {@code POST /generated-images}; null fields are left out so the server applies its defaults. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record GenerateRequest(String prompt, String negativePrompt, Integer numSteps, Double guidanceScale,
-                                  Integer width, Integer height, String scheduler, Long seed, Integer numImages) {
+                                  Integer width, Integer height, String scheduler, Long seed, Integer numImages,
+                                  Boolean previews) {
+
+        /** A request without live previews. */
+        public GenerateRequest(String prompt, String negativePrompt, Integer numSteps, Double guidanceScale,
+                               Integer width, Integer height, String scheduler, Long seed, Integer numImages) {
+            this(prompt, negativePrompt, numSteps, guidanceScale, width, height, scheduler, seed, numImages, null);
+        }
 
         public static GenerateRequest of(String prompt) {
             return new GenerateRequest(prompt, null, null, null, null, null, null, null, null);
@@ -38,7 +45,8 @@ public final class Api {
                             Double guidanceScale, Integer width, Integer height, String scheduler, Long seed,
                             Integer numImages, Integer progress, Integer currentStep, Integer totalSteps, String error,
                             List<String> imageKeys, String createdAt, String startedAt, String finishedAt,
-                            String updatedAt, Boolean cancelRequested, PromptTruncation promptTruncation) {
+                            String updatedAt, Boolean cancelRequested, PromptTruncation promptTruncation,
+                            Queue queue, Estimate estimate) {
 
         public boolean isTerminal() {
             return status != null && TERMINAL_STATUSES.contains(status);
@@ -54,9 +62,42 @@ public final class Api {
     public record ImageUrls(String expiresAt, List<ImageUrl> images) {
     }
 
-    /** The {@code data} of one SSE event from {@code /generated-images/{id}/events}. */
+    /**
+     * The {@code data} of one SSE {@code preview} event: a small approximate image of the job's first image after
+     * {@code step}, as a {@code data:} URL.
+     */
+    public record Preview(String id, Integer step, Integer totalSteps, String image, Integer width, Integer height) {
+
+        /** The image's bytes (a PNG), decoded from its {@code data:} URL. */
+        public byte[] imageBytes() {
+            int comma = image == null ? -1 : image.indexOf(',');
+            if (comma < 0 || !image.startsWith("data:") || !image.substring(0, comma).endsWith(";base64")) {
+                throw new IllegalArgumentException("not a base64 data URL");
+            }
+            return java.util.Base64.getDecoder().decode(image.substring(comma + 1));
+        }
+    }
+
+    /**
+     * The {@code data} of one SSE event from {@code /generated-images/{id}/events}; a {@code queue} event has only
+     * id, status, queue and estimate.
+     */
     public record JobEvent(String id, String status, Integer step, Integer totalSteps, Integer progress,
-                           List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation) {
+                           List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation,
+                           Queue queue, Estimate estimate) {
+
+        public JobEvent(String id, String status, Integer step, Integer totalSteps, Integer progress,
+                        List<String> imageKeys, String error, Long sequence, PromptTruncation promptTruncation) {
+            this(id, status, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation, null, null);
+        }
+    }
+
+    /** A queued job's place in line (1 = next to start) and the workers serving the line. */
+    public record Queue(Integer position, Integer jobsAhead, Integer liveWorkers) {
+    }
+
+    /** When a job should start and finish (ISO-8601), and the seconds until it finishes; each null when unknown. */
+    public record Estimate(String startAt, String finishAt, Double remainingSeconds) {
     }
 
     /** What the model's token limit cut off the prompts; a prompt that fitted is null. */

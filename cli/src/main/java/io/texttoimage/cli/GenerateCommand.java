@@ -65,6 +65,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-wait", description = "Only submit: print the job and exit without waiting.")
     boolean noWait;
 
+    @Option(names = "--preview", paramLabel = "FILE", description = "Ask for live previews and keep FILE the latest "
+            + "one (a small PNG with approximate colours, replaced every few steps).")
+    Path preview;
+
     @Override
     public Integer call() {
         if (prompt == null || prompt.isBlank()) {
@@ -74,7 +78,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter stderr = spec.commandLine().getErr();
         GatewayClient client = root.client();
         Api.GenerateRequest request = new Api.GenerateRequest(prompt, negativePrompt, steps, guidanceScale, width,
-                height, scheduler, seed, numImages);
+                height, scheduler, seed, numImages, preview != null ? Boolean.TRUE : null);
         if (noWait) {
             Api.JobRecord job = client.submit(request);
             if (root.json) {
@@ -85,8 +89,9 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         }
-        JobProgressListener listener = root.json ? JobProgressListener.none()
+        JobProgressListener shown = root.json ? JobProgressListener.none()
                 : new SubmittedNotice(new ProgressBar(stderr, System.console() != null), stderr);
+        JobProgressListener listener = preview != null ? new PreviewFile(shown, preview, stderr) : shown;
         Result result = run(client, request, out, listener);
         if (root.json) {
             Output.printJson(stdout, result);

@@ -11,6 +11,10 @@ public interface JobProgressListener {
     /** Called for every event except heartbeats, in stream order. */
     void onEvent(String eventName, Api.JobEvent event);
 
+    /** Called for every live preview, when the watcher asked for them. */
+    default void onPreview(Api.Preview preview) {
+    }
+
     /** Called once the job reached a terminal state. */
     default void onFinished(Api.JobRecord job) {
     }

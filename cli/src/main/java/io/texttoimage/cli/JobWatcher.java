@@ -18,8 +18,12 @@ public final class JobWatcher {
     private static final long DEFAULT_RETRY_MILLIS = 1000;
     private static final long MAX_RETRY_MILLIS = 10_000;
 
+    /** SSE event name of a live preview: no job event, no id; handed to {@link JobProgressListener#onPreview}. */
+    static final String PREVIEW_EVENT = "preview";
+
     private final GatewayClient client;
 
+    /** Preview events (only jobs submitted with previews have them) go to {@link JobProgressListener#onPreview}. */
     public JobWatcher(GatewayClient client) {
         this.client = client;
     }
@@ -39,7 +43,11 @@ public final class JobWatcher {
                     if (SKIPPED_EVENTS.contains(event.name())) {
                         continue;
                     }
-                    Api.JobEvent data = parse(event);
+                    if (PREVIEW_EVENT.equals(event.name())) {
+                        listener.onPreview(parse(event, Api.Preview.class));
+                        continue;
+                    }
+                    Api.JobEvent data = parse(event, Api.JobEvent.class);
                     listener.onEvent(event.name(), data);
                     if (Api.TERMINAL_STATUSES.contains(event.name())
                             || (data.status() != null && Api.TERMINAL_STATUSES.contains(data.status()))) {
@@ -81,9 +89,9 @@ public final class JobWatcher {
         return job;
     }
 
-    private static Api.JobEvent parse(SseReader.Event event) {
+    private static <T> T parse(SseReader.Event event, Class<T> type) {
         try {
-            return Api.JSON.readValue(event.data(), Api.JobEvent.class);
+            return Api.JSON.readValue(event.data(), type);
         } catch (IOException e) {
             throw new CliException(ExitCodes.UNREACHABLE, "The gateway sent an event t2i cannot read (" + event.name()
                     + ": " + event.data() + "): check that --url points at a text-to-image gateway.", null, e);

@@ -8,7 +8,8 @@ import java.util.Locale;
  * A job's progress on one line: {@code [############------------]  50%  step 10/20  running}. On a terminal the
  * line is redrawn in place; otherwise (pipes, CI logs) a line is printed on each status change and every 10 %.
  * A prompt the model's token limit cut is said once, on a line of its own above the bar, as soon as an event (or
- * else the final record) reports it.
+ * else the final record) reports it. While queued the line says the job's place in line and when it should start
+ * and finish ({@code queue} events); while running, the time left (the gateway's estimate on each step).
  */
 public final class ProgressBar implements JobProgressListener {
 
@@ -23,6 +24,8 @@ public final class ProgressBar implements JobProgressListener {
     private Integer lastStep;
     private Integer lastTotal;
     private boolean truncationShown;
+    private Api.Queue lastQueue;
+    private String lastEta = "";
 
     public ProgressBar(PrintWriter out, boolean interactive) {
         this.out = out;
@@ -38,11 +41,17 @@ public final class ProgressBar implements JobProgressListener {
         lastStep = event.step() != null ? event.step() : lastStep;
         lastTotal = event.totalSteps() != null ? event.totalSteps() : lastTotal;
         String status = event.status() != null ? event.status() : eventName;
-        String line = render(percent, lastStep, lastTotal, status);
+        Api.Queue queue = "queued".equals(status) ? (event.queue() != null ? event.queue() : lastQueue) : null;
+        boolean moved = queue != null && !queue.equals(lastQueue);
+        lastQueue = queue;
+        if (event.estimate() != null || !status.equals(lastStatus)) {
+            lastEta = eta(status, queue, event.estimate());
+        }
+        String line = render(percent, lastStep, lastTotal, status) + lastEta;
         if (interactive) {
             out.print("\r" + line + "\u001b[K");
             lineOpen = true;
-        } else if (!status.equals(lastStatus) || percent / 10 != lastDecile) {
+        } else if (!status.equals(lastStatus) || percent / 10 != lastDecile || moved) {
             out.println(line);
         }
         lastStatus = status;
@@ -71,6 +80,50 @@ public final class ProgressBar implements JobProgressListener {
             lineOpen = false;
         }
         lines.forEach(line -> out.println("warning: " + line));
+    }
+
+    /**
+     * "  position 3 (2 ahead, 2 workers), starts in ~10 s, done in ~15 s" while queued; "  ~8 s left" while running;
+     * nothing when not known (no step time measured yet) or once the job has ended. Durations come from the gateway's
+     * {@code remaining_seconds} (and the estimate's own start and finish), not from this machine's clock.
+     */
+    static String eta(String status, Api.Queue queue, Api.Estimate estimate) {
+        Double remaining = estimate == null ? null : estimate.remainingSeconds();
+        if ("running".equals(status)) {
+            return remaining == null ? "" : "  ~" + duration(remaining) + " left";
+        }
+        if (!"queued".equals(status)) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder();
+        if (queue != null && queue.position() != null) {
+            text.append("  position ").append(queue.position()).append(" (").append(queue.jobsAhead())
+                    .append(" ahead, ").append(queue.liveWorkers()).append(queue.liveWorkers() != null
+                            && queue.liveWorkers() == 1 ? " worker)" : " workers)");
+        }
+        if (remaining != null && estimate.startAt() != null && estimate.finishAt() != null) {
+            double runs = java.time.Duration.between(java.time.Instant.parse(estimate.startAt()),
+                    java.time.Instant.parse(estimate.finishAt())).toMillis() / 1000.0;
+            text.append(", starts in ~").append(duration(Math.max(0, remaining - runs)));
+        }
+        if (remaining != null) {
+            text.append(", done in ~").append(duration(remaining));
+        } else if (text.length() > 0) {
+            text.append(", no estimate yet");
+        }
+        return text.toString();
+    }
+
+    /** 7 s, 2 min 05 s, 1 h 03 min. */
+    static String duration(double seconds) {
+        long total = Math.round(Math.max(0, seconds));
+        if (total < 60) {
+            return total + " s";
+        }
+        if (total < 3600) {
+            return String.format(Locale.ROOT, "%d min %02d s", total / 60, total % 60);
+        }
+        return String.format(Locale.ROOT, "%d h %02d min", total / 3600, total % 3600 / 60);
     }
 
     static String render(int percent, Integer step, Integer totalSteps, String status) {

@@ -32,6 +32,10 @@ final class FakeGateway implements AutoCloseable {
     record Request(String method, String pathAndQuery, String lastEventId, String body) {
     }
 
+    /** The two live previews a job submitted with previews gets, after steps 1 and 2 (stand-ins: bytes only). */
+    static final byte[] PREVIEW_1 = {(byte) 0x89, 'P', 'N', 'G', 1};
+    static final byte[] PREVIEW_2 = {(byte) 0x89, 'P', 'N', 'G', 2};
+
     static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 1, 2, 3};
 
     private final HttpServer server;
@@ -63,6 +67,13 @@ final class FakeGateway implements AutoCloseable {
 
     /** When set, the worker "cuts" the prompts of jobs: RUNNING and the record from then on carry this truncation. */
     private volatile JsonNode promptTruncation;
+
+    /** When set, a job's stream says its place in line twice while queued, and its time left on the first step. */
+    void queueEvents() {
+        queueEvents = true;
+    }
+
+    private volatile boolean queueEvents;
 
     void cutPrompts(JsonNode truncation) {
         promptTruncation = truncation;
@@ -189,6 +200,7 @@ final class FakeGateway implements AutoCloseable {
         job.set("image_keys", Api.JSON.createArrayNode());
         job.put("created_at", "2026-11-28T01:00:00Z").put("cancel_requested", false);
         job.putNull("prompt_truncation");
+        job.put("previews", request.path("previews").asBoolean(false));
         jobs.put(id, job);
         return job;
     }
@@ -237,11 +249,21 @@ final class FakeGateway implements AutoCloseable {
         String id = job.get("id").asText();
         List<String> frames = new ArrayList<>();
         frames.add("id: 1\nevent: queued\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"progress\":0,\"sequence\":1}\n\n");
+        if (queueEvents) { // no id: notices do not move Last-Event-ID
+            frames.add("event: queue\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"queue\":{\"position\":2,"
+                    + "\"jobs_ahead\":1,\"live_workers\":2},\"estimate\":{\"start_at\":\"2026-12-01T12:00:05Z\","
+                    + "\"finish_at\":\"2026-12-01T12:00:12Z\",\"remaining_seconds\":12.0}}\n\n");
+            frames.add("event: queue\ndata: {\"id\":\"" + id + "\",\"status\":\"queued\",\"queue\":{\"position\":1,"
+                    + "\"jobs_ahead\":0,\"live_workers\":2},\"estimate\":{\"start_at\":null,\"finish_at\":null,"
+                    + "\"remaining_seconds\":null}}\n\n");
+        }
         frames.add("id: 2\nevent: running\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\"step\":0,\"total_steps\":2,"
                 + "\"progress\":0,\"sequence\":2,\"prompt_truncation\":" + promptTruncation + "}\n\n");
         // data split over two lines: the reader joins them with '\n', which is JSON whitespace
         frames.add("id: 3\nevent: progress\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\ndata: \"step\":1,"
-                + "\"total_steps\":2,\"progress\":50,\"sequence\":3}\n\n");
+                + "\"total_steps\":2,\"progress\":50,\"sequence\":3" + (queueEvents ? ",\"estimate\":{\"start_at\":"
+                + "\"2026-12-01T12:00:05Z\",\"finish_at\":\"2026-12-01T12:03:10Z\",\"remaining_seconds\":185.0}" : "")
+                + "}\n\n");
         switch (outcome) {
             case SUCCEED -> {
                 frames.add("id: 4\r\nevent: progress\r\ndata: {\"id\":\"" + id + "\",\"status\":\"running\",\"step\":2,"
@@ -279,6 +301,13 @@ final class FakeGateway implements AutoCloseable {
             }
             write(out, frames.get(i));
             sent++;
+            if (job.path("previews").asBoolean() && (i == 2 || i == 3)) {
+                // after the progress of steps 1 and 2: a preview, without an id (Last-Event-ID stays where it is)
+                String image = java.util.Base64.getEncoder().encodeToString(i == 2 ? PREVIEW_1 : PREVIEW_2);
+                write(out, "event: preview\ndata: {\"id\":\"" + job.get("id").asText() + "\",\"step\":" + (i - 1)
+                        + ",\"total_steps\":2,\"image\":\"data:image/png;base64," + image
+                        + "\",\"width\":8,\"height\":8}\n\n");
+            }
             if (i == 1) {
                 write(out, "event: heartbeat\ndata: {}\n\n: keep-alive comment\n\n");
                 job.put("status", "running");

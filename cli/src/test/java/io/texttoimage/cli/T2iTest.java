@@ -89,6 +89,43 @@ class T2iTest {
         assertFalse(Files.exists(out.resolve(id + "-0.png.part")), "no partial file left");
     }
 
+    @Test
+    void generateWithPreviewAsksForThemAndKeepsTheFileTheLatestOne() throws IOException {
+        Path preview = out.resolve("live/preview.png");
+        Run run = t2i("generate", "a red fox in snow", "--preview", preview.toString(), "--out", out.toString());
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(Api.JSON.readTree(gateway.requests().get(0).body()).get("previews").asBoolean());
+        assertArrayEquals(FakeGateway.PREVIEW_2, Files.readAllBytes(preview), "the latest preview, step 2");
+        assertFalse(Files.exists(out.resolve("live/preview.png.part")), "no partial file left");
+        assertTrue(run.stderr().contains("100%") && run.stderr().contains("step 2/2"), "progress bar: " + run.stderr());
+
+        Run plain = t2i("generate", "a red fox in snow", "--out", out.toString());
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        assertFalse(Api.JSON.readTree(gateway.requests().stream().filter(r -> r.method().equals("POST"))
+                .toList().getLast().body()).has("previews"), "no --preview: the server's default (none)");
+    }
+
+    @Test
+    void watchWithPreviewWritesThePreviewsOfAJobThatHasThem() throws IOException {
+        Run submitted = t2i("--json", "generate", "a red fox in snow", "--no-wait");
+        assertEquals(0, submitted.exitCode(), submitted.stderr());
+        String id = Api.JSON.readTree(submitted.stdout()).get("id").asText();
+        gateway.job(id).put("previews", true); // as if submitted by a client that asked for previews
+        Path preview = out.resolve("watch-preview.png");
+
+        Run json = t2i("--json", "watch", id, "--preview", preview.toString());
+        assertEquals(0, json.exitCode(), json.stderr());
+        assertArrayEquals(FakeGateway.PREVIEW_2, Files.readAllBytes(preview));
+        assertFalse(json.stdout().contains("base64"), "--json prints job events only, never previews: " + json.stdout());
+
+        Files.delete(preview);
+        gateway.job(id).put("status", "queued");
+        Run withoutFlag = t2i("watch", id);
+        assertEquals(0, withoutFlag.exitCode(), withoutFlag.stderr());
+        assertFalse(Files.exists(preview), "previews are ignored without --preview");
+    }
+
     private static final String CUT_PROMPT = "{\"prompt\":{\"tokens\":80,\"max_tokens\":77,"
             + "\"dropped_text\":\"in the snow, at night\"},\"negative_prompt\":null}";
     private static final String PROMPT_CUT_LINE =
@@ -125,6 +162,22 @@ class T2iTest {
         assertEquals(0, run.exitCode(), run.stderr());
         assertEquals(1, run.stderr().lines().filter(line -> line.equals("warning: " + PROMPT_CUT_LINE)).count(),
                 run.stderr());
+    }
+
+    @Test
+    void watchShowsThePlaceInLineAndTheEstimatesWhileQueuedAndTheTimeLeftWhileRunning() {
+        gateway.queueEvents();
+        Run run = t2i("watch", gateway.addJob("queued"));
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<String> lines = run.stderr().lines().toList();
+        assertTrue(lines.contains("[------------------------------]   0%  queued  position 2 (1 ahead, 2 workers), "
+                + "starts in ~5 s, done in ~12 s"), run.stderr());
+        assertTrue(lines.contains("[------------------------------]   0%  queued  position 1 (0 ahead, 2 workers), "
+                + "no estimate yet"), "a new place is a new line, even without an estimate: " + run.stderr());
+        assertTrue(lines.contains("[###############---------------]  50%  step 1/2  running  ~3 min 05 s left"),
+                run.stderr());
+        assertTrue(lines.stream().filter(line -> line.contains("succeeded")).noneMatch(line -> line.contains("left")),
+                "no time left once it ended: " + run.stderr());
     }
 
     @Test

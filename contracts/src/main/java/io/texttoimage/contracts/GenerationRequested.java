@@ -11,6 +11,9 @@ import java.util.UUID;
  * Gateway → generators: one job to run. Small by design: parameters only, never pixels.
  * {@code width}, {@code height} and {@code scheduler} may be null: the generator then uses its model's defaults
  * and reports the resolved values in the RUNNING {@link JobEvent}.
+ *
+ * @param previews whether the client asked for live previews ({@link JobPreview}) while the job runs. Added without a
+ *                 schema version change: a message from a gateway older than the field has none, which reads as false.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -26,7 +29,16 @@ public record GenerationRequested(
         String scheduler,
         long seed,
         int numImages,
-        Instant requestedAt) {
+        Instant requestedAt,
+        boolean previews) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** A job without live previews. */
+    public GenerationRequested(int schemaVersion, UUID jobId, String prompt, String negativePrompt, int numSteps,
+                               double guidanceScale, Integer width, Integer height, String scheduler, long seed,
+                               int numImages, Instant requestedAt) {
+        this(schemaVersion, jobId, prompt, negativePrompt, numSteps, guidanceScale, width, height, scheduler, seed,
+                numImages, requestedAt, false);
+    }
 }

@@ -21,6 +21,8 @@ import java.util.UUID;
  * @param stepSeconds     mean seconds per UNet evaluation by image size ({@code "512x512"}), from the jobs this worker
  *                        ran since it started
  * @param intervalSeconds how often this worker beats: a gateway needs no setting of its own to know when it is late
+ * @param previews        whether this worker sends live previews ({@link JobPreview}) to jobs that ask for them; false
+ *                        in heartbeats of workers older than the field (added without a schema version change)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -34,7 +36,8 @@ public record WorkerHeartbeat(
         Map<String, Double> stepSeconds,
         double intervalSeconds,
         Instant startedAt,
-        Instant at) {
+        Instant at,
+        boolean previews) {
 
     public static final int SCHEMA_VERSION = 1;
     /** A worker is lost after this many intervals without a heartbeat. */
@@ -48,6 +51,14 @@ public record WorkerHeartbeat(
 
     public WorkerHeartbeat {
         stepSeconds = stepSeconds == null ? Map.of() : Map.copyOf(stepSeconds);
+    }
+
+    /** A heartbeat of a worker that sends no previews. */
+    public WorkerHeartbeat(int schemaVersion, String workerId, String model, String modelRevision, String device,
+                           CurrentJob currentJob, Map<String, Double> stepSeconds, double intervalSeconds,
+                           Instant startedAt, Instant at) {
+        this(schemaVersion, workerId, model, modelRevision, device, currentJob, stepSeconds, intervalSeconds, startedAt,
+                at, false);
     }
 
     /** The size key of {@link #stepSeconds}. */

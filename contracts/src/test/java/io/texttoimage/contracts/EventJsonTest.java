@@ -87,6 +87,42 @@ class EventJsonTest {
     }
 
     @Test
+    void thePreviewsFlagIsOptionalOnTheWire() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        var asked = new GenerationRequested(GenerationRequested.SCHEMA_VERSION, jobId, "a cat", null, 20, 7.5, null,
+                null, null, 1, 1, Instant.parse("2026-11-28T01:00:00Z"), true);
+        JsonNode json = mapper.readTree(mapper.writeValueAsString(asked));
+        assertTrue(json.get("previews").asBoolean());
+        assertEquals(asked, mapper.treeToValue(json, GenerationRequested.class));
+        // What a gateway from before the field sends: no previews key, which means none.
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json).remove("previews");
+        assertFalse(mapper.treeToValue(json, GenerationRequested.class).previews());
+
+        var beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, "gen-1", "m", null, "CPU", null, null, 5.0,
+                Instant.parse("2026-11-28T01:00:00Z"), Instant.parse("2026-11-28T01:00:05Z"), true);
+        JsonNode beatJson = mapper.readTree(mapper.writeValueAsString(beat));
+        assertTrue(beatJson.get("previews").asBoolean());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) beatJson).remove("previews");
+        assertFalse(mapper.treeToValue(beatJson, WorkerHeartbeat.class).previews(), "older workers send none");
+    }
+
+    @Test
+    void aPreviewCarriesItsImageAsBase64AndAsADataUrl() throws Exception {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2};
+        var preview = new JobPreview(JobPreview.SCHEMA_VERSION, UUID.randomUUID(), 5, 21, 64, 64, JobPreview.PNG, png,
+                1, Instant.parse("2026-11-28T01:00:00Z"));
+        JsonNode json = mapper.readTree(mapper.writeValueAsString(preview));
+        assertEquals("iVBORwABAg==", json.get("image").asText());
+        assertEquals(21, json.get("total_steps").asInt());
+        assertEquals("image/png", json.get("media_type").asText());
+        JobPreview parsed = mapper.treeToValue(json, JobPreview.class);
+        assertEquals(5, parsed.step());
+        assertTrue(java.util.Arrays.equals(png, parsed.image()));
+        assertEquals("data:image/png;base64,iVBORwABAg==", parsed.dataUrl());
+        assertFalse(JobPreview.ROUTING_KEY.startsWith("job."), "the persist queue binds job.#: no preview may match");
+    }
+
+    @Test
     void workerHeartbeatIsSnakeCaseAndRoundTrips() throws Exception {
         var beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, "gen-1", "onnx-community/sd15", "main", "CPU",
                 new WorkerHeartbeat.CurrentJob(UUID.randomUUID(), 3, 21), java.util.Map.of("512x512", 1.25), 5.0,

@@ -101,4 +101,29 @@ class ConfigurationKeysTest {
         assertTrue(grace.toSeconds() + 20 <= podGrace,
                 overlay + ": the worker waits " + grace + " for its job but the pod is killed after " + podGrace + " s");
     }
+
+    /**
+     * One signed-URL policy: the storage adapter refuses an expiry above its maximum, so a gateway configured for
+     * longer would answer every download request with an error.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theGatewaysSignedUrlExpiryIsWithinTheStorageAdaptersMaximum(String overlay) {
+        Manifests manifests = Manifests.overlay(overlay);
+        Duration asked = Duration.parse(manifests.generatedConfigMap("gateway-config").getData()
+                .get("T2I_GATEWAY_SIGNED_URL_EXPIRY"));
+        Duration allowed = Duration.parse(manifests.generatedConfigMap("storage-adapter-config").getData()
+                .get("T2I_STORAGE_MAX_URL_EXPIRY"));
+        assertTrue(asked.compareTo(allowed) <= 0, overlay + ": gateways ask for " + asked + ", the adapter signs at most " + allowed);
+    }
+
+    /** The OpenAPI document and Swagger UI describe every endpoint to whoever asks: off in production, on locally. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theApiDescriptionIsOffInProductionOnly(String overlay) {
+        Map<String, String> config = Manifests.overlay(overlay).generatedConfigMap("gateway-config").getData();
+        String expected = overlay.equals("production") ? "false" : null;
+        assertEquals(expected, config.get("QUARKUS_SMALLRYE_OPENAPI_ENABLED"), overlay + ": OpenAPI document");
+        assertEquals(expected, config.get("QUARKUS_SWAGGER_UI_ENABLED"), overlay + ": Swagger UI");
+    }
 }

@@ -64,10 +64,12 @@ class ContainerImageTest {
         String user = config.path("User").asText();
         assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), where + ": User " + user + " is not a numeric non-root uid:gid");
         int port = DockerfileTest.PORT_OF_IMAGE.get(name);
-        assertEquals(Set.of(port + "/tcp"), fieldNames(config.path("ExposedPorts")), where + " ExposedPorts");
+        int management = DockerfileTest.MANAGEMENT_PORT_OF_IMAGE.get(name);
+        assertEquals(Set.of(port + "/tcp", management + "/tcp"), fieldNames(config.path("ExposedPorts")), where + " ExposedPorts");
         Map<String, String> env = env(config.path("Env"));
         assertEquals(String.valueOf(port), env.get("QUARKUS_HTTP_PORT"), where + ": listens where it exposes");
         assertEquals("0.0.0.0", env.get("QUARKUS_HTTP_HOST"), where);
+        assertEquals(String.valueOf(management), env.get("QUARKUS_MANAGEMENT_PORT"), where + ": health where it exposes");
 
         int workloads = 0;
         for (String overlay : Manifests.overlays()) {
@@ -81,8 +83,8 @@ class ContainerImageTest {
                     workloads++;
                     String in = overlay + ": " + entry.getKey() + "/" + container.getName();
                     assertEquals(user, pod.getRunAsUser() + ":" + pod.getRunAsGroup(), in + " runs as another user than the image");
-                    assertEquals(List.of(port), container.getPorts().stream().map(p -> p.getContainerPort()).toList(),
-                            in + " containerPort is not the image's exposed port");
+                    assertEquals(List.of(port, management), container.getPorts().stream().map(p -> p.getContainerPort()).toList(),
+                            in + " containerPorts are not the image's exposed ports (API, management)");
                 }
             }
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,9 @@ class DockerfileTest {
             "generator-cpu", "generator", "generator-gpu", "generator");
     static final Map<String, Integer> PORT_OF_IMAGE = Map.of("gateway", 8080, "storage-adapter", 8082,
             "generator-cpu", 8081, "generator-gpu", 8081);
+    /** Health and metrics: the management interface, 1000 above the API port. */
+    static final Map<String, Integer> MANAGEMENT_PORT_OF_IMAGE = Map.of("gateway", 9080, "storage-adapter", 9082,
+            "generator-cpu", 9081, "generator-gpu", 9081);
 
     record Instruction(String keyword, String arguments) {
     }
@@ -130,10 +134,13 @@ class DockerfileTest {
                 where + ": USER " + user + " must be a numeric non-root UID (runAsNonRoot can only verify numbers)");
 
         int port = PORT_OF_IMAGE.get(image);
-        assertEquals(List.of(String.valueOf(port)), arguments(stage, "EXPOSE"), where + " EXPOSE");
+        int management = MANAGEMENT_PORT_OF_IMAGE.get(image);
+        assertEquals(List.of(port + " " + management), arguments(stage, "EXPOSE"), where + " EXPOSE");
         Map<String, String> env = pairs(stage, "ENV");
         assertEquals(String.valueOf(port), env.get("QUARKUS_HTTP_PORT"), where + ": listens where it exposes");
+        assertEquals(String.valueOf(management), env.get("QUARKUS_MANAGEMENT_PORT"), where + ": health where it exposes");
         assertEquals("0.0.0.0", env.get("QUARKUS_HTTP_HOST"), where);
+        assertEquals("0.0.0.0", env.get("QUARKUS_MANAGEMENT_HOST"), where + ": the kubelet probes from outside the pod");
         assertTrue(env.get("JAVA_TOOL_OPTIONS").contains("MaxRAMPercentage"), where + ": heap follows the memory limit");
 
         List<String> entrypoints = arguments(stage, "ENTRYPOINT");
@@ -201,9 +208,9 @@ class DockerfileTest {
                         if (repository.startsWith("t2i/") || repository.contains("/text-to-image/")) {
                             assertTrue(Files.isRegularFile(DOCKER.resolve("Dockerfile." + name)),
                                     overlay + ": " + workload + " runs " + container.getImage() + " with no Dockerfile." + name);
-                            Integer port = PORT_OF_IMAGE.get(name);
-                            container.getPorts().forEach(p -> assertEquals(port, p.getContainerPort(),
-                                    overlay + ": " + workload + " port differs from the image's EXPOSE"));
+                            Set<Integer> exposed = Set.of(PORT_OF_IMAGE.get(name), MANAGEMENT_PORT_OF_IMAGE.get(name));
+                            container.getPorts().forEach(p -> assertTrue(exposed.contains(p.getContainerPort()),
+                                    overlay + ": " + workload + " port " + p.getContainerPort() + " is not one the image EXPOSEs"));
                         }
                     }));
         }

@@ -70,9 +70,10 @@ class LocalSecretsScriptTest {
         Map<String, Map<String, String>> first = run(false);
         Map<String, Map<String, String>> second = run(false);
 
-        assertEquals(List.of("t2i-postgresql", "t2i-rabbitmq", "t2i-s3"), List.copyOf(first.keySet()));
+        assertEquals(List.of("t2i-postgresql", "t2i-rabbitmq", "t2i-s3", "t2i-service-token"), List.copyOf(first.keySet()));
         first.forEach((name, keys) -> assertEquals(ManifestRenderingTest.EXTERNAL_SECRETS.get(name), keys.keySet(), name));
-        for (String[] secret : new String[][] {{"t2i-postgresql", "password"}, {"t2i-rabbitmq", "password"}, {"t2i-s3", "secret-key"}}) {
+        for (String[] secret : new String[][] {{"t2i-postgresql", "password"}, {"t2i-rabbitmq", "password"}, {"t2i-s3", "secret-key"},
+                {"t2i-service-token", "token"}}) {
             String value = first.get(secret[0]).get(secret[1]);
             assertTrue(value.length() >= 16, secret[0] + " " + secret[1] + " is too short: " + value.length());
             assertNotEquals(value, second.get(secret[0]).get(secret[1]), "two runs made the same " + secret[0]);

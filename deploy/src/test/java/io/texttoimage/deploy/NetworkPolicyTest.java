@@ -100,6 +100,35 @@ class NetworkPolicyTest {
         }
     }
 
+    /**
+     * Health and metrics are on each service's management port: only Prometheus (the monitoring namespace) may
+     * reach it, never the clients the gateway's API port is open to, nor another pod of the application.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void onlyMonitoringReachesTheManagementPorts(String overlay) {
+        Manifests manifests = Manifests.overlay(overlay);
+        WorkloadPolicyTest.MANAGEMENT_PORTS.forEach((workload, port) -> {
+            PodTemplateSpec pod = manifests.podTemplate(workload);
+            List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule> rules = policiesSelecting(manifests, pod)
+                    .stream().flatMap(p -> p.getSpec().getIngress().stream())
+                    .filter(rule -> rule.getPorts().isEmpty() || rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal().equals(port)))
+                    .toList();
+            assertFalse(rules.isEmpty(), overlay + ": Prometheus cannot scrape " + workload + " on " + port);
+            for (var rule : rules) {
+                assertFalse(rule.getFrom().isEmpty(), overlay + ": " + workload + "'s management port " + port + " is open to everyone");
+                rule.getFrom().forEach(peer -> assertTrue(peer.getPodSelector() == null && peer.getIpBlock() == null
+                        && peer.getNamespaceSelector() != null
+                        && "monitoring".equals(peer.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name")),
+                        overlay + ": " + workload + "'s management port " + port + " admits " + peer));
+            }
+            for (PodTemplateSpec other : manifests.podTemplates().values()) {
+                assertFalse(ingressAllows(manifests, pod, other, port), overlay + ": " + other.getMetadata().getLabels()
+                        + " reaches the management port of " + workload);
+            }
+        });
+    }
+
     static List<NetworkPolicy> policiesSelecting(Manifests manifests, PodTemplateSpec pod) {
         return manifests.all(NetworkPolicy.class).stream()
                 .filter(p -> ManifestRenderingTest.matches(p.getSpec().getPodSelector(), pod)).toList();
@@ -132,7 +161,7 @@ class NetworkPolicyTest {
             return true;
         }
         return policies.stream().flatMap(p -> p.getSpec().getIngress().stream()).anyMatch(rule ->
-                (rule.getPorts().isEmpty() || rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == port))
+                (rule.getPorts().isEmpty() || rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal().equals(port)))
                         && (rule.getFrom().isEmpty() || rule.getFrom().stream().anyMatch(peer -> admits(peer, source))));
     }
 

@@ -27,6 +27,8 @@ class WorkloadPolicyTest {
 
     /** The Quarkus services and their HTTP ports (docs: gateway 8080, generator 8081, storage adapter 8082). */
     static final Map<String, Integer> SERVICES = Map.of("gateway", 8080, "generator", 8081, "storage-adapter", 8082);
+    /** Health and metrics: the management interface (quarkus.management.port). */
+    static final Map<String, Integer> MANAGEMENT_PORTS = Map.of("gateway", 9080, "generator", 9081, "storage-adapter", 9082);
     static final String GPU = "nvidia.com/gpu";
 
     static List<String> overlays() {
@@ -122,13 +124,17 @@ class WorkloadPolicyTest {
             PodTemplateSpec template = manifests.podTemplate(service);
             Container container = mainContainer(template, service);
             String where = overlay + ": " + service;
+            int management = MANAGEMENT_PORTS.get(service);
             assertEquals(port, container.getPorts().get(0).getContainerPort(), where + " port");
+            for (Probe probe : List.of(container.getStartupProbe(), container.getReadinessProbe(), container.getLivenessProbe())) {
+                assertEquals(management, probedPort(probe, container), where + ": probes go to the management port");
+            }
             assertHttpProbe(where + " startup", container.getStartupProbe(), "/q/health/started", container);
             assertHttpProbe(where + " readiness", container.getReadinessProbe(), "/q/health/ready", container);
             assertHttpProbe(where + " liveness", container.getLivenessProbe(), "/q/health/live", container);
             Map<String, String> annotations = template.getMetadata().getAnnotations();
             assertEquals("true", annotations.get("prometheus.io/scrape"), where);
-            assertEquals(String.valueOf(port), annotations.get("prometheus.io/port"), where);
+            assertEquals(String.valueOf(management), annotations.get("prometheus.io/port"), where + ": metrics on the management port");
             assertEquals("/q/metrics", annotations.get("prometheus.io/path"), where);
         });
     }
@@ -241,6 +247,13 @@ class WorkloadPolicyTest {
     static Container mainContainer(PodTemplateSpec template, String name) {
         return template.getSpec().getContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no container " + name));
+    }
+
+    /** The container port number an HTTP probe goes to, whether it names the port or gives its number. */
+    static int probedPort(Probe probe, Container container) {
+        var port = probe.getHttpGet().getPort();
+        return port.getStrVal() == null ? port.getIntVal() : container.getPorts().stream()
+                .filter(p -> port.getStrVal().equals(p.getName())).findFirst().orElseThrow().getContainerPort();
     }
 
     static void assertHttpProbe(String where, Probe probe, String path, Container container) {

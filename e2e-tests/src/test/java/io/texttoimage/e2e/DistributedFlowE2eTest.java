@@ -375,8 +375,8 @@ class DistributedFlowE2eTest {
     private static List<JsonNode> followToTheEnd(GatewayClient gateway, String id) throws IOException, InterruptedException {
         List<JsonNode> events = new ArrayList<>();
         SseEvent lastEvent = gateway.follow(id, null, event -> {
-            if ("heartbeat".equals(event.event())) {
-                return true;
+            if ("heartbeat".equals(event.event()) || "queue".equals(event.event())) {
+                return true; // notices without a sequence: the place in line of a queued job
             }
             JsonNode data = GatewayClient.json(event.data());
             // The event name is the kind of event; data.status the job's status ("running" on progress events).
@@ -399,6 +399,31 @@ class DistributedFlowE2eTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * After everything above: no service logged a prompt (they are user content, not logged at INFO) or any of the
+     * secrets the stack handed out (S3 and database passwords, the storage-adapter token, the webhook secret).
+     */
+    @Test
+    @Order(11)
+    void noServiceLogShowsAPromptOrASecret() throws Exception {
+        List<String> prompts = List.of("a photo of an astronaut riding a horse on mars", "a lighthouse at dusk",
+                "two red apples on a wooden table", "survives a crash", "cancelled from the cli");
+        // Short values are well-known defaults (RabbitMQ's guest/guest), indistinguishable from user names in a log.
+        List<String> secrets = e2e.stack.secretValues().stream().filter(v -> v.length() >= 12).toList();
+        assertFalse(secrets.isEmpty(), "the stack handed out no secrets to look for");
+        for (ServiceProcess process : e2e.stack.services()) {
+            String log = Files.readString(process.logFile());
+            assertTrue(log.length() > 1000, process.name() + " logged almost nothing: " + process.logFile());
+            for (String prompt : prompts) {
+                assertFalse(log.contains(prompt), process.name() + " logged the prompt '" + prompt + "': " + process.logFile());
+            }
+            for (String secret : secrets) {
+                assertFalse(log.contains(secret), process.name() + " logged a secret (" + secret.length()
+                        + " characters, starting " + secret.substring(0, 3) + "…): " + process.logFile());
+            }
         }
     }
 

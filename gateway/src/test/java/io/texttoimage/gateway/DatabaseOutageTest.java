@@ -1,6 +1,7 @@
 package io.texttoimage.gateway;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.texttoimage.contracts.GenerationRequested;
@@ -25,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @WithTestResource(DatabaseOutageTestResources.class)
 class DatabaseOutageTest extends WithFakeGenerator {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     private static final String PROBLEM = "application/problem+json";
     private static final Duration RECOVERY = Duration.ofSeconds(30);
 
@@ -46,12 +51,12 @@ class DatabaseOutageTest extends WithFakeGenerator {
                     .body("type", endsWith("/database-unavailable"));
             given().delete("/generated-images/" + before).then().statusCode(503).contentType(PROBLEM)
                     .body("type", endsWith("/database-unavailable"));
-            Eventually.await(RECOVERY, "readiness DOWN", () -> given().get("/q/health/ready").statusCode() == 503);
+            Eventually.await(RECOVERY, "readiness DOWN", () -> given().port(management.getPort()).get("/q/health/ready").statusCode() == 503);
         } finally {
             DatabaseOutageTestResources.database.restore();
         }
 
-        Eventually.await(RECOVERY, "readiness UP again", () -> given().get("/q/health/ready").statusCode() == 200);
+        Eventually.await(RECOVERY, "readiness UP again", () -> given().port(management.getPort()).get("/q/health/ready").statusCode() == 200);
         Eventually.await(RECOVERY, "submissions accepted again", () -> given().contentType(ContentType.JSON)
                 .body("{\"prompt\":\"after the outage\"}").post("/generated-images").statusCode() == 201);
         given().get("/generated-images/" + before).then().statusCode(200).body("status", equalTo("queued"));

@@ -15,6 +15,7 @@ import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.JobPreview;
 import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.contracts.WorkerHeartbeat;
 
@@ -171,6 +172,31 @@ final class FakeGenerator implements AutoCloseable {
                 JSON.writeValueAsBytes(event));
     }
 
+    /** Publishes a live preview as a generator does: transient, under its own routing key. */
+    void publish(JobPreview preview) throws IOException {
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                .contentType("application/json").deliveryMode(1).build();
+        channel.basicPublish(topology.jobEventsExchange(), JobPreview.ROUTING_KEY, properties,
+                JSON.writeValueAsBytes(preview));
+    }
+
+    /**
+     * A queue bound to the job-events exchange exactly as the persist queue is (the topology's own binding), for a
+     * test to see what the database writer would receive; deleted with the connection.
+     */
+    String declarePersistProbe() throws IOException {
+        Declaration.Binding persist = topology.startupOf(Role.GATEWAY).bindings().stream()
+                .filter(binding -> binding.queue().name().equals(topology.persistQueue())).findFirst().orElseThrow();
+        String probe = channel.queueDeclare("", false, true, true, null).getQueue();
+        channel.queueBind(probe, persist.exchange().name(), persist.routingKey());
+        return probe;
+    }
+
+    /** Takes one message from a queue, or null. */
+    GetResponse take(String queue) throws IOException {
+        return channel.basicGet(queue, true);
+    }
+
     /** Publishes any body (garbage included) to the job-events exchange under {@code routingKey}. */
     void publishRaw(String routingKey, byte[] body) throws IOException {
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
@@ -220,6 +246,24 @@ final class FakeGenerator implements AutoCloseable {
      */
     Heart startBeating(String workerId, Duration interval,
                        Supplier<WorkerHeartbeat.CurrentJob> currentJob) throws IOException {
+        return startBeating(workerId, interval, currentJob, Map.of("512x512", 0.8), false);
+    }
+
+    /** As {@link #startBeating(String, Duration, Supplier)}, announcing live previews or not. */
+    Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
+                       boolean previews) throws IOException {
+        return startBeating(workerId, interval, currentJob, Map.of("512x512", 0.8), previews);
+    }
+
+    /** Beats announcing these measured step times (seconds per UNet step by size). */
+    Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
+                       Map<String, Double> stepSeconds) throws IOException {
+        return startBeating(workerId, interval, currentJob, stepSeconds, false);
+    }
+
+    /** Beats announcing these step times, and live previews or not. */
+    Heart startBeating(String workerId, Duration interval, Supplier<WorkerHeartbeat.CurrentJob> currentJob,
+                       Map<String, Double> stepSeconds, boolean previews) throws IOException {
         Channel beats = connection.createChannel();
         Instant startedAt = Instant.now();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -229,7 +273,7 @@ final class FakeGenerator implements AutoCloseable {
             try {
                 WorkerHeartbeat beat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, workerId,
                         "onnx-community/stable-diffusion-v1-5-ONNX", "main", "CPU", currentJob.get(),
-                        Map.of("512x512", 0.8), interval.toNanos() / 1e9, startedAt, Instant.now());
+                        stepSeconds, interval.toNanos() / 1e9, startedAt, Instant.now(), previews);
                 beats.basicPublish(topology.workersExchange(), Topology.HEARTBEAT_ROUTING_KEY,
                         new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(1).build(),
                         JSON.writeValueAsBytes(beat));

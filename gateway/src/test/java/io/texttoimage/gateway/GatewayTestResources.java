@@ -22,6 +22,9 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
     static final String PG_HOST = System.getProperty("t2i.test.pg-host", "127.0.0.1");
     private static final String RABBIT_HOST = System.getProperty("t2i.test.rabbitmq-host", "127.0.0.1");
     static final BrokerSettings BROKER = BrokerSettings.plain(RABBIT_HOST, 5672, "guest", "guest");
+    static final String WEBHOOK_SECRET = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+    /** A loopback address of its own (Linux answers on all of 127.0.0.0/8), allow-listed for the test receivers. */
+    static final String WEBHOOK_RECEIVER_HOST = "127.0.0.7";
 
     private String prefix;
     private String database;
@@ -41,7 +44,17 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
                 Map.entry("t2i.gateway.sse-heartbeat", "PT1S"),
                 Map.entry("t2i.gateway.sse-recheck-interval", "PT1S"),
                 // Nothing listens on port 1: the URL endpoint's "adapter unreachable" path is exercised for real.
-                Map.entry("t2i.storage-adapter.url", "http://127.0.0.1:1"));
+                Map.entry("t2i.storage-adapter.url", "http://127.0.0.1:1"),
+                // Webhooks on, fast: the tests' receivers listen on 127.0.0.7, the only loopback address allowed
+                // (127.0.0.1, localhost and [::1] stay refused, which WebhooksTest checks).
+                Map.entry("t2i.gateway.webhooks.secret", WEBHOOK_SECRET),
+                Map.entry("t2i.gateway.webhooks.allowed-hosts", WEBHOOK_RECEIVER_HOST),
+                Map.entry("t2i.gateway.webhooks.poll-interval", "PT0.1S"),
+                Map.entry("t2i.gateway.webhooks.retry-initial", "PT0.2S"),
+                Map.entry("t2i.gateway.webhooks.retry-max", "PT1S"),
+                Map.entry("t2i.gateway.webhooks.give-up-after", "PT3S"),
+                Map.entry("t2i.gateway.webhooks.progress-interval", "PT1S"),
+                Map.entry("t2i.gateway.webhooks.response-timeout", "PT2S"));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.texttoimage.gateway;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -33,6 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
 class GeneratedImageApiTest extends WithFakeGenerator {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     private static final String PROBLEM = "application/problem+json";
 
     @Test
@@ -356,14 +361,17 @@ class GeneratedImageApiTest extends WithFakeGenerator {
     }
 
     @Test
-    void healthMetricsAndOpenApiAreServed() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+    void healthAndMetricsAreOnTheManagementPortAndOpenApiOnTheApiPort() {
+        given().port(management.getPort()).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 // the database's check is Quarkus's own (its name is Quarkus's wording): one that names PostgreSQL
                 .body("checks.findAll { it.name.toLowerCase().contains('postgresql') }.status", equalTo(List.of("UP")))
                 .body("checks.find { it.name == 'rabbitmq' }.status", equalTo("UP"));
-        given().get("/q/metrics").then().statusCode(200).body(containsString("t2i_gateway_jobs_submitted_total"));
+        given().port(management.getPort()).get("/q/metrics").then().statusCode(200).body(containsString("t2i_gateway_jobs_submitted_total"));
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/generated-images/{id}/events"));
         given().get("/q/swagger-ui/").then().statusCode(200);
+        // Not on the public port: what only the kubelet and Prometheus should reach.
+        given().get("/q/health/ready").then().statusCode(404);
+        given().get("/q/metrics").then().statusCode(404);
     }
 }

@@ -42,6 +42,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @WithTestResource(GatewayTestResources.class)
 class JobEventFlowTest extends WithFakeGenerator {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @TestHTTPResource("/generated-images")
@@ -164,8 +168,8 @@ class JobEventFlowTest extends WithFakeGenerator {
         assertTrue(writes >= 1 && writes < 150, "150 progress events gave " + writes + " row writes");
     }
 
-    private static double sseSubscribers() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double sseSubscribers() {
+        String metrics = given().port(management.getPort()).get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(line -> line.startsWith("t2i_gateway_sse_subscribers"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError("no t2i_gateway_sse_subscribers gauge"));
@@ -351,8 +355,8 @@ class JobEventFlowTest extends WithFakeGenerator {
         given().get("/generated-images/" + unknown).then().statusCode(404);
     }
 
-    private static double metric(String name) {
-        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double metric(String name) {
+        String body = given().port(management.getPort()).get("/q/metrics").then().statusCode(200).extract().asString();
         Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$").matcher(body);
         assertTrue(matcher.find(), name + " not in /q/metrics");
         return Double.parseDouble(matcher.group(1));

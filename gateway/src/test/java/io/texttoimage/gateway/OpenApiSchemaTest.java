@@ -56,6 +56,10 @@ class OpenApiSchemaTest {
         FULL_REQUEST.put("num_images", 3);
         FULL_REQUEST.put("queue_timeout", 600);
         FULL_REQUEST.put("run_timeout", 900);
+        // allow-listed in the tests (GatewayTestResources); nothing listens there, and the job never runs
+        FULL_REQUEST.put("webhook", Map.of("url", "http://" + GatewayTestResources.WEBHOOK_RECEIVER_HOST + ":9/hook",
+                "events", List.of("running", "progress", "completed")));
+        FULL_REQUEST.put("previews", true);
     }
 
     @Inject
@@ -82,7 +86,18 @@ class OpenApiSchemaTest {
         String body = json.writeValueAsString(FULL_REQUEST);
         JsonNode record = json.readTree(given().contentType(ContentType.JSON).body(body).post("/generated-images")
                 .then().statusCode(201).extract().asString());
-        FULL_REQUEST.forEach((name, value) -> assertEquals(String.valueOf(value), record.path(name).asText(), name));
+        FULL_REQUEST.forEach((name, value) -> {
+            if (value instanceof Map<?, ?> object) { // the webhook: its fields come back as sent
+                object.forEach((field, sent) -> assertEquals(json.valueToTree(sent), record.path(name).path(
+                        (String) field), name + "." + field));
+            } else {
+                assertEquals(String.valueOf(value), record.path(name).asText(), name);
+            }
+        });
+        assertKeys(resolve(schema.path("properties").path("webhook")), json.valueToTree(FULL_REQUEST.get("webhook")));
+        JsonNode webhookSchema = resolve(responseSchema("/generated-images", "post", "201").path("properties")
+                .path("webhook"));
+        assertKeys(webhookSchema, record.path("webhook"));
     }
 
     @Test

@@ -90,14 +90,32 @@ final class SseClient implements AutoCloseable {
         return event;
     }
 
-    /** The next non-heartbeat event, or null if none arrives in time. */
+    /**
+     * The next event that is neither a heartbeat nor a {@code queue} notice (both repeat what the stream already
+     * said, at times of the server's choosing), or null if none arrives in time.
+     */
     Event nextNonHeartbeat(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
             Event event = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
-            if (event == null || !"heartbeat".equals(event.name())) {
+            if (event == null || !"heartbeat".equals(event.name()) && !"queue".equals(event.name())) {
                 return checked(event);
+            }
+        }
+    }
+
+    /** The next event named {@code name} (others are skipped), or null if none arrives in time (or the stream ends). */
+    Event nextNamed(String name, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Event event = checked(events.poll(Math.max(0, left), TimeUnit.NANOSECONDS));
+            if (event == null || event == END) {
+                return null;
+            }
+            if (name.equals(event.name())) {
+                return event;
             }
         }
     }

@@ -8,6 +8,8 @@ import io.texttoimage.pipeline.OrtCallStats;
 import io.texttoimage.pipeline.OrtSettings;
 import io.texttoimage.pipeline.ProgressListener;
 import io.texttoimage.pipeline.StableDiffusionPipeline;
+import io.texttoimage.pipeline.preview.LatentPreview;
+import io.texttoimage.pipeline.preview.StepLatents;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -23,11 +25,12 @@ import java.util.Locale;
 /**
  * Benchmark of the pipeline on one model folder (run by {@code bin/benchmark-pipeline}; not a test). Measures session
  * creation, end-to-end runs with their time inside and outside ONNX Runtime {@code run} calls, the same ONNX Runtime
- * calls made back to back without the pipeline around them, optionally one UNet evaluation at a larger size, and peak
- * heap and RSS.
+ * calls made back to back without the pipeline around them, the cost of one live preview (latent-to-RGB and PNG
+ * encoding of the last run's final step latents, compared with one UNet evaluation of that run), optionally one UNet
+ * evaluation at a larger size, and peak heap and RSS.
  *
  * <p>Arguments: {@code MODEL_DIR [--size 256] [--steps 4] [--scheduler NAME] [--guidance 7.5] [--runs 2]
- * [--unet-step-size 512] [--threads 0]}.
+ * [--unet-step-size 512] [--threads 0] [--preview-runs 200]}.
  */
 public final class PipelineBenchmark {
 
@@ -38,7 +41,7 @@ public final class PipelineBenchmark {
         if (args.length == 0 || args[0].startsWith("--")) {
             System.err.println("usage: benchmark-pipeline MODEL_DIR [--size 256] [--steps 4] [--scheduler NAME] "
                     + "[--guidance 7.5] [--runs 2] [--unet-step-size 512|0] [--threads 0] [--optimization all] "
-                    + "[--graph-cache DIR|off]");
+                    + "[--graph-cache DIR|off] [--preview-runs 200|0]");
             System.exit(2);
         }
         Path model = Path.of(args[0]);
@@ -51,6 +54,7 @@ public final class PipelineBenchmark {
         String scheduler = option(args, "--scheduler", null);
         String optimization = option(args, "--optimization", "all");
         String graphCache = option(args, "--graph-cache", "off");
+        int previewRuns = intOption(args, "--preview-runs", 200);
 
         print("machine: %d CPUs visible to the JVM, load average at start %s", Runtime.getRuntime().availableProcessors(),
                 loadAverage());
@@ -68,8 +72,19 @@ public final class PipelineBenchmark {
             GenerationRequest request = new GenerationRequest("a photograph of an astronaut riding a horse", null, size,
                     size, steps, guidance, scheduler, 42, 1, null);
             List<OrtCallStats> measured = new ArrayList<>();
+            StepLatents[] lastLatents = new StepLatents[1];
+            ProgressListener keepLatents = new ProgressListener() {
+                @Override
+                public void onStep(int step, int totalSteps, Duration elapsed) {
+                }
+
+                @Override
+                public void onLatents(int step, int totalSteps, StepLatents latents) {
+                    lastLatents[0] = latents; // the pipeline's own arrays: a fresh one every step, not reused
+                }
+            };
             for (int run = 0; run <= runs; run++) {
-                GenerationResult result = pipeline.generate(request, ProgressListener.NONE, CancellationToken.NEVER);
+                GenerationResult result = pipeline.generate(request, keepLatents, CancellationToken.NEVER);
                 OrtCallStats stats = pipeline.lastCallStats();
                 String label = run == 0 ? "warm-up run" : "run " + run;
                 print("%s: %dx%d, %s, %d UNet evaluations (batch %d): end-to-end %.3f s, per UNet evaluation %.3f s "
@@ -92,6 +107,11 @@ public final class PipelineBenchmark {
                         last.textEncoderCalls(), last.unetCalls(), last.vaeDecoderCalls(), seconds(backToBack),
                         seconds(last.wall()), 100.0 * (last.wall().toNanos() - backToBack.toNanos()) / backToBack.toNanos());
             }
+            if (previewRuns > 0 && lastLatents[0] != null && !measured.isEmpty()) {
+                OrtCallStats last = measured.get(measured.size() - 1);
+                printPreviewCost(lastLatents[0], previewRuns, seconds(last.unet()) / last.unetCalls(), size,
+                        guidance > 1 ? 2 : 1);
+            }
             if (unetStepSize > 0) {
                 // The first call at a new shape also plans and allocates; the second is the steady-state cost.
                 List<Duration> unetCalls = OrtBaseline.unetEvaluations(pipeline, unetStepSize, guidance > 1 ? 2 : 1, 2);
@@ -101,6 +121,36 @@ public final class PipelineBenchmark {
         }
         print("peak heap %.0f MiB, peak RSS %s, load average at end %s", peakHeapMiB(), procStatus("VmHWM"),
                 loadAverage());
+    }
+
+    /**
+     * What one live preview costs the worker (generator/PreviewReporter does exactly this per preview): the linear
+     * latent-to-RGB map and the PNG encoding, timed over {@code runs} repetitions after as many warm-up ones.
+     */
+    private static void printPreviewCost(StepLatents latents, int runs, double unetSeconds, int size, int batch) {
+        byte[] png = LatentPreview.of(latents, 0).png();
+        for (int i = 0; i < runs; i++) {
+            png = LatentPreview.of(latents, 0).png();
+        }
+        long[] nanos = new long[runs];
+        long rgbNanos = 0;
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            LatentPreview preview = LatentPreview.of(latents, 0);
+            long mapped = System.nanoTime();
+            png = preview.png();
+            long end = System.nanoTime();
+            rgbNanos += mapped - start;
+            nanos[i] = end - start;
+        }
+        java.util.Arrays.sort(nanos);
+        double mean = java.util.Arrays.stream(nanos).average().orElse(0) / 1e6;
+        print("one live preview of %dx%d latents (%s, %d runs): mean %.3f ms (latent-to-RGB %.3f ms, PNG %.3f ms), "
+                        + "median %.3f ms, max %.3f ms; PNG %,d bytes; = %.4f %% of one UNet evaluation at %dx%d "
+                        + "(batch %d, %.3f s)",
+                latents.width(), latents.height(), latents.predicted() ? "pred_original_sample" : "current latents",
+                runs, mean, rgbNanos / 1e6 / runs, mean - rgbNanos / 1e6 / runs, nanos[runs / 2] / 1e6,
+                nanos[runs - 1] / 1e6, png.length, 100 * mean / 1e3 / unetSeconds, size, size, batch, unetSeconds);
     }
 
     private static double peakHeapMiB() {

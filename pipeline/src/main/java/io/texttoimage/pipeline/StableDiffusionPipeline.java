@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.texttoimage.pipeline.io.PngImages;
+import io.texttoimage.pipeline.preview.StepLatents;
 import io.texttoimage.pipeline.random.TorchGenerator;
 import io.texttoimage.pipeline.scheduler.Scheduler;
 import io.texttoimage.pipeline.scheduler.SchedulerConfig;
@@ -400,9 +401,17 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                     }
                     completedSteps = step + 1;
                     progress.onStep(step + 1, timesteps.length, elapsed());
+                    progress.onLatents(step + 1, timesteps.length, stepLatents(scheduler, latents));
                 }
             }
             return latents;
+        }
+
+        /** The scheduler's predicted clean sample when it has one (a far clearer preview early on), else the latents. */
+        private StepLatents stepLatents(Scheduler scheduler, float[] latents) {
+            float[] predicted = scheduler.predOriginalSample();
+            return new StepLatents(predicted != null ? predicted : latents, predicted != null, request.numImages(),
+                    pipeline.folder.latentChannels(), resolved.latentHeight(), resolved.latentWidth());
         }
 
         private void fillHiddenStates(BoundTensor target, TextEncoder.Embedding cond, TextEncoder.Embedding uncond,

@@ -43,6 +43,57 @@ class PipelineBehaviourTest {
         return new GenerationRequest("a red cube", null, width, height, steps, guidance, scheduler, 7, images, null);
     }
 
+    /**
+     * After each step the listener hears the step's latents: the scheduler's predicted clean sample where it has one
+     * (Euler's last prediction is its final latents: the last step goes to sigma 0), the current latents otherwise.
+     */
+    @Test
+    void everyStepHandsItsLatentsToTheListenerAfterItsProgress() {
+        for (String scheduler : List.of("euler", "pndm")) {
+            List<String> calls = new ArrayList<>();
+            List<io.texttoimage.pipeline.preview.StepLatents> seen = new ArrayList<>();
+            ProgressListener listener = new ProgressListener() {
+                @Override
+                public void onStep(int step, int totalSteps, Duration elapsed) {
+                    calls.add("step" + step);
+                }
+
+                @Override
+                public void onLatents(int step, int totalSteps, io.texttoimage.pipeline.preview.StepLatents latents) {
+                    calls.add("latents" + step + "/" + totalSteps);
+                    seen.add(new io.texttoimage.pipeline.preview.StepLatents(latents.values().clone(),
+                            latents.predicted(), latents.images(), latents.channels(), latents.height(),
+                            latents.width()));
+                }
+            };
+            RecordingTrace trace = new RecordingTrace();
+            pipeline.generate(request(64, 128, 3, 7.5, scheduler, 2), listener, CancellationToken.NEVER, trace);
+            int total = trace.latents.size();
+            List<String> expected = new ArrayList<>();
+            for (int step = 1; step <= total; step++) {
+                expected.add("step" + step);
+                expected.add("latents" + step + "/" + total);
+            }
+            assertEquals(expected, calls, scheduler);
+            var last = seen.getLast();
+            assertEquals(2, last.images());
+            assertEquals(4, last.channels());
+            assertEquals(16, last.height(), "latent rows of a 128-pixel-high image");
+            assertEquals(8, last.width());
+            if (scheduler.equals("euler")) {
+                assertTrue(last.predicted(), "Euler has a pred_original_sample");
+                assertArrayEquals(trace.latents.getLast(), last.values(), 1e-5f);
+                assertFalse(java.util.Arrays.equals(trace.latents.getFirst(), seen.getFirst().values()),
+                        "the first prediction is not the noisy latents");
+            } else {
+                assertFalse(last.predicted(), "PNDM has none: the current latents");
+                for (int i = 0; i < total; i++) {
+                    assertArrayEquals(trace.latents.get(i), seen.get(i).values(), 0f, "step " + (i + 1));
+                }
+            }
+        }
+    }
+
     @Test
     void modelInfoComesFromTheConfigs() {
         ModelInfo info = pipeline.info();

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,9 +33,18 @@ public interface StorageConfig {
     @WithDefault("generated-images")
     String bucket();
 
-    /** Longest expiry a caller may ask for; SigV4 itself allows at most 7 days. */
-    @WithDefault("P7D")
+    /**
+     * Longest expiry a caller may ask for: the same policy as the gateway's {@code t2i.gateway.signed-url-expiry}
+     * (both default to an hour; the manifests set both from one value). SigV4 itself allows at most 7 days.
+     */
+    @WithDefault("PT1H")
     Duration maxUrlExpiry();
+
+    /**
+     * Bearer tokens of the gateways allowed to have URLs signed ({@link GatewayAuthentication}); no default: a
+     * storage adapter without one does not start. Several are accepted during a rotation.
+     */
+    List<String> gatewayTokens();
 
     /** Parallel image-store consumers (one AMQP channel each, prefetch 1). */
     @WithDefault("2")

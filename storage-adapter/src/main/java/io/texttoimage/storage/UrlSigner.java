@@ -4,6 +4,7 @@ import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MinioClient;
 import io.minio.http.Method;
 import io.quarkiverse.minio.client.MinioQualifier;
+import io.texttoimage.contracts.ImageStored;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * Signs GET URLs for existing objects; the existence check goes to the internal endpoint. The signer is the
@@ -23,8 +23,6 @@ import java.util.regex.Pattern;
 public class UrlSigner {
     /** SigV4 refuses presigned URLs valid longer than 7 days. */
     static final Duration SIGV4_MAX_EXPIRY = Duration.ofDays(7);
-    /** Keys this service writes look like images/<uuid>/<n>.png; accept plain path-like keys, nothing exotic. */
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*");
 
     private final MinioClient signer;
     private final ImageBucket bucket;
@@ -68,9 +66,10 @@ public class UrlSigner {
         if (key == null || key.isBlank()) {
             throw new ProblemException(Response.Status.BAD_REQUEST, "Query parameter 'key' is required.");
         }
-        if (key.length() > 1024 || !KEY.matcher(key).matches() || key.contains("..")) {
+        // Only what the generators store (ImageStored.keyOf): nothing else in the bucket is ever signed.
+        if (!ImageStored.isImageKey(key)) {
             throw new ProblemException(Response.Status.BAD_REQUEST,
-                    "Query parameter 'key' must be a relative object key such as images/<job id>/0.png.");
+                    "Query parameter 'key' must be an image key images/<job id>/<index>.png (a lower-case UUID).");
         }
     }
 

@@ -14,6 +14,7 @@ import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.messages.Item;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.texttoimage.broker.StoreImageHeaders;
 import io.texttoimage.broker.Topology;
@@ -44,6 +45,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 @QuarkusTest
 @QuarkusTestResource(value = StorageTestResource.class, restrictToAnnotatedClass = false)
 class ImageStoreConsumerTest {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
 
     @Inject
     ObjectMapper json;
@@ -132,7 +137,7 @@ class ImageStoreConsumerTest {
         assertEquals(0, stored.sizeBytes());
         assertQueueDrained();
         assertNoFurtherNotification(jobId);
-        given().queryParam("key", ImageStored.keyOf(jobId, 0)).get("/signed-urls").then().statusCode(404);
+        given().auth().oauth2(StorageTestResource.GATEWAY_TOKEN).queryParam("key", ImageStored.keyOf(jobId, 0)).get("/signed-urls").then().statusCode(404);
     }
 
     @Test
@@ -176,7 +181,7 @@ class ImageStoreConsumerTest {
     void readinessReportsBucketAndBroker() throws Exception {
         assertTrue(s3.bucketExists(io.minio.BucketExistsArgs.builder().bucket(StorageTestResource.BUCKET).build()),
                 "the adapter created its bucket at start");
-        given().get("/q/health/ready").then().statusCode(200)
+        given().port(management.getPort()).get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 's3' }.data.bucket", equalTo(StorageTestResource.BUCKET));
     }

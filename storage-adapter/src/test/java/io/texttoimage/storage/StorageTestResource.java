@@ -22,12 +22,16 @@ public class StorageTestResource implements QuarkusTestResourceLifecycleManager 
     static S3ProxyServer s3;
     static Topology topology;
     static final String BUCKET = "test-images";
+    /** What the test's "gateway" sends; the second accepted one stands for the old token during a rotation. */
+    static final String GATEWAY_TOKEN = "test-gateway-token-" + UUID.randomUUID();
+    static final String OLD_GATEWAY_TOKEN = "old-gateway-token-" + UUID.randomUUID();
 
     @Override
     public Map<String, String> start() {
         s3 = S3ProxyServer.start();
         topology = new Topology("t2i-test-" + UUID.randomUUID().toString().substring(0, 8));
         return Map.of(
+                "t2i.storage.gateway-tokens", GATEWAY_TOKEN + "," + OLD_GATEWAY_TOKEN,
                 Topology.PREFIX_KEY, topology.prefix(),
                 "t2i.storage.endpoint", s3.endpoint(),
                 "t2i.storage.public-endpoint", publicEndpoint(),

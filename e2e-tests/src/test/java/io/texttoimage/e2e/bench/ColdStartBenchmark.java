@@ -129,13 +129,12 @@ public final class ColdStartBenchmark {
             runOnce(settings, model, "cold", topology, channel, firstProgress);
         }
         channel.queuePurge(topology.workQueue());
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
+        int managementPort = freePort(); // health is on the management interface
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(settings.jvmOptions());
-        command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dt2i.messaging.prefix=" + topology.prefix(),
+        command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
+                "-Dt2i.messaging.prefix=" + topology.prefix(),
                 "-Dt2i.generator.model=" + model.toAbsolutePath(), "-Dt2i.generator.store-timeout=PT5S",
                 "-Dt2i.generator.ort.graph-cache.enabled=" + !mode.equals("before"),
                 "-Dt2i.generator.ort.graph-cache.dir=" + cache, "-Dt2i.generator.ort.parallel-load=" + !mode.equals("before"),
@@ -167,7 +166,7 @@ public final class ColdStartBenchmark {
         Files.createDirectories(log.getParent());
         Thread reader = Thread.ofPlatform().daemon().start(() -> readLog(process, launch, log, marks, sources, timeline));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+        URI ready = URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready");
         long deadline = launch + START_TIMEOUT.toNanos();
         long peakRss = -1;
         try {
@@ -355,5 +354,11 @@ public final class ColdStartBenchmark {
     private static void say(String line) {
         System.out.println("[" + Instant.now().toString().substring(11, 19) + "] " + line);
         System.out.flush();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 }

@@ -48,7 +48,8 @@ public class CapabilitiesResource {
             Sizes sizes,
             List<Scheduler> schedulers,
             Limits limits,
-            @Schema(description = "whether live previews can be asked for (not yet)") boolean previewsAvailable) {
+            @Schema(description = "whether a live worker sends live previews to jobs that ask (\"previews\": true)")
+            boolean previewsAvailable) {
     }
 
     public record Size(int width, int height) {
@@ -104,7 +105,7 @@ public class CapabilitiesResource {
                         width.getAnnotation(MultipleOf.class).value()),
                 SchedulerNames.NAMES.stream().map(name -> new Scheduler(name,
                         SchedulerNames.a1111Name(name).orElse(null))).toList(),
-                limits(), false);
+                limits(), live.stream().anyMatch(seen -> seen.heartbeat().previews()));
     }
 
     private Limits limits() {

@@ -14,6 +14,7 @@ import io.texttoimage.gateway.job.JobService;
 import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.SubmitJobRequest;
 import io.texttoimage.gateway.storage.SignedUrlIssuer;
+import io.texttoimage.gateway.webhook.WebhookTargets;
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.validation.Valid;
@@ -43,6 +44,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 
 /** The public API: submit prompts, follow and cancel jobs, fetch download links. */
@@ -59,13 +61,15 @@ public class GeneratedImageResource {
     private final JobEventStreams eventStreams;
     private final SignedUrlIssuer signedUrls;
     private final GatewayConfig config;
+    private final WebhookTargets webhooks;
 
     public GeneratedImageResource(JobService jobs, JobEventStreams eventStreams, SignedUrlIssuer signedUrls,
-                                  GatewayConfig config) {
+                                  GatewayConfig config, WebhookTargets webhooks) {
         this.jobs = jobs;
         this.eventStreams = eventStreams;
         this.signedUrls = signedUrls;
         this.config = config;
+        this.webhooks = webhooks;
     }
 
     @POST
@@ -95,7 +99,11 @@ public class GeneratedImageResource {
         GatewayConfig.Deadlines limits = config.deadlines();
         Deadlines deadlines = Deadlines.of(body, limits.queueTimeoutDefault(), limits.queueTimeoutMax(),
                 limits.runTimeoutDefault(), limits.runTimeoutMax());
-        return jobs.submit(body, deadlines, IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body))
+        Optional<IdempotencyKey> key = IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body);
+        return webhooks.check(body.webhook())
+                .onFailure(WebhookTargets.Refused.class).transform(refused -> ProblemException.badRequest(
+                        ((WebhookTargets.Refused) refused).field(), refused.getMessage()))
+                .chain(() -> jobs.submit(body, deadlines, key))
                 .map(submission -> {
                     Response.ResponseBuilder response = submission.replayed()
                             ? Response.ok().header(IDEMPOTENT_REPLAYED, "true")
@@ -139,7 +147,8 @@ public class GeneratedImageResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Follow a job over SSE",
             description = "The current state first, then every event until the terminal one; event id = sequence. "
-                    + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open.")
+                    + "Send Last-Event-ID to skip events already seen. Heartbeat events keep idle streams open. A job "
+                    + "submitted with previews: true also gets preview events (no id) unless ?previews=false.")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
             schema = @Schema(implementation = JobEventView.class)))
     // A void method would run on a worker thread; the stream must live on its connection's event loop (see
@@ -147,12 +156,14 @@ public class GeneratedImageResource {
     @NonBlocking
     public void events(@PathParam("id") String id,
                        @HeaderParam("Last-Event-ID") String lastEventId,
+                       @QueryParam("previews") @Parameter(description = "false: leave out the job's preview events",
+                               schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "true")) String previews,
                        @Context SseEventSink sink,
                        @Context Sse sse,
                        @Context HttpServerResponse response) {
         UUID jobId = parseId(id);
         long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1 : eventId(lastEventId.trim());
-        eventStreams.stream(jobId, resumeAfter, sink, sse, response);
+        eventStreams.stream(jobId, resumeAfter, booleanParam("previews", previews, true), sink, sse, response);
     }
 
     @GET
@@ -227,6 +238,17 @@ public class GeneratedImageResource {
             // reported below
         }
         throw ProblemException.badRequest(name, name + " must be an integer between " + min + " and " + max + ".");
+    }
+
+    /** A query flag: {@code true} or {@code false} (any case); absent means {@code fallback}. */
+    private static boolean booleanParam(String name, String value, boolean fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw ProblemException.badRequest(name, name + " must be true or false, not '" + value + "'.");
     }
 
     /** A Last-Event-ID: an event id this gateway sent, so 0..2^63-1 in decimal digits. */

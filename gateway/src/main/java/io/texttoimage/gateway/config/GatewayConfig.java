@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Gateway settings ({@code t2i.gateway.*}); every key can be overridden by an environment variable. */
@@ -72,6 +73,56 @@ public interface GatewayConfig {
         /** A job whose publish is still unconfirmed this long after its submission is failed instead. */
         @WithDefault("PT10M")
         Duration giveUpAfter();
+    }
+
+    /** Webhooks: the SSRF rule's allow-list, signing, sending and retries ({@code webhook} package). */
+    Webhooks webhooks();
+
+    interface Webhooks {
+        /**
+         * The key deliveries are signed with, as Standard Webhooks writes it: {@code whsec_} and the base64 of 24 to
+         * 64 random bytes. Unset: webhooks are off, and a request with one is refused (400). One key for the whole
+         * deployment until API keys exist (then one per key).
+         */
+        Optional<String> secret();
+
+        /**
+         * Host names (as written in the URL, any case) and addresses or CIDR blocks ({@code 10.1.2.3},
+         * {@code 192.168.0.0/16}, {@code fd00::/8}) that a webhook may reach although they are loopback, private,
+         * link-local or otherwise internal. Empty: only public addresses.
+         */
+        Optional<List<String>> allowedHosts();
+
+        /** How often each replica looks for deliveries that are due. */
+        @WithDefault("PT1S")
+        Duration pollInterval();
+
+        /** Deliveries locked and sent by one pass at most. */
+        @WithDefault("50")
+        int batchSize();
+
+        /** Connecting to the receiver (TCP and TLS) may take this long. */
+        @WithDefault("PT5S")
+        Duration connectTimeout();
+
+        /** The receiver must have answered, status and body, this long after the request was sent. */
+        @WithDefault("PT10S")
+        Duration responseTimeout();
+
+        /** The pause after the first failed attempt; it doubles after each further one, up to {@link #retryMax}. */
+        @WithDefault("PT1S")
+        Duration retryInitial();
+
+        @WithDefault("PT5M")
+        Duration retryMax();
+
+        /** A delivery still failing this long after its event is given up. */
+        @WithDefault("PT1H")
+        Duration giveUpAfter();
+
+        /** At most one progress delivery per job within this interval (each sent once, never retried). */
+        @WithDefault("PT5S")
+        Duration progressInterval();
     }
 
     /**

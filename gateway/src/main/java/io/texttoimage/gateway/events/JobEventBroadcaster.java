@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobPreview;
+import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.Set;
@@ -13,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * In-memory fan-out of this replica's live job events to the SSE streams open on it. Every replica
@@ -29,15 +33,33 @@ public class JobEventBroadcaster {
      * subscribed would otherwise be missed until the next one (with two fast steps, until the terminal event).
      */
     private final ConcurrentHashMap<UUID, Latest> latestByJob = new ConcurrentHashMap<>();
+    /** The newest preview of each running job that sends them, for a stream that opens between two previews. */
+    private final ConcurrentHashMap<UUID, Latest> latestPreviewByJob = new ConcurrentHashMap<>();
+    /** SSE event name of a live preview ({@link JobPreviewView}): no id, it does not change the job's state. */
+    public static final String PREVIEW_EVENT = "preview";
     /** How long the newest event of a quiet job is kept: far longer than any database write takes. */
     static final long LATEST_KEPT_NANOS = 120_000_000_000L;
 
     private final AtomicInteger subscribers = new AtomicInteger();
     private final ObjectMapper json;
+    /** A running or progress event's estimate (and what the estimates learn from every event). */
+    private final Function<JobEvent, QueueEstimates.Estimate> estimates;
 
     /** @param json the application's mapper (snake_case, ISO-8601 instants), as every JSON answer of the API */
-    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+    @Inject
+    public JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx, QueueEstimates estimates) {
+        this(registry, json, vertx, estimates::heard);
+    }
+
+    /** Without estimates (every event's is null). */
+    JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx) {
+        this(registry, json, vertx, event -> null);
+    }
+
+    private JobEventBroadcaster(MeterRegistry registry, ObjectMapper json, Vertx vertx,
+                                Function<JobEvent, QueueEstimates.Estimate> estimates) {
         this.json = json;
+        this.estimates = estimates;
         registry.gauge("t2i.gateway.sse.subscribers", subscribers);
         vertx.setPeriodic(30_000, id -> forgetQuietJobs());
     }
@@ -84,14 +106,41 @@ public class JobEventBroadcaster {
     void forgetQuietJobs() {
         long now = System.nanoTime();
         latestByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
+        latestPreviewByJob.values().removeIf(latest -> now - latest.atNanos() > LATEST_KEPT_NANOS);
     }
 
     public void publish(JobEvent event) {
-        SseFrame frame = frame(JobEventView.eventName(event.type()), JobEventView.of(event));
+        JobEventView view = JobEventView.of(event).withEstimate(estimates.apply(event));
+        SseFrame frame = frame(JobEventView.eventName(event.type()), view);
         Latest latest = new Latest(frame, System.nanoTime());
         latestByJob.merge(event.jobId(), latest,
                 (old, now) -> now.frame().sequence() >= old.frame().sequence() ? now : old);
+        if (event.type().isTerminal()) {
+            latestPreviewByJob.remove(event.jobId()); // the image itself is next; a late stream needs no preview
+        }
         deliver(event.jobId(), frame);
+    }
+
+    /**
+     * Streams a live preview to the job's streams open here that want previews, as a notice (no id: it never moves
+     * Last-Event-ID, and is never replayed), and keeps it as the job's latest for streams that open later.
+     */
+    public void preview(JobPreview preview) {
+        String text;
+        try {
+            text = json.writeValueAsString(JobPreviewView.of(preview));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot encode the preview of job " + preview.jobId(), e);
+        }
+        SseFrame frame = SseFrame.notice(PREVIEW_EVENT, text);
+        latestPreviewByJob.put(preview.jobId(), new Latest(frame, System.nanoTime()));
+        deliver(preview.jobId(), frame);
+    }
+
+    /** The newest preview this replica has of the job while it runs, or null. */
+    SseFrame latestPreview(UUID jobId) {
+        Latest latest = latestPreviewByJob.get(jobId);
+        return latest == null ? null : latest.frame();
     }
 
     /** Whether any stream of the job is open on this replica. */
@@ -105,13 +154,15 @@ public class JobEventBroadcaster {
      * event without an id, so the client's Last-Event-ID stays where it was, and never replayed.
      */
     public void notice(UUID jobId, String name, Object data) {
-        String text;
+        deliver(jobId, noticeFrame(jobId, name, data));
+    }
+
+    SseFrame noticeFrame(UUID jobId, String name, Object data) {
         try {
-            text = json.writeValueAsString(data);
+            return SseFrame.notice(name, json.writeValueAsString(data));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot encode the " + name + " event of job " + jobId, e);
         }
-        deliver(jobId, SseFrame.notice(name, text));
     }
 
     private void deliver(UUID jobId, SseFrame frame) {

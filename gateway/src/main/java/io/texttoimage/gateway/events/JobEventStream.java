@@ -19,6 +19,10 @@ final class JobEventStream {
     private final SseOutput output;
     private final Function<JobEventView, SseFrame> heartbeatFrame;
     private final Runnable onEnd;
+    /** Whether this stream sends {@code preview} events (the client did not ask {@code ?previews=false}). */
+    private final boolean previews;
+    /** The newest preview heard before the current state was sent: sent right after it. */
+    private SseFrame pendingPreview;
     private long lastSentSequence;
     private JobEventView lastView;
     private List<SseFrame> heldBack = new ArrayList<>();
@@ -29,6 +33,13 @@ final class JobEventStream {
     /** @param resumeAfterSequence the client's Last-Event-ID, or -1 for a new client */
     JobEventStream(SseOutput output, long resumeAfterSequence, Function<JobEventView, SseFrame> heartbeatFrame,
                    Runnable onEnd) {
+        this(output, resumeAfterSequence, true, heartbeatFrame, onEnd);
+    }
+
+    /** @param previews whether to send the job's {@code preview} events */
+    JobEventStream(SseOutput output, long resumeAfterSequence, boolean previews,
+                   Function<JobEventView, SseFrame> heartbeatFrame, Runnable onEnd) {
+        this.previews = previews;
         this.output = output;
         this.lastSentSequence = resumeAfterSequence;
         this.heartbeatFrame = heartbeatFrame;
@@ -36,9 +47,21 @@ final class JobEventStream {
     }
 
     synchronized void onLiveEvent(SseFrame frame) {
+        if (isPreview(frame)) {
+            if (!previews) {
+                return;
+            }
+            if (heldBack != null) {
+                pendingPreview = frame; // only the newest one matters
+                return;
+            }
+        }
         if (frame.notice()) {
-            // Only for a stream that has sent the current state and is still open; a later one reads the record.
-            if (!ended && heldBack == null && !output.isClosed()) {
+            // Only for a stream that has sent the current state and is still open; a later one reads the record. A
+            // queue notice only while the job is queued as far as this stream knows (it may have started meanwhile).
+            boolean stale = QueueEvents.NAME.equals(frame.name()) && (lastView == null
+                    || !"queued".equals(lastView.status()));
+            if (!ended && heldBack == null && !stale && !output.isClosed()) {
                 output.write(frame.wire());
             }
             return;
@@ -58,6 +81,14 @@ final class JobEventStream {
         heldBack = null;
         pending.sort(Comparator.comparingLong(SseFrame::sequence));
         pending.forEach(this::send);
+        if (pendingPreview != null && !ended && !output.isClosed()) {
+            output.write(pendingPreview.wire());
+        }
+        pendingPreview = null;
+    }
+
+    private static boolean isPreview(SseFrame frame) {
+        return frame.notice() && JobEventBroadcaster.PREVIEW_EVENT.equals(frame.name());
     }
 
     /** The client went away (its connection closed): stop, nothing more can be written. */

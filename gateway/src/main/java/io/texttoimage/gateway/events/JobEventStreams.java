@@ -1,7 +1,9 @@
 package io.texttoimage.gateway.events;
 
 import io.texttoimage.gateway.config.GatewayConfig;
+import io.texttoimage.gateway.job.JobStatus;
 import io.texttoimage.gateway.job.JobStore;
+import io.texttoimage.gateway.job.QueueEstimates;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,12 +36,17 @@ public class JobEventStreams {
     private final JobStore store;
     private final Vertx vertx;
     private final GatewayConfig config;
+    private final QueueEstimates estimates;
+    private final QueueEvents queueEvents;
 
-    public JobEventStreams(JobEventBroadcaster broadcaster, JobStore store, Vertx vertx, GatewayConfig config) {
+    public JobEventStreams(JobEventBroadcaster broadcaster, JobStore store, Vertx vertx, GatewayConfig config,
+                           QueueEstimates estimates, QueueEvents queueEvents) {
         this.broadcaster = broadcaster;
         this.store = store;
         this.vertx = vertx;
         this.config = config;
+        this.estimates = estimates;
+        this.queueEvents = queueEvents;
     }
 
     /**
@@ -49,6 +56,15 @@ public class JobEventStreams {
      * @param resumeAfterSequence the client's Last-Event-ID, or -1
      */
     public void stream(UUID jobId, long resumeAfterSequence, SseEventSink sink, Sse sse, HttpServerResponse response) {
+        stream(jobId, resumeAfterSequence, true, sink, sse, response);
+    }
+
+    /**
+     * As {@link #stream(UUID, long, SseEventSink, Sse, HttpServerResponse)}; {@code previews} false leaves out the
+     * job's {@code preview} events.
+     */
+    public void stream(UUID jobId, long resumeAfterSequence, boolean previews, SseEventSink sink, Sse sse,
+                       HttpServerResponse response) {
         Context context = Vertx.currentContext();
         SseOutput output = new SseOutput() {
             @Override
@@ -68,7 +84,7 @@ public class JobEventStreams {
         };
         long[] timers = {-1, -1};
         Runnable[] unsubscribe = {() -> { }};
-        JobEventStream stream = new JobEventStream(output, resumeAfterSequence,
+        JobEventStream stream = new JobEventStream(output, resumeAfterSequence, previews,
                 view -> broadcaster.frame(JobEventView.HEARTBEAT, view), () -> {
                     unsubscribe[0].run();
                     vertx.cancelTimer(timers[0]);
@@ -89,6 +105,11 @@ public class JobEventStreams {
         if (seen != null) {
             stream.onLiveEvent(seen);
         }
+        // The newest preview of a running job, so that a stream opening between two previews shows one at once.
+        SseFrame preview = broadcaster.latestPreview(jobId);
+        if (preview != null) {
+            stream.onLiveEvent(preview);
+        }
         timers[0] = vertx.setPeriodic(Math.max(100, config.sseHeartbeat().toMillis()), id -> stream.heartbeat());
         long recheck = Math.max(100, config.sseRecheckInterval().toMillis());
         timers[1] = vertx.setPeriodic(recheck, id -> recheckIfQuiet(jobId, stream, context, recheck));
@@ -100,6 +121,9 @@ public class JobEventStreams {
                     } else {
                         JobEventView view = JobEventView.of(state);
                         stream.onCurrentState(broadcaster.frame(view.status(), view));
+                        if (state.status() == JobStatus.QUEUED) {
+                            sendFirstQueueEvent(jobId, stream, context);
+                        }
                     }
                 }),
                 failure -> afterHeaders(context, response, 0, () -> {
@@ -107,6 +131,20 @@ public class JobEventStreams {
                             failure.getMessage());
                     stream.onNoState();
                 }));
+    }
+
+    /** A queued job's stream hears where the job stands in line right after its state, not at the next change. */
+    private void sendFirstQueueEvent(UUID jobId, JobEventStream stream, Context context) {
+        estimates.forecast(jobId).subscribe().with(forecast -> {
+            if (forecast != null) {
+                SseFrame frame = queueEvents.first(jobId, forecast);
+                if (context == null) {
+                    stream.onLiveEvent(frame);
+                } else {
+                    context.runOnContext(ignored -> stream.onLiveEvent(frame));
+                }
+            }
+        }, failure -> LOG.debugf("No queue event for job %s now: %s", jobId, failure.getMessage()));
     }
 
     /**

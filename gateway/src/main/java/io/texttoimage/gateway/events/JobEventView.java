@@ -6,6 +6,7 @@ import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.gateway.job.JobSnapshot;
 import io.texttoimage.gateway.job.JobStateMachine;
 import io.texttoimage.gateway.job.JobStatus;
+import io.texttoimage.gateway.job.QueueEstimates;
 
 import java.util.List;
 import java.util.Locale;
@@ -18,11 +19,24 @@ import java.util.UUID;
  * @param sequence  the event's sequence, also sent as the SSE {@code id}
  * @param promptTruncation what the token limit cut off the prompts: on {@code running}, and on a stream's first
  *                  event once the job has started; null when nothing was cut and on other events
+ * @param estimate  on {@code running} and {@code progress}: when the job should finish, from its own step rate (see
+ *                  {@link QueueEstimates#running}); null on other events and when not known
  */
 public record JobEventView(UUID id, String status, int step, int totalSteps, int progress, List<String> imageKeys,
-                           String error, long sequence, PromptTruncation promptTruncation) {
+                           String error, long sequence, PromptTruncation promptTruncation,
+                           QueueEstimates.Estimate estimate) {
 
     public static final String HEARTBEAT = "heartbeat";
+
+    public JobEventView(UUID id, String status, int step, int totalSteps, int progress, List<String> imageKeys,
+                        String error, long sequence, PromptTruncation promptTruncation) {
+        this(id, status, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation, null);
+    }
+
+    public JobEventView withEstimate(QueueEstimates.Estimate estimate) {
+        return new JobEventView(id, status, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation,
+                estimate);
+    }
 
     /** SSE event name of a live event: its type ({@code progress} for PROGRESS, else the status). */
     public static String eventName(JobEventType type) {
@@ -44,6 +58,7 @@ public record JobEventView(UUID id, String status, int step, int totalSteps, int
     }
 
     public JobEventView asHeartbeat() {
-        return new JobEventView(id, HEARTBEAT, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation);
+        return new JobEventView(id, HEARTBEAT, step, totalSteps, progress, imageKeys, error, sequence, promptTruncation,
+                estimate);
     }
 }

@@ -34,18 +34,22 @@ public record IdempotencyKey(String owner, String key, String requestHash) {
     }
 
     /**
-     * SHA-256 over every field of the request, each as its length and text ({@code -1} for absent), so two requests
-     * have the same fingerprint only when they ask for the same thing: JSON spacing and field order do not matter,
-     * an absent field and its default do.
+     * SHA-256 over every field the request gives, each as its name, length and text, so two requests have the same
+     * fingerprint only when they ask for the same thing: JSON spacing and field order do not matter, an absent field
+     * and its default do. Absent fields add nothing, so a field a later version adds (as {@code webhook} and
+     * {@code previews} were) leaves the fingerprint of requests without it as it was, and a client retrying with its
+     * key across an upgrade still gets its job.
      */
     static String fingerprint(SubmitJobRequest request) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             for (RecordComponent component : SubmitJobRequest.class.getRecordComponents()) {
                 Object value = component.getAccessor().invoke(request);
-                byte[] text = value == null ? new byte[0] : value.toString().getBytes(StandardCharsets.UTF_8);
-                sha256.update((component.getName() + ":" + (value == null ? -1 : text.length) + ":")
-                        .getBytes(StandardCharsets.UTF_8));
+                if (value == null) {
+                    continue;
+                }
+                byte[] text = value.toString().getBytes(StandardCharsets.UTF_8);
+                sha256.update((component.getName() + ":" + text.length + ":").getBytes(StandardCharsets.UTF_8));
                 sha256.update(text);
             }
             return HexFormat.of().formatHex(sha256.digest());

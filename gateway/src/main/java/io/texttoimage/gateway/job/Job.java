@@ -72,13 +72,34 @@ public class Job extends PanacheEntityBase {
     @Column(name = "run_timeout_s")
     public Integer runTimeoutSeconds;
 
+    /** Where the job's webhook goes, and the events it asked for (see {@link WebhookEvent}); null without one. */
+    public String webhookUrl;
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    public String[] webhookEvents;
+
+    /** Read with the job for its record ({@link WebhookDeliveries#of}); empty until one is enqueued. */
+    @jakarta.persistence.Transient
+    public java.util.List<WebhookDeliveries.Delivery> webhookDeliveries = java.util.List.of();
+
+    /** Whether the client asked for live previews (SSE {@code preview} events); sent to the generator. */
+    @Column(nullable = false)
+    public Boolean previews = false;
+
     /** Computed when read ({@link WorkerRegistry#lost}), never stored: set while its worker is lost. */
     @jakarta.persistence.Transient
     public WorkerRegistry.WorkerLost workerLost;
 
+    /** Computed when read ({@link QueueEstimates}), never stored: a queued job's place in line. */
+    @jakarta.persistence.Transient
+    public QueueEstimates.QueuePlace queue;
+
+    /** Computed when read ({@link QueueEstimates}), never stored: when a queued or running job should end. */
+    @jakarta.persistence.Transient
+    public QueueEstimates.Estimate estimate;
+
     /** The message that hands this job to the generators. */
     public GenerationRequested toGenerationRequested() {
         return new GenerationRequested(GenerationRequested.SCHEMA_VERSION, id, prompt, negativePrompt, numSteps,
-                guidanceScale, width, height, scheduler, seed, numImages, createdAt);
+                guidanceScale, width, height, scheduler, seed, numImages, createdAt, Boolean.TRUE.equals(previews));
     }
 }

@@ -36,10 +36,13 @@ public class JobService {
     private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
     private final WorkerRegistry workers;
+    private final WebhookDeliveries webhookDeliveries;
+    private final QueueEstimates estimates;
 
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
-                      Duration idempotencyKeyLifetime, WorkerRegistry workers) {
+                      Duration idempotencyKeyLifetime, WorkerRegistry workers, WebhookDeliveries webhookDeliveries,
+                      QueueEstimates estimates) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -48,6 +51,8 @@ public class JobService {
         this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
         this.workers = workers;
+        this.webhookDeliveries = webhookDeliveries;
+        this.estimates = estimates;
     }
 
     /**
@@ -84,9 +89,9 @@ public class JobService {
                         .onFailure().invoke(e -> LOG.warnf("Job %s is queued, but its publish could not be recorded "
                                 + "(%s); the outbox will publish it again", job.id, e.getMessage()))
                         .onFailure().recoverWithNull())
-                .map(ignored -> {
+                .flatMap(ignored -> {
                     submitted.increment();
-                    return new Submission(job, false);
+                    return estimates.submitted(job).map(annotated -> new Submission(annotated, false));
                 });
     }
 
@@ -128,7 +133,9 @@ public class JobService {
     /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
     public Uni<Job> read(UUID id) {
         return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id))
-                .map(this::withWorkerLiveness);
+                .map(this::withWorkerLiveness)
+                .flatMap(job -> withWebhookDeliveries(List.of(job)).replaceWith(job))
+                .flatMap(estimates::annotate);
     }
 
     public Uni<List<Job>> list(int page, int size) {
@@ -136,7 +143,21 @@ public class JobService {
                 .page(page, size).list().map(jobs -> {
                     jobs.forEach(this::withWorkerLiveness);
                     return jobs;
-                });
+                })
+                .call(this::withWebhookDeliveries)
+                .flatMap(estimates::annotate);
+    }
+
+    /** Where the webhook deliveries of these jobs stand (one query, only for jobs that have a webhook). */
+    private Uni<Void> withWebhookDeliveries(List<Job> jobs) {
+        List<Job> withWebhook = jobs.stream().filter(job -> job.webhookUrl != null).toList();
+        if (withWebhook.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return webhookDeliveries.of(withWebhook.stream().map(job -> job.id).toList())
+                .invoke(byJob -> withWebhook.forEach(job -> job.webhookDeliveries = byJob.getOrDefault(job.id,
+                        List.of())))
+                .replaceWithVoid();
     }
 
     /** Whether a running job's worker is lost, from this replica's heartbeats (nothing stored). */
@@ -161,11 +182,13 @@ public class JobService {
                     job.cancelRequested = true;
                     job.updatedAt = Instant.now();
                 }))
+                .call(job -> withWebhookDeliveries(List.of(job)))
                 .call(job -> generators.requestCancel(id)
                         .onFailure().invoke(failure -> LOG.warnf(
                                 "Cancel of job %s is stored but not broadcast yet (%s); it is re-sent when the job "
                                         + "reports progress", id, failure.getMessage()))
-                        .onFailure().recoverWithNull());
+                        .onFailure().recoverWithNull())
+                .flatMap(estimates::annotate);
     }
 
     /**
@@ -205,6 +228,11 @@ public class JobService {
         job.totalSteps = job.numSteps;
         job.queueTimeoutSeconds = deadlines.queueTimeoutSeconds();
         job.runTimeoutSeconds = deadlines.runTimeoutSeconds();
+        if (request.webhook() != null) {
+            job.webhookUrl = request.webhook().url();
+            job.webhookEvents = WebhookEvent.stored(request.webhook().events());
+        }
+        job.previews = Boolean.TRUE.equals(request.previews());
         job.createdAt = now;
         job.updatedAt = now;
         return job;

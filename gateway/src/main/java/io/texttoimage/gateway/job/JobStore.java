@@ -32,14 +32,15 @@ import java.util.function.Function;
  * idempotent update whose guard comes from {@link JobStateMachine} (the statuses the event leaves, its sequence
  * rule), so redelivered, duplicated or reordered events and concurrent gateway replicas cannot move a job
  * backwards. No ORM session is needed, which keeps these writes safe outside HTTP requests (message consumers,
- * timers).
+ * timers). Every statement that changes a job's status or progress also enqueues the job's webhook delivery for
+ * that change ({@link WebhookDeliveries#enqueueing}): only the writer that changed the row inserts one.
  */
 @ApplicationScoped
 public class JobStore {
     private static final Transition RUNNING = JobStateMachine.transition(JobEventType.RUNNING);
     private static final Transition PROGRESS = JobStateMachine.transition(JobEventType.PROGRESS);
 
-    private static final String APPLY_RUNNING = """
+    private static final String APPLY_RUNNING = WebhookDeliveries.enqueueing("""
             UPDATE generated_images SET status = '%s', started_at = COALESCE(started_at, $2),
                 width = COALESCE($3, width), height = COALESCE($4, height), scheduler = COALESCE($5, scheduler),
                 current_step = $7, total_steps = CASE WHEN $8 > 0 THEN $8 ELSE total_steps END,
@@ -47,10 +48,14 @@ public class JobStore {
                 updated_at = now()
             WHERE id = $1 AND %s
             RETURNING cancel_requested""".formatted(RUNNING.to().name(),
-            TransitionSql.sequenceAndWorker(RUNNING, "", "$10", "$6"), TransitionSql.admits(RUNNING, "", "$10", "$6"));
+            TransitionSql.sequenceAndWorker(RUNNING, "", "$10", "$6"), TransitionSql.admits(RUNNING, "", "$10", "$6")),
+            "", WebhookEvent.RUNNING, null);
 
-    /** One statement for any number of jobs: the coalesced progress of one flush interval. */
-    private static final String APPLY_PROGRESS = """
+    /**
+     * One statement for any number of jobs: the coalesced progress of one flush interval ($8: seconds between two
+     * progress webhooks of a job).
+     */
+    private static final String APPLY_PROGRESS = WebhookDeliveries.enqueueing("""
             UPDATE generated_images g SET status = '%s', current_step = u.step,
                 total_steps = CASE WHEN u.total_steps > 0 THEN u.total_steps ELSE g.total_steps END,
                 progress = u.progress, %s,
@@ -60,26 +65,27 @@ public class JobStore {
             WHERE g.id = u.id AND %s
             RETURNING g.id, g.cancel_requested""".formatted(PROGRESS.to().name(),
             TransitionSql.sequenceAndWorker(PROGRESS, "g.", "u.sequence", "u.worker_id"),
-            TransitionSql.admits(PROGRESS, "g.", "u.sequence", "u.worker_id"));
+            TransitionSql.admits(PROGRESS, "g.", "u.sequence", "u.worker_id")), "g.", WebhookEvent.PROGRESS, "$8");
 
     /** One statement per event type that ends a job ($2: the status it ends in). */
     private static final Map<JobEventType, String> APPLY_TERMINAL = terminalStatements();
 
-    private static final String MARK_UNQUEUED = """
+    private static final String MARK_UNQUEUED = WebhookDeliveries.enqueueing("""
             UPDATE generated_images SET status = '%s', error = $2, finished_at = now(), updated_at = now()
-            WHERE id = $1 AND %s""".formatted(JobStateMachine.UNQUEUED.to().name(),
-            TransitionSql.admits(JobStateMachine.UNQUEUED, "", "NULL", "NULL"));
+            WHERE id = $1 AND %s RETURNING id""".formatted(JobStateMachine.UNQUEUED.to().name(),
+            TransitionSql.admits(JobStateMachine.UNQUEUED, "", "NULL", "NULL")), "", WebhookEvent.COMPLETED, null);
 
     private static final String INSERT_QUEUED = """
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
-                scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s)
-            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)""".formatted(
+                scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s,
+                webhook_url, webhook_events, previews)
+            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)""".formatted(
             JobStateMachine.INITIAL.name());
 
     /**
-     * Inserts the job only if its idempotency key ($15 owner, $16 key) is free or older than $18 seconds: both rows
-     * in one statement, so concurrent duplicates on any replica create one job (the second waits for the first's
-     * key and then inserts nothing).
+     * Inserts the job only if its idempotency key ($15 owner, $16 key) is free or older than $18 seconds ($19, $20:
+     * the webhook; $21: previews): both rows in one statement, so concurrent duplicates on any replica create one job (the second
+     * waits for the first's key and then inserts nothing).
      */
     private static final String INSERT_QUEUED_WITH_KEY = """
             WITH claimed AS (
@@ -90,9 +96,11 @@ public class JobStore {
                     WHERE idempotency_keys.created_at < now() - make_interval(secs => $18)
                 RETURNING job_id)
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
-                scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s)
+                scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s,
+                webhook_url, webhook_events, previews)
             SELECT $1::uuid, '%s', $2::text, $3::text, $4::int, $5::float8, $6::int, $7::int, $8::text, $9::bigint,
-                $10::int, $11::int, $12::timestamptz, $12::timestamptz, $13::int, $14::int
+                $10::int, $11::int, $12::timestamptz, $12::timestamptz, $13::int, $14::int, $19::text, $20::text[],
+                $21::boolean
             FROM claimed""".formatted(JobStateMachine.INITIAL.name());
 
     private static final String FIND_IDEMPOTENCY_KEY = """
@@ -104,16 +112,17 @@ public class JobStore {
     private static final String DELETE_EXPIRED_IDEMPOTENCY_KEYS = """
             DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)""";
 
-    private static final String FAIL_UNPUBLISHED = """
+    private static final String FAIL_UNPUBLISHED = WebhookDeliveries.enqueueing("""
             UPDATE generated_images SET status = '%s', error = $2, finished_at = now(), updated_at = now()
             WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
-            RETURNING id""".formatted(JobStateMachine.UNQUEUED.to().name(), JobStateMachine.INITIAL.name());
+            RETURNING id""".formatted(JobStateMachine.UNQUEUED.to().name(), JobStateMachine.INITIAL.name()),
+            "", WebhookEvent.COMPLETED, null);
 
     /**
      * Fails every job past a deadline: queued longer than its queue timeout, or running longer than its run timeout.
      * The end is the gateway's, so it takes the highest sequence: no event of the job can follow it.
      */
-    private static final String EXPIRE = """
+    private static final String EXPIRE = WebhookDeliveries.enqueueing("""
             UPDATE generated_images SET status = '%1$s', finished_at = now(), updated_at = now(),
                 last_sequence = %2$d,
                 error = CASE WHEN status = 'QUEUED'
@@ -124,7 +133,7 @@ public class JobStore {
                 OR (status = 'RUNNING' AND started_at < now() - make_interval(secs => run_timeout_s)))
             RETURNING id, status, current_step, total_steps, progress, error, last_sequence""".formatted(
             JobStateMachine.EXPIRED.to().name(), JobStateMachine.GATEWAY_SEQUENCE,
-            TransitionSql.admits(JobStateMachine.EXPIRED, "", "NULL", "NULL"));
+            TransitionSql.admits(JobStateMachine.EXPIRED, "", "NULL", "NULL")), "", WebhookEvent.COMPLETED, null);
 
     private static final String MARK_PUBLISHED = """
             UPDATE generated_images SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL""";
@@ -135,7 +144,7 @@ public class JobStore {
      */
     private static final String LOCK_UNPUBLISHED = """
             SELECT id, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed, num_images,
-                created_at
+                created_at, previews
             FROM generated_images
             WHERE published_at IS NULL AND status = '%s' AND created_at < now() - make_interval(secs => $1)
                 AND created_at >= now() - make_interval(secs => $3)
@@ -151,7 +160,7 @@ public class JobStore {
             SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
                 num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
                 attempts, cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s,
-                run_timeout_s, prompt_truncation::text AS prompt_truncation
+                run_timeout_s, prompt_truncation::text AS prompt_truncation, webhook_url, webhook_events, previews
             FROM generated_images WHERE id = $1""";
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
@@ -159,6 +168,15 @@ public class JobStore {
     private static final String RUNNING_ON = """
             SELECT id, worker_id, updated_at FROM generated_images WHERE status = '%s' AND worker_id = ANY($1)"""
             .formatted(JobStatus.RUNNING.name());
+
+    /** The queue in FIFO order (index-only on generated_images_queue_idx): what a queue forecast is made of. */
+    private static final String QUEUED_IN_ORDER = """
+            SELECT id, created_at, width, height, num_steps, num_images FROM generated_images
+            WHERE status = '%s' ORDER BY created_at, id""".formatted(JobStatus.QUEUED.name());
+
+    private static final String RUNNING_JOBS = """
+            SELECT id, worker_id, current_step, total_steps, started_at, width, height, num_images
+            FROM generated_images WHERE status = '%s'""".formatted(JobStatus.RUNNING.name());
 
     private final Pool pool;
     private final ObjectMapper json;
@@ -179,8 +197,11 @@ public class JobStore {
                         : Optional.of(rows.iterator().next().getBoolean("cancel_requested")));
     }
 
-    /** Applies the latest PROGRESS event of several jobs at once; yields the ids of those with a cancel request. */
-    public Uni<List<UUID>> applyProgress(Collection<JobEvent> latestPerJob) {
+    /**
+     * Applies the latest PROGRESS event of several jobs at once, enqueueing a progress webhook for those that asked
+     * for one and had none within {@code webhookInterval}; yields the ids of those with a cancel request.
+     */
+    public Uni<List<UUID>> applyProgress(Collection<JobEvent> latestPerJob, Duration webhookInterval) {
         int n = latestPerJob.size();
         UUID[] ids = new UUID[n];
         Integer[] steps = new Integer[n];
@@ -200,7 +221,8 @@ public class JobStore {
             times[i] = time(event.at());
             i++;
         }
-        Tuple params = Tuple.tuple(Arrays.asList(ids, steps, totals, percents, sequences, workers, times));
+        Tuple params = Tuple.tuple(Arrays.asList(ids, steps, totals, percents, sequences, workers, times,
+                webhookInterval.toMillis() / 1000.0));
         return pool.preparedQuery(APPLY_PROGRESS).execute(params).map(JobStore::cancelRequestedIds);
     }
 
@@ -221,7 +243,9 @@ public class JobStore {
      * ({@code published_at} is null) until {@link #markPublished} records the broker's confirm.
      */
     public Uni<Void> insertQueued(Job job) {
-        return pool.preparedQuery(INSERT_QUEUED).execute(insertParameters(job)).replaceWithVoid();
+        Tuple params = insertParameters(job).addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
+                .addBoolean(Boolean.TRUE.equals(job.previews));
+        return pool.preparedQuery(INSERT_QUEUED).execute(params).replaceWithVoid();
     }
 
     /**
@@ -230,7 +254,9 @@ public class JobStore {
      */
     public Uni<Boolean> insertQueued(Job job, IdempotencyKey key, Duration keyLifetime) {
         Tuple params = insertParameters(job).addString(key.owner()).addString(key.key())
-                .addString(key.requestHash()).addDouble((double) keyLifetime.toSeconds());
+                .addString(key.requestHash()).addDouble((double) keyLifetime.toSeconds())
+                .addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
+                .addBoolean(Boolean.TRUE.equals(job.previews));
         return pool.preparedQuery(INSERT_QUEUED_WITH_KEY).execute(params).map(rows -> rows.rowCount() > 0);
     }
 
@@ -346,6 +372,38 @@ public class JobStore {
         });
     }
 
+    /** A queued job as far as its place and its cost are concerned. */
+    public record QueuedJob(UUID id, Instant createdAt, Integer width, Integer height, int numSteps, int numImages) {
+    }
+
+    /** Every queued job, first in line first. */
+    public Uni<List<QueuedJob>> queuedInOrder() {
+        return pool.preparedQuery(QUEUED_IN_ORDER).execute().map(rows -> {
+            List<QueuedJob> queued = new ArrayList<>(rows.size());
+            rows.forEach(row -> queued.add(new QueuedJob(row.getUUID("id"), instant(row.getOffsetDateTime("created_at")),
+                    row.getInteger("width"), row.getInteger("height"), row.getInteger("num_steps"),
+                    row.getInteger("num_images"))));
+            return queued;
+        });
+    }
+
+    /** A running job as its row says: how far it is and since when. */
+    public record RunningProgress(UUID id, String workerId, int step, int totalSteps, Instant startedAt, Integer width,
+                                  Integer height, int numImages) {
+    }
+
+    /** Every running job. */
+    public Uni<List<RunningProgress>> runningJobs() {
+        return pool.preparedQuery(RUNNING_JOBS).execute().map(rows -> {
+            List<RunningProgress> running = new ArrayList<>(rows.size());
+            rows.forEach(row -> running.add(new RunningProgress(row.getUUID("id"), row.getString("worker_id"),
+                    row.getInteger("current_step"), row.getInteger("total_steps"),
+                    instant(row.getOffsetDateTime("started_at")), row.getInteger("width"), row.getInteger("height"),
+                    row.getInteger("num_images"))));
+            return running;
+        });
+    }
+
     /** Whether the job's row exists. */
     public Uni<Boolean> exists(UUID jobId) {
         return pool.preparedQuery(EXISTS).execute(Tuple.of(jobId)).map(rows -> rows.size() > 0);
@@ -387,6 +445,7 @@ public class JobStore {
         job.seed = row.getLong("seed");
         job.numImages = row.getInteger("num_images");
         job.createdAt = instant(row.getOffsetDateTime("created_at"));
+        job.previews = row.getBoolean("previews");
     }
 
     private static Map<JobEventType, String> terminalStatements() {
@@ -394,15 +453,15 @@ public class JobStore {
         for (JobEventType type : JobEventType.values()) {
             if (JobStateMachine.endsJob(type)) {
                 Transition transition = JobStateMachine.transition(type);
-                statements.put(type, """
+                statements.put(type, WebhookDeliveries.enqueueing("""
                         UPDATE generated_images SET status = $2, current_step = GREATEST(current_step, $3),
                             total_steps = CASE WHEN $4 > 0 THEN $4 ELSE total_steps END,
                             progress = COALESCE($5::int, progress), error = $6,
                             image_keys = COALESCE($7::text[], image_keys), finished_at = $8,
                             attempts = GREATEST(attempts, $11::int), %s, updated_at = now()
-                        WHERE id = $1 AND %s""".formatted(
+                        WHERE id = $1 AND %s RETURNING id""".formatted(
                         TransitionSql.sequenceAndWorker(transition, "", "$9", "$10"),
-                        TransitionSql.admits(transition, "", "$9", "$10")));
+                        TransitionSql.admits(transition, "", "$9", "$10")), "", WebhookEvent.COMPLETED, null));
             }
         }
         return statements;
@@ -445,6 +504,8 @@ public class JobStore {
         job.queueTimeoutSeconds = row.getInteger("queue_timeout_s");
         job.runTimeoutSeconds = row.getInteger("run_timeout_s");
         job.promptTruncation = promptTruncation(row);
+        job.webhookUrl = row.getString("webhook_url");
+        job.webhookEvents = row.getArrayOfStrings("webhook_events");
         return job;
     }
 

@@ -64,7 +64,14 @@ public record SubmitJobRequest(
         @Min(value = 1, message = AT_LEAST)
         @Schema(description = "seconds the job may run once started; then it is stopped between steps and fails. "
                 + "Default and maximum are set by the server (1800 and 21600 out of the box)", minimum = "1")
-        Integer runTimeout) {
+        Integer runTimeout,
+
+        @Schema(description = "call this URL back with the job's record when it starts, progresses or ends "
+                + "(docs/gateway-api.md, Webhooks); null = no webhook")
+        WebhookRequest webhook,
+        @Schema(description = "ask for live previews: SSE events named preview with a small latent-resolution image "
+                + "every few steps (see GET /capabilities, previews_available)", defaultValue = "false")
+        Boolean previews) {
 
     public static final int MAX_PROMPT_LENGTH = 2000;
     public static final int DEFAULT_NUM_STEPS = 50;

@@ -13,6 +13,7 @@ import io.texttoimage.broker.RecoveringSubscription;
 import io.texttoimage.broker.Topology;
 import io.texttoimage.broker.TopologyDeclarer;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobPreview;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventBroadcaster;
 import io.texttoimage.gateway.job.JobStateMachine;
@@ -59,7 +60,11 @@ public class JobEventFanout {
                 @Override
                 public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
                                            byte[] body) {
-                    onEvent(body);
+                    if (JobPreview.ROUTING_KEY.equals(envelope.getRoutingKey())) {
+                        onPreview(body);
+                    } else {
+                        onEvent(body);
+                    }
                 }
             });
             LOG.infof("Receiving live job events on %s", queue);
@@ -97,6 +102,19 @@ public class JobEventFanout {
             }
         } catch (RuntimeException e) {
             LOG.warnf("Ignoring unreadable job event: %s", e.getMessage());
+        }
+    }
+
+    /** A live preview (the same queue, its own routing key): streamed, never stored. */
+    void onPreview(byte[] body) {
+        try {
+            JobPreview preview = codec.decode(body, JobPreview.class);
+            if (preview.jobId() == null || preview.image() == null || preview.mediaType() == null) {
+                return;
+            }
+            broadcaster.preview(preview);
+        } catch (RuntimeException e) {
+            LOG.warnf("Ignoring unreadable job preview: %s", e.getMessage());
         }
     }
 

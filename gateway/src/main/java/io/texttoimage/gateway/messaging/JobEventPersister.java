@@ -165,7 +165,7 @@ public class JobEventPersister {
                 return Uni.createFrom().voidItem();
             }
             List<JobEvent> batch = takePendingProgress();
-            return store.applyProgress(batch)
+            return store.applyProgress(batch, config.webhooks().progressInterval())
                     .invoke(cancelRequested -> {
                         progressWrites.increment(batch.size());
                         cancelRequested.forEach(this::resendCancel);

@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * A task every gateway replica runs on a timer (the outbox relay, the deadline check): one pass at a time (a pass
- * asked for while one runs is skipped and yields {@code idle}), optionally bounded in time so that a stuck pass does
- * not stop every later one, and one log line when passes start failing and one when they work again, not one per
- * failed pass (during an outage that would flood the log).
+ * A task every gateway replica runs on a timer (the outbox relay, the deadline check, the webhook relay): one pass
+ * at a time (a pass asked for while one runs is skipped and yields {@code idle}), optionally bounded in time so that
+ * a stuck pass does not stop every later one, and one log line when passes start failing and one when they work
+ * again, not one per failed pass (during an outage that would flood the log).
  */
-final class PeriodicPass<T> {
+public final class PeriodicPass<T> {
     private final String name;
     private final Logger log;
     private final Supplier<Uni<T>> pass;
@@ -27,7 +27,7 @@ final class PeriodicPass<T> {
     private long timerId = -1;
 
     /** @param limit how long a pass may take before it counts as failed; null: no limit */
-    PeriodicPass(String name, Logger log, T idle, Duration limit, Supplier<Uni<T>> pass) {
+    public PeriodicPass(String name, Logger log, T idle, Duration limit, Supplier<Uni<T>> pass) {
         this.name = name;
         this.log = log;
         this.idle = idle;
@@ -35,19 +35,19 @@ final class PeriodicPass<T> {
         this.pass = pass;
     }
 
-    void start(Vertx vertx, Duration interval) {
+    public void start(Vertx vertx, Duration interval) {
         long intervalMs = Math.max(100, interval.toMillis());
         timerId = vertx.setPeriodic(intervalMs, id -> run().subscribe().with(ignored -> { }, ignored -> { }));
     }
 
-    void stop(Vertx vertx) {
+    public void stop(Vertx vertx) {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
         }
     }
 
     /** One pass, unless one is running. */
-    Uni<T> run() {
+    public Uni<T> run() {
         if (!running.compareAndSet(false, true)) {
             log.debugf("%s: the previous pass is still running", name);
             return Uni.createFrom().item(idle);

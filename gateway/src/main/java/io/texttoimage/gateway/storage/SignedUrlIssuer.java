@@ -32,6 +32,11 @@ public class SignedUrlIssuer {
     }
 
     private static SigningException adapterFailure(String key, Throwable failure) {
+        if (failure instanceof WebApplicationException http && http.getResponse().getStatus() == 401) {
+            return new SigningException(SigningException.Reason.ADAPTER_ERROR, "The storage adapter refused this"
+                    + " gateway's token (t2i.storage-adapter.token must be one of its t2i.storage.gateway-tokens).",
+                    failure);
+        }
         if (failure instanceof WebApplicationException http) {
             return new SigningException(SigningException.Reason.ADAPTER_ERROR,
                     "The storage adapter answered " + http.getResponse().getStatus() + " when signing '" + key + "'.",

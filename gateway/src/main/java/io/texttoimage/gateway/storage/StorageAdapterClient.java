@@ -6,10 +6,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /** The storage adapter, the only holder of S3 credentials, signs download URLs for the gateway. */
 @RegisterRestClient(configKey = "storage-adapter")
+@RegisterClientHeaders(StorageAdapterCredentials.class)
 @Path("/signed-urls")
 public interface StorageAdapterClient {
 

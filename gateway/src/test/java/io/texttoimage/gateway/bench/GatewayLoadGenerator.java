@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * status reads/s, and N concurrent SSE subscribers with the delay from publishing a job event on the broker
  * to its delivery on every stream. The client runs on the same machine as the gateway and competes for CPU.
  *
- * <p>Arguments ({@code --name value}): base (http://127.0.0.1:18080), prefix (t2i), rabbitmq-host (127.0.0.1),
+ * <p>Arguments ({@code --name value}): base (http://127.0.0.1:18080), management (http://127.0.0.1:19080: its
+ * metrics), prefix (t2i), rabbitmq-host (127.0.0.1),
  * warmup-submissions (40000), warmup-reads (30000), submissions (20000), reads (50000), concurrency (8), sse (1000),
  * sse-jobs (10), sse-events (60), sse-interval-ms (100), sse-warmup-rounds (2).
  */
@@ -50,6 +51,7 @@ public final class GatewayLoadGenerator {
 
     private final Map<String, String> options;
     private final String base;
+    private final String management;
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -61,6 +63,7 @@ public final class GatewayLoadGenerator {
     private GatewayLoadGenerator(Map<String, String> options) {
         this.options = options;
         this.base = option("base", "http://127.0.0.1:18080");
+        this.management = option("management", "http://127.0.0.1:19080");
         URI uri = URI.create(base);
         client = VERTX.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
                 .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true)
@@ -155,7 +158,7 @@ public final class GatewayLoadGenerator {
 
     /** {sum of seconds, count} of a Prometheus timer whose lines contain all {@code labels}. */
     private double[] timer(String name, String... labels) throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).GET().build(),
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         double[] result = new double[2];
         for (String line : metrics.split("\n")) {

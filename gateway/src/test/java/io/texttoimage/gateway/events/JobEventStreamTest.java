@@ -114,6 +114,64 @@ class JobEventStreamTest {
         }
     }
 
+    private static SseFrame preview(int step) {
+        return SseFrame.notice(JobEventBroadcaster.PREVIEW_EVENT, "{\"step\":" + step + "}");
+    }
+
+    @Test
+    void aPreviewHeardBeforeTheStateFollowsItOnlyTheNewestAndWithoutAnId() {
+        RecordingOutput output = new RecordingOutput();
+        JobEventStream stream = new JobEventStream(output, -1, true, view -> null, () -> { });
+        stream.onLiveEvent(preview(5));
+        stream.onLiveEvent(preview(10));
+        stream.onCurrentState(frame("running", 2, 7));
+        stream.onLiveEvent(preview(15));
+        assertEquals(List.of("id: 2\nevent: running\ndata: {\"status\":\"running\",\"step\":7}\n\n",
+                "event: preview\ndata: {\"step\":10}\n\n", "event: preview\ndata: {\"step\":15}\n\n"), output.events);
+        stream.onLiveEvent(frame("progress", 3, 8));
+        assertTrue(output.events.getLast().startsWith("id: 3\n"), "the job's events go on numbering: " + output.events);
+    }
+
+    @Test
+    void aStreamWithoutPreviewsGetsTheOtherNoticesButNoPreview() {
+        RecordingOutput output = new RecordingOutput();
+        JobEventStream stream = new JobEventStream(output, -1, false, view -> null, () -> { });
+        stream.onLiveEvent(preview(5));
+        stream.onCurrentState(frame("running", 2, 7));
+        stream.onLiveEvent(preview(10));
+        stream.onLiveEvent(SseFrame.notice("worker-lost", "{}"));
+        assertEquals(List.of("id: 2\nevent: running\ndata: {\"status\":\"running\",\"step\":7}\n\n",
+                "event: worker-lost\ndata: {}\n\n"), output.events);
+    }
+
+    @Test
+    void aFinishedJobsStreamGetsNoPendingPreview() {
+        RecordingOutput output = new RecordingOutput();
+        JobEventStream stream = new JobEventStream(output, -1, true, view -> null, () -> { });
+        stream.onLiveEvent(preview(5));
+        stream.onCurrentState(frame("succeeded", 9, 10));
+        assertEquals(1, output.events.size(), output.events.toString());
+    }
+
+    @Test
+    void theBroadcasterKeepsAJobsNewestPreviewUntilItsTerminalEvent() {
+        Vertx vertx = Vertx.vertx();
+        try {
+            JobEventBroadcaster broadcaster = new JobEventBroadcaster(new SimpleMeterRegistry(),
+                    new ObjectMapper().findAndRegisterModules(), vertx);
+            byte[] png = {1, 2, 3};
+            broadcaster.preview(new io.texttoimage.contracts.JobPreview(1, JOB, 5, 10, 8, 8, "image/png", png, 1,
+                    Instant.now()));
+            String wire = broadcaster.latestPreview(JOB).wire().toString(StandardCharsets.UTF_8);
+            assertTrue(wire.startsWith("event: preview\ndata: {"), wire);
+            assertTrue(wire.contains("\"image\":\"data:image/png;base64,AQID\""), wire);
+            broadcaster.publish(event(JobEventType.SUCCEEDED, 5, 10));
+            assertNull(broadcaster.latestPreview(JOB), "no preview for a stream of a finished job");
+        } finally {
+            vertx.close();
+        }
+    }
+
     private static JobEvent event(JobEventType type, long sequence, int step) {
         return new JobEvent(JobEvent.SCHEMA_VERSION, JOB, type, sequence, step, 10, "worker-1", null, null, null, null,
                 null, Instant.now());

@@ -94,7 +94,7 @@ class JobStoreTransitionsTest {
     private void apply(JobEvent event) {
         switch (event.type()) {
             case RUNNING -> store.applyRunning(event).await().indefinitely();
-            case PROGRESS -> store.applyProgress(List.of(event)).await().indefinitely();
+            case PROGRESS -> store.applyProgress(List.of(event), java.time.Duration.ofSeconds(5)).await().indefinitely();
             default -> store.applyTerminal(event).await().indefinitely();
         }
     }

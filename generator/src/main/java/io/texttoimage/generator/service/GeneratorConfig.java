@@ -49,6 +49,8 @@ public interface GeneratorConfig {
 
     CancelledIds cancelledIds();
 
+    Previews previews();
+
     /** Run one tiny generation after loading, before reporting ready, so the first job does not pay for warm-up. */
     @WithDefault("true")
     boolean warmUp();
@@ -95,6 +97,24 @@ public interface GeneratorConfig {
 
         /** Default: {@code ort-graph-cache} beside the Hugging Face hub cache (on the model-cache volume). */
         Optional<Path> dir();
+    }
+
+    /** Live previews of the jobs that ask for them (see docs/generator-service.md, "Live previews"). */
+    interface Previews {
+        /** Off: this worker sends none and its heartbeat says so. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** A preview after every this many steps (UNet evaluations): steps k, 2k, 3k, … */
+        @WithDefault("5")
+        int everySteps();
+
+        /**
+         * Most preview bytes one job may send per second (a one-second bucket): a preview that would go over it is
+         * skipped. 64 KiB/s lets a 64×64 PNG (4–12 KiB) through several times a second.
+         */
+        @WithDefault("65536")
+        long maxBytesPerSecond();
     }
 
     /** Cancellations remembered for jobs that are still queued; bounded in size and age. */

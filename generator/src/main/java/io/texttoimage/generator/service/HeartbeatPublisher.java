@@ -76,7 +76,8 @@ public class HeartbeatPublisher {
         return new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, worker.workerId(), config.model(),
                 isLocalFolder(config.model()) ? null : config.modelRevision(),
                 info != null ? info.executionProvider() : null, activity.currentJob(), activity.meanStepSeconds(),
-                config.heartbeatInterval().toNanos() / 1e9, startedAt, Instant.now());
+                config.heartbeatInterval().toNanos() / 1e9, startedAt, Instant.now(),
+                generator != null && worker.sendsPreviews(info));
     }
 
     private void beat() {

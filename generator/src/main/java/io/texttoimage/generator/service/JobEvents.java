@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
+import io.texttoimage.contracts.JobPreview;
 import io.texttoimage.contracts.PromptTruncation;
 import io.texttoimage.pipeline.PromptLengths;
 import io.texttoimage.pipeline.tokenizer.PromptTokens;
@@ -23,6 +24,9 @@ import java.util.UUID;
 final class JobEvents {
     private static final AMQP.BasicProperties PERSISTENT_JSON = new AMQP.BasicProperties.Builder()
             .contentType("application/json").deliveryMode(2).build();
+    /** A preview is only worth anything while the job runs: never written to the broker's disk. */
+    private static final AMQP.BasicProperties TRANSIENT_JSON = new AMQP.BasicProperties.Builder()
+            .contentType("application/json").deliveryMode(1).build();
 
     private final ConfirmedPublisher publisher;
     private final ObjectMapper json;
@@ -76,6 +80,25 @@ final class JobEvents {
 
     void cancelled(int step, int totalSteps) throws IOException {
         send(JobEventType.CANCELLED, step, totalSteps, null, null, null, null, null, null);
+    }
+
+    /**
+     * A live preview, to the gateways' live queues only ({@link JobPreview#ROUTING_KEY}); it takes no sequence, as it
+     * does not change the job's state.
+     *
+     * @return the bytes published
+     */
+    int preview(int step, int totalSteps, int width, int height, byte[] png) throws IOException {
+        JobPreview preview = new JobPreview(JobPreview.SCHEMA_VERSION, jobId, step, totalSteps, width, height,
+                JobPreview.PNG, png, attempt, Instant.now());
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(preview);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        publisher.publish(exchange, JobPreview.ROUTING_KEY, TRANSIENT_JSON, body);
+        return body.length;
     }
 
     private void send(JobEventType type, int step, int totalSteps, List<String> keys, String error,

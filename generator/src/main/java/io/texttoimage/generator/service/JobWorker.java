@@ -23,7 +23,9 @@ import io.texttoimage.pipeline.GenerationRequest;
 import io.texttoimage.pipeline.GenerationResult;
 import io.texttoimage.pipeline.InvalidRequestException;
 import io.texttoimage.pipeline.ModelInfo;
+import io.texttoimage.pipeline.ProgressListener;
 import io.texttoimage.pipeline.PromptLengths;
+import io.texttoimage.pipeline.preview.LatentPreview;
 import io.texttoimage.pipeline.tokenizer.PromptTokens;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -262,10 +264,12 @@ public class JobWorker {
         }
 
         StepReporter progress = new StepReporter(events::progress, config.progressInterval(), metrics.stepTimer());
+        ProgressListener reporting = job.previews() && sendsPreviews(info)
+                ? new PreviewReporter(progress, events::preview, config.previews()) : progress;
         GenerationResult result;
         Timer.Sample jobTime = metrics.startJob();
         try {
-            result = generator.generate(request, activity.tracking(progress), () -> shouldStop(jobId));
+            result = generator.generate(request, activity.tracking(reporting), () -> shouldStop(jobId));
         } catch (GenerationCancelledException e) {
             if (cancelled.contains(jobId) || config.onShutdown() != GeneratorConfig.ShutdownMode.REQUEUE) {
                 events.cancelled(e.completedSteps(), progress.totalSteps(evaluations));
@@ -314,6 +318,11 @@ public class JobWorker {
                     + "(%d given, the last %d ignored)", jobId, which, tokens.maxTokens(), tokens.tokens(),
                     tokens.droppedTokens());
         }
+    }
+
+    /** Whether this worker sends previews to jobs that ask: enabled, and a model whose latents it can preview. */
+    boolean sendsPreviews(ModelInfo info) {
+        return config.previews().enabled() && info != null && LatentPreview.supports(info.latentChannels());
     }
 
     private boolean shouldStop(UUID jobId) {

@@ -2,6 +2,7 @@ package io.texttoimage.generator.service;
 
 import io.texttoimage.contracts.WorkerHeartbeat;
 import io.texttoimage.pipeline.ProgressListener;
+import io.texttoimage.pipeline.preview.StepLatents;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -33,17 +34,25 @@ public class WorkerActivity {
         running = new Running(jobId, WorkerHeartbeat.sizeKey(width, height), 0, totalSteps);
     }
 
-    /** Counts each step and times it, wrapping the listener that reports the steps. */
+    /** Counts each step and times it, wrapping the listener that reports the steps (and their latents). */
     ProgressListener tracking(ProgressListener reporter) {
         Duration[] previous = {Duration.ZERO};
-        return (step, totalSteps, elapsed) -> {
-            Running now = running;
-            if (now != null) {
-                record(now.size(), elapsed.minus(previous[0]));
-                running = new Running(now.jobId(), now.size(), step, totalSteps);
+        return new ProgressListener() {
+            @Override
+            public void onStep(int step, int totalSteps, Duration elapsed) {
+                Running now = running;
+                if (now != null) {
+                    record(now.size(), elapsed.minus(previous[0]));
+                    running = new Running(now.jobId(), now.size(), step, totalSteps);
+                }
+                previous[0] = elapsed;
+                reporter.onStep(step, totalSteps, elapsed);
             }
-            previous[0] = elapsed;
-            reporter.onStep(step, totalSteps, elapsed);
+
+            @Override
+            public void onLatents(int step, int totalSteps, StepLatents latents) {
+                reporter.onLatents(step, totalSteps, latents);
+            }
         };
     }
 

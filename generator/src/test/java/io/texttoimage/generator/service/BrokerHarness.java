@@ -12,6 +12,7 @@ import io.texttoimage.contracts.CancelRequested;
 import io.texttoimage.contracts.GenerationRequested;
 import io.texttoimage.contracts.ImageStored;
 import io.texttoimage.contracts.JobEvent;
+import io.texttoimage.contracts.JobPreview;
 import io.texttoimage.contracts.WorkerHeartbeat;
 
 import java.io.IOException;
@@ -43,6 +44,10 @@ final class BrokerHarness implements AutoCloseable {
     record HeardBeat(long position, WorkerHeartbeat heartbeat) {
     }
 
+    /** One preview heard on a gateway-like live queue, with the arrival position it shares with the job events. */
+    record HeardPreview(long position, JobPreview preview, long receivedNanos) {
+    }
+
     /** One StoreImage message as the storage side received it. */
     record StoredImage(Map<String, Object> headers, byte[] png) {
     }
@@ -56,6 +61,8 @@ final class BrokerHarness implements AutoCloseable {
     /** Every worker heartbeat heard, with the arrival position it shares with the job events. */
     final List<HeardBeat> heartbeats = new CopyOnWriteArrayList<>();
     final Map<UUID, List<StoredImage>> images = new ConcurrentHashMap<>();
+    /** Every preview heard, as a gateway replica's live queue receives them. */
+    final List<HeardPreview> previews = new CopyOnWriteArrayList<>();
     /** When set, the fake storage side reports this error instead of storing. */
     volatile String storeError;
 
@@ -67,7 +74,29 @@ final class BrokerHarness implements AutoCloseable {
         channel.confirmSelect();
         recordJobEvents();
         recordHeartbeats();
+        recordPreviews();
         actAsStorageAdapter();
+    }
+
+    /** Like a gateway replica: its own live queue (job events and previews, by the topology's bindings). */
+    private void recordPreviews() throws IOException {
+        Channel live = connection.createChannel();
+        String queue = io.texttoimage.broker.TopologyDeclarer.declareQueue(live,
+                topology.liveEventsQueue("generator-test-" + UUID.randomUUID()));
+        live.basicConsume(queue, true, new DefaultConsumer(live) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
+                    throws IOException {
+                if (JobPreview.ROUTING_KEY.equals(envelope.getRoutingKey())) {
+                    previews.add(new HeardPreview(arrivals.incrementAndGet(), json.readValue(body, JobPreview.class),
+                            System.nanoTime()));
+                }
+            }
+        });
+    }
+
+    List<HeardPreview> previews(UUID jobId) {
+        return previews.stream().filter(heard -> heard.preview().jobId().equals(jobId)).toList();
     }
 
     /** Like a gateway replica: its own exclusive queue on the workers fanout. */

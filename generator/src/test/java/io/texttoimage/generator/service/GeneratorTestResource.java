@@ -19,6 +19,9 @@ import java.util.UUID;
 public class GeneratorTestResource implements QuarkusTestResourceLifecycleManager {
     static final BrokerSettings BROKER = BrokerSettings.plain("127.0.0.1", 5672, "guest", "guest");
 
+    static final int PREVIEW_EVERY_STEPS = 2;
+    static final int PREVIEW_BYTES_PER_SECOND = 600;
+
     static Topology topology;
 
     @Override
@@ -32,7 +35,10 @@ public class GeneratorTestResource implements QuarkusTestResourceLifecycleManage
                 "t2i.generator.worker-id", "test-worker",
                 "t2i.generator.store-timeout", "PT20S",
                 "t2i.generator.progress-interval", "PT0S",
-                "t2i.generator.heartbeat-interval", "PT0.2S");
+                "t2i.generator.heartbeat-interval", "PT0.2S",
+                "t2i.generator.previews.every-steps", String.valueOf(PREVIEW_EVERY_STEPS),
+                // about two 8x8 previews of the tiny model per second: low enough that the bound skips some
+                "t2i.generator.previews.max-bytes-per-second", String.valueOf(PREVIEW_BYTES_PER_SECOND));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.texttoimage.generator.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.GetResponse;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.texttoimage.broker.JobAttempts;
 import io.texttoimage.broker.StoreImageHeaders;
@@ -54,6 +55,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JobWorkerTest {
+    /** Health and metrics are on the management interface, not on the API's port. */
+    @TestHTTPResource(value = "/", management = true)
+    java.net.URL management;
+
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     @Inject
@@ -79,11 +84,11 @@ class JobWorkerTest {
     @Order(1)
     void readyOnceTheModelIsLoaded() throws Exception {
         BrokerHarness.awaitTrue("the worker is ready", TIMEOUT,
-                () -> given().get("/q/health/ready").statusCode() == 200);
-        given().get("/q/health/ready").then().statusCode(200)
+                () -> given().port(management.getPort()).get("/q/health/ready").statusCode() == 200);
+        given().port(management.getPort()).get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("model ready: model on CPU"));
-        given().get("/q/health/live").then().statusCode(200);
+        given().port(management.getPort()).get("/q/health/live").then().statusCode(200);
     }
 
     @Test
@@ -148,7 +153,7 @@ class JobWorkerTest {
             assertEquals(128, decoded.getHeight());
         }
         assertEquals(0, broker.readyJobs());
-        given().get("/q/metrics").then().statusCode(200)
+        given().port(management.getPort()).get("/q/metrics").then().statusCode(200)
                 .body(containsString("t2i_generator_jobs_total{outcome=\"succeeded\"}"))
                 .body(containsString("t2i_generator_step_seconds_count"));
     }
@@ -363,6 +368,58 @@ class JobWorkerTest {
     }
 
     /** Last: it shuts the worker down. */
+    /**
+     * A job that asks for previews gets one after every k-th step (k = 2 here), of its first image, at latent
+     * resolution, within the per-job byte bound; a job that does not ask gets none; the heartbeat announces them.
+     */
+    @Test
+    @Order(10)
+    void aPreviewsJobGetsPreviewsEveryKStepsWithinTheByteBoundAndOthersNone() throws Exception {
+        UUID withPreviews = UUID.randomUUID();
+        UUID without = UUID.randomUUID();
+        GenerationRequested plain = BrokerHarness.job(withPreviews, 20, 64, 128, "euler", 2);
+        broker.publish(new GenerationRequested(plain.schemaVersion(), withPreviews, plain.prompt(),
+                plain.negativePrompt(), plain.numSteps(), plain.guidanceScale(), plain.width(), plain.height(),
+                plain.scheduler(), plain.seed(), plain.numImages(), plain.requestedAt(), true));
+        broker.publish(BrokerHarness.job(without, 20, 64, 64, "euler", 1));
+        broker.awaitTerminal(withPreviews, TIMEOUT);
+        List<JobEvent> plainEvents = broker.awaitTerminal(without, TIMEOUT);
+        assertEquals(JobEventType.SUCCEEDED, plainEvents.getLast().type());
+
+        List<BrokerHarness.HeardPreview> heard = broker.previews(withPreviews);
+        assertFalse(heard.isEmpty(), "the first preview always fits the byte bound");
+        long bytes = 0;
+        int previousStep = 0;
+        for (BrokerHarness.HeardPreview one : heard) {
+            io.texttoimage.contracts.JobPreview preview = one.preview();
+            assertEquals(0, preview.step() % GeneratorTestResource.PREVIEW_EVERY_STEPS, "a k-th step: " + preview.step());
+            assertTrue(preview.step() > previousStep, "steps increase");
+            previousStep = preview.step();
+            assertEquals(20, preview.totalSteps());
+            assertEquals(8, preview.width(), "latent resolution: 64 / 8");
+            assertEquals(16, preview.height(), "latent resolution: 128 / 8");
+            assertEquals("image/png", preview.mediaType());
+            assertEquals(1, preview.attempt());
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(preview.image()));
+            assertEquals(8, image.getWidth());
+            assertEquals(16, image.getHeight());
+            bytes += preview.image().length;
+        }
+        // A bucket of one second's bytes, refilled at that rate: what was sent fits in it plus the refill since.
+        double seconds = Duration.between(heard.getFirst().preview().at(), heard.getLast().preview().at()).toNanos()
+                / 1e9;
+        // (plus 50 ms of refill: "at" is stamped just after the bucket is looked at, so the span can be a little short)
+        double bound = GeneratorTestResource.PREVIEW_BYTES_PER_SECOND * (1 + seconds + 0.05);
+        System.out.printf("previews: %d of %d candidate steps sent, %d bytes in %.3f s (bound %.0f)%n", heard.size(),
+                20 / GeneratorTestResource.PREVIEW_EVERY_STEPS, bytes, seconds, bound);
+        assertTrue(bytes <= bound, bytes + " preview bytes in " + seconds + " s exceed the bound " + bound);
+        assertTrue(broker.previews(without).isEmpty(), "a job that did not ask gets no previews");
+
+        WorkerHeartbeat beat = broker.awaitHeartbeat(broker.arrivals(without).getLast().position(), b -> true,
+                TIMEOUT);
+        assertTrue(beat.previews(), "the heartbeat announces previews: " + beat);
+    }
+
     @Test
     @Order(100)
     void shutdownStopsBetweenStepsAndRequeuesTheRunningJob() throws Exception {
@@ -372,7 +429,7 @@ class JobWorkerTest {
         broker.awaitEvent(jobId, e -> e.type() == JobEventType.PROGRESS, TIMEOUT);
 
         worker.onStop(null);
-        given().get("/q/health/ready").then().statusCode(503); // a stopping worker takes no new traffic
+        given().port(management.getPort()).get("/q/health/ready").then().statusCode(503); // a stopping worker takes no new traffic
 
         List<JobEvent> events = broker.events(jobId);
         assertFalse(events.get(events.size() - 1).type().isTerminal(), "no terminal event: " + events);

@@ -6,16 +6,22 @@ import io.texttoimage.localstack.infra.Ports;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -52,6 +58,10 @@ public final class LocalStack implements AutoCloseable {
     private final DataDirLock lock;
     private final Infrastructure infrastructure;
     private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
+    /** Every secret value handed to a service (environment only), so a test can check that no log shows one. */
+    private final Set<String> secretValues = ConcurrentHashMap.newKeySet();
+    /** What this stack's gateways send the storage adapter and it accepts: random per run, never written to disk. */
+    private final String storageAdapterToken = randomToken();
     private volatile boolean closed;
 
     private LocalStack(Options options, Consumer<String> log, DataDirLock lock, Infrastructure infrastructure) {
@@ -108,6 +118,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** The passwords, keys and tokens this stack gave its services (through their environment). */
+    public Set<String> secretValues() {
+        return Set.copyOf(secretValues);
+    }
+
     public ServiceProcess first(ServiceKind kind) {
         return services().stream().filter(s -> s.kind() == kind).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no " + kind.module() + " was started"));
@@ -120,6 +135,7 @@ public final class LocalStack implements AutoCloseable {
     /** Launches one instance (not yet ready: see {@link #awaitReady}). The gateway talks to the first storage adapter. */
     public ServiceProcess startService(ServiceKind kind, String instanceName) throws IOException {
         int port = options.preferDefaultPorts() ? Ports.preferred(kind.defaultPort()) : Ports.free();
+        int managementPort = options.preferDefaultPorts() ? Ports.preferred(kind.defaultManagementPort()) : Ports.free();
         Map<String, String> properties = new LinkedHashMap<>(commonProperties());
         Map<String, String> secrets = new HashMap<>();
         secrets.put("RABBITMQ_PASSWORD", infrastructure.amqp().password());
@@ -129,7 +145,8 @@ public final class LocalStack implements AutoCloseable {
             case GENERATOR -> generatorProperties(properties, instanceName);
         }
         properties.putAll(options.extraProperties().getOrDefault(kind, Map.of()));
-        ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port,
+        secretValues.addAll(secrets.values());
+        ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port, managementPort,
                 options.jvmOptions(), properties, secrets, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
         services.add(process);
         log.accept("started " + instanceName + " (pid " + process.pid() + ") on " + process.baseUri() + ", log "
@@ -182,6 +199,7 @@ public final class LocalStack implements AutoCloseable {
         Endpoints.Amqp amqp = infrastructure.amqp();
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("quarkus.http.host", "127.0.0.1");
+        properties.put("quarkus.management.host", "127.0.0.1");
         properties.put("quarkus.devservices.enabled", "false");
         properties.put("t2i.messaging.prefix", options.messagingPrefix());
         properties.put("rabbitmq-host", amqp.host());
@@ -190,13 +208,42 @@ public final class LocalStack implements AutoCloseable {
         return properties;
     }
 
-    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) {
+    private void gatewayProperties(Map<String, String> properties, Map<String, String> secrets) throws IOException {
         Endpoints.Postgres postgres = infrastructure.postgres();
         properties.put("quarkus.datasource.username", postgres.user());
         properties.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
         properties.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
         secrets.put("QUARKUS_DATASOURCE_PASSWORD", postgres.password());
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
+        secrets.put("T2I_STORAGE_ADAPTER_TOKEN", storageAdapterToken);
+        secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
+    }
+
+    /**
+     * The secret webhook deliveries are signed with: the environment's {@code T2I_GATEWAY_WEBHOOKS_SECRET}, or one
+     * made once and kept in the data folder ({@code webhook-secret}, owner-only), so that a receiver set up with it
+     * keeps verifying across restarts.
+     */
+    private String webhookSecret() throws IOException {
+        String given = options.infrastructure().env().get("T2I_GATEWAY_WEBHOOKS_SECRET");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        Path file = options.dataDir().resolve("webhook-secret");
+        if (Files.isRegularFile(file)) {
+            return Files.readString(file).trim();
+        }
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        try { // owner-only from the start: never readable by others, not even for a moment
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the data folder's own permissions apply
+        }
+        Files.writeString(file, secret + "\n");
+        log.accept("webhook signing secret made and kept in " + file);
+        return secret;
     }
 
     private void storageProperties(Map<String, String> properties, Map<String, String> secrets) {
@@ -208,6 +255,13 @@ public final class LocalStack implements AutoCloseable {
         properties.put("t2i.storage.access-key", s3.accessKey());
         properties.put("t2i.storage.region", s3.region());
         secrets.put("T2I_STORAGE_SECRET_KEY", s3.secretKey());
+        secrets.put("T2I_STORAGE_GATEWAY_TOKENS", storageAdapterToken);
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private void generatorProperties(Map<String, String> properties, String instanceName) {

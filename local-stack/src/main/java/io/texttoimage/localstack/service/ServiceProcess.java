@@ -32,14 +32,17 @@ public final class ServiceProcess implements AutoCloseable {
     private final ServiceKind kind;
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path logFile;
     private final Path pidFile;
 
-    private ServiceProcess(String name, ServiceKind kind, Process process, int port, Path logFile, Path pidFile) {
+    private ServiceProcess(String name, ServiceKind kind, Process process, int port, int managementPort, Path logFile,
+                           Path pidFile) {
         this.name = name;
         this.kind = kind;
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.logFile = logFile;
         this.pidFile = pidFile;
     }
@@ -48,7 +51,8 @@ public final class ServiceProcess implements AutoCloseable {
      * @param properties system properties ({@code -Dkey=value}): visible in {@code ps}, so no secrets here
      * @param secrets    environment variables for passwords and keys (MicroProfile names, e.g. RABBITMQ_PASSWORD)
      */
-    public static ServiceProcess start(String name, ServiceKind kind, Path jar, int port, List<String> jvmOptions,
+    public static ServiceProcess start(String name, ServiceKind kind, Path jar, int port, int managementPort,
+                                       List<String> jvmOptions,
                                        Map<String, String> properties, Map<String, String> secrets, Path logDir,
                                        Path runDir) throws IOException {
         if (!Files.isRegularFile(jar)) {
@@ -58,7 +62,8 @@ public final class ServiceProcess implements AutoCloseable {
         Files.createDirectories(logDir);
         Files.createDirectories(runDir);
         Path logFile = logDir.resolve(name + ".log");
-        Files.writeString(logFile, "==== " + Instant.now() + " starting " + name + " on port " + port + " ====\n",
+        Files.writeString(logFile, "==== " + Instant.now() + " starting " + name + " on port " + port
+                        + " (management " + managementPort + ") ====\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
 
         List<String> command = new ArrayList<>();
@@ -66,6 +71,7 @@ public final class ServiceProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dquarkus.management.port=" + managementPort);
         command.add("-jar");
         command.add(jar.toString());
 
@@ -77,7 +83,7 @@ public final class ServiceProcess implements AutoCloseable {
         Process process = builder.start();
         Path pidFile = runDir.resolve(name + ".pid");
         Files.writeString(pidFile, Long.toString(process.pid()));
-        return new ServiceProcess(name, kind, process, port, logFile, pidFile);
+        return new ServiceProcess(name, kind, process, port, managementPort, logFile, pidFile);
     }
 
     public String name() {
@@ -94,6 +100,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     public URI baseUri() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** Health and metrics ({@code /q/health}, {@code /q/metrics}): the management interface, not the API port. */
+    public URI managementUri() {
+        return URI.create("http://127.0.0.1:" + managementPort);
     }
 
     public long pid() {
@@ -123,7 +134,7 @@ public final class ServiceProcess implements AutoCloseable {
             throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         Instant nextReport = Instant.now().plus(reportEvery);
-        HttpRequest ready = HttpRequest.newBuilder(baseUri().resolve("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(managementUri().resolve("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         while (!abandoned.getAsBoolean()) {
             if (!process.isAlive()) {
                 throw new IOException(name + " exited with code " + process.exitValue() + " while starting; the end of "

@@ -17,6 +17,11 @@ abstract class BaseScheduler implements Scheduler {
     protected float[] timesteps;
     /** diffusers' {@code _step_index}: -1 until the first {@code scaleModelInput} or {@code step} call. */
     protected int stepIndex = -1;
+    /**
+     * What the last step predicted the clean sample to be ({@link #predOriginalSample}); set by the schedulers whose
+     * diffusers step output carries it, null otherwise and before the first step.
+     */
+    protected float[] predOriginal;
 
     /**
      * @param defaultSpacing the class's default {@code timestep_spacing}; null for a class without that setting
@@ -63,6 +68,11 @@ abstract class BaseScheduler implements Scheduler {
         return sample;
     }
 
+    @Override
+    public final float[] predOriginalSample() {
+        return predOriginal;
+    }
+
     /** Checks the step count shared by all schedulers; returns the number of training steps. */
     protected final int checkSteps(int numInferenceSteps) {
         if (numInferenceSteps < 1) {
@@ -75,6 +85,7 @@ abstract class BaseScheduler implements Scheduler {
                     + ") cannot exceed num_train_timesteps (" + trainSteps + ")");
         }
         stepIndex = -1;
+        predOriginal = null;
         return trainSteps;
     }
 

@@ -67,6 +67,7 @@ final class DdimScheduler extends BaseScheduler {
         float directionCoeff = (float) Math.sqrt(1f - alphaProdTPrev - 0f);
         float sqrtAlphaPrev = (float) Math.sqrt(alphaProdTPrev);
         float[] prev = new float[sample.length];
+        float[] predicted = new float[sample.length];
         for (int i = 0; i < prev.length; i++) {
             float x = sample[i];
             float out = modelOutput[i];
@@ -89,8 +90,11 @@ final class DdimScheduler extends BaseScheduler {
             if (clipSample) {
                 predOriginal = Math.max(-clipSampleRange, Math.min(clipSampleRange, predOriginal));
             }
+            // diffusers returns the clipped prediction, the one the step used
+            predicted[i] = predOriginal;
             prev[i] = sqrtAlphaPrev * predOriginal + directionCoeff * predEpsilon;
         }
+        this.predOriginal = predicted;
         return prev;
     }
 }

@@ -28,8 +28,10 @@ final class EulerAncestralScheduler extends DiscreteSigmaScheduler {
         float vOutputScale = vOutputScale(sigmaFrom);
         float vSampleScale = vSampleScale(sigmaFrom);
         float[] prev = new float[sample.length];
+        float[] predicted = new float[sample.length];
         for (int i = 0; i < prev.length; i++) {
             float predOriginal = predictOriginal(modelOutput[i], sample[i], sigmaFrom, vOutputScale, vSampleScale);
+            predicted[i] = predOriginal;
             float derivative = (sample[i] - predOriginal) / sigmaFrom;
             prev[i] = sample[i] + derivative * dt;
         }
@@ -38,6 +40,7 @@ final class EulerAncestralScheduler extends DiscreteSigmaScheduler {
             prev[i] = prev[i] + fresh[i] * sigmaUp;
         }
         stepIndex++;
+        this.predOriginal = predicted;
         return prev;
     }
 }

@@ -42,12 +42,15 @@ final class EulerScheduler extends DiscreteSigmaScheduler {
         float vOutputScale = vOutputScale(sigma);
         float vSampleScale = vSampleScale(sigma);
         float[] prev = new float[sample.length];
+        float[] predicted = new float[sample.length];
         for (int i = 0; i < prev.length; i++) {
             float predOriginal = predictOriginal(modelOutput[i], sample[i], sigmaHat, vOutputScale, vSampleScale);
+            predicted[i] = predOriginal;
             float derivative = (sample[i] - predOriginal) / sigmaHat;
             prev[i] = sample[i] + derivative * dt;
         }
         stepIndex++;
+        this.predOriginal = predicted;
         return prev;
     }
 }

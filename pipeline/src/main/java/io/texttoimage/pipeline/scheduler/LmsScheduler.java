@@ -45,10 +45,13 @@ final class LmsScheduler extends DiscreteSigmaScheduler {
         float vOutputScale = vOutputScale(sigma);
         float vSampleScale = vSampleScale(sigma);
         float[] derivative = new float[sample.length];
+        float[] predicted = new float[sample.length];
         for (int i = 0; i < derivative.length; i++) {
             float predOriginal = predictOriginal(modelOutput[i], sample[i], sigma, vOutputScale, vSampleScale);
+            predicted[i] = predOriginal;
             derivative[i] = (sample[i] - predOriginal) / sigma;
         }
+        this.predOriginal = predicted;
         derivatives.add(derivative);
         if (derivatives.size() > LMS_ORDER) {
             derivatives.remove(0);

@@ -35,6 +35,16 @@ public interface Scheduler {
      */
     float[] step(float[] modelOutput, float timestep, float[] sample, NoiseSource noise);
 
+    /**
+     * The other half of diffusers' step output, {@code pred_original_sample}, for the last {@link #step}: the clean
+     * latents that step predicted from the model output (same layout as the sample). Null for the schedulers whose
+     * diffusers step output has none (PNDM, Heun, KDPM2, the DPM-Solver, DEIS and UniPC families) and before the
+     * first step. The array belongs to the scheduler: read it, do not modify it.
+     */
+    default float[] predOriginalSample() {
+        return null;
+    }
+
     /** The short name this scheduler is known by, e.g. {@code "euler-a"}. */
     default String name() {
         return getClass().getSimpleName();

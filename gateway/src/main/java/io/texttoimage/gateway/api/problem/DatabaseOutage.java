@@ -1,5 +1,6 @@
 package io.texttoimage.gateway.api.problem;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -26,8 +27,11 @@ final class DatabaseOutage {
             if (cause instanceof io.vertx.pgclient.PgException pg && isOutageState(pg.getSqlState())) {
                 return true;
             }
+            // a plain IOException is what the JDK throws when a write meets a connection the server reset ("Connection
+            // reset by peer"): seen when the pool's connection was busy at the cut (the webhook relay keeps it so)
             if ((cause instanceof ConnectException || cause instanceof NoRouteToHostException
-                    || cause instanceof SocketException || isNettyConnectTimeout(cause))) {
+                    || cause instanceof SocketException || cause.getClass() == IOException.class
+                    || isNettyConnectTimeout(cause))) {
                 return true;
             }
         }
