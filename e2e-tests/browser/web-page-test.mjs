@@ -3,9 +3,8 @@
 //
 //   node web-page-test.mjs --gateway http://127.0.0.1:8080 --screenshots ../target/screenshots --result /tmp/r.json
 //
-// Each scenario is a step; the result file lists every step as passed, failed or unsupported (the gateway lacks the
-// API the step needs: the record has no "queue" field, or no "previews" field) with a detail. Exit code 0 when none
-// failed. The steps share one page and run in order: later ones use the jobs of earlier ones.
+// Each scenario is a step; the result file lists every step as passed or failed, with a detail. Exit code 0 when
+// none failed. The steps share one page and run in order: later ones use the jobs of earlier ones.
 // --phase outage (run after the generator was killed) checks the page with no worker alive, then prints
 // STOP_THE_GATEWAY and, once told on stdin, checks it with the gateway gone.
 import { chromium } from 'playwright-core';
@@ -34,9 +33,6 @@ const GATEWAY = options.gateway.replace(/\/$/, '');
 const JOB_TIMEOUT_MS = Number(options.timeout) * 1000;
 mkdirSync(options.screenshots, { recursive: true });
 
-/** A step that needs API the gateway does not offer yet (a contract field missing from the record). */
-class Unsupported extends Error {}
-
 const steps = [];
 const problems = []; // console errors (CSP violations among them) and uncaught page errors
 
@@ -46,12 +42,8 @@ async function step(name, body) {
     const detail = await body();
     steps.push({ name, status: 'passed', detail: detail || '', millis: Date.now() - started });
   } catch (e) {
-    const status = e instanceof Unsupported ? 'unsupported' : 'failed';
-    steps.push({ name, status, detail: status === 'failed' ? String(e.stack || e) : e.message,
-      millis: Date.now() - started });
-    if (status === 'failed') {
-      await screenshot('failed-' + name).catch(() => {});
-    }
+    steps.push({ name, status: 'failed', detail: String(e.stack || e), millis: Date.now() - started });
+    await screenshot('failed-' + name).catch(() => {});
   }
   console.log('[browser] ' + steps.at(-1).status + ': ' + name + (steps.at(-1).detail ? ' — '
     + steps.at(-1).detail.split('\n')[0] : ''));
@@ -124,8 +116,6 @@ let capabilities;
 let blocker;
 let followed;
 let followedRecord;
-let queueSupported = false;
-let previewsSupported = false;
 let completed = false; // every step ran (each may have failed), the script did not stop half-way
 
 async function mainPhase() {
@@ -198,13 +188,9 @@ async function mainPhase() {
     await page.waitForSelector('#job:not([hidden])');
     followed = (await page.locator('#job-id').textContent()).trim();
     followedRecord = (await api('GET', '/generated-images/' + followed)).json;
-    queueSupported = 'queue' in followedRecord;
-    previewsSupported = 'previews' in followedRecord;
     check(await jobStatus() === 'queued', 'status ' + await jobStatus() + ' while the worker is busy');
-    if (!queueSupported) {
-      throw new Unsupported('the record has no "queue" field (queue position and ETA, issue 12 part 2, not on'
-        + ' this gateway yet)');
-    }
+    check(followedRecord.queue && followedRecord.queue.position === 1, 'record queue: '
+      + JSON.stringify(followedRecord.queue));
     const queue = page.locator('#job-queue[data-position="1"]');
     await queue.waitFor({ state: 'visible' });
     const text = await queue.textContent();
@@ -235,10 +221,7 @@ async function mainPhase() {
 
   await step('running: the live preview changes in place', async () => {
     check(followed, 'no job was submitted from the page');
-    if (!previewsSupported) {
-      throw new Unsupported('the record has no "previews" field (live previews, issue 12 part 3, not on this'
-        + ' gateway yet)');
-    }
+    check(followedRecord.previews === true, 'the record says previews ' + followedRecord.previews);
     check(capabilities.previews_available, 'previews_available is false with a generator running');
     const sources = new Set();
     const deadline = Date.now() + JOB_TIMEOUT_MS;
@@ -422,12 +405,10 @@ async function outagePhase() {
     await waitForStatus('queued');
     const id = (await page.locator('#job-id').textContent()).trim();
     const record = (await api('GET', '/generated-images/' + id)).json;
-    let queue = '';
-    if ('queue' in record) {
-      await page.waitForSelector('#job-queue:not([hidden])');
-      queue = await page.locator('#job-queue').textContent();
-      check(/No worker is running/.test(queue), 'queue text with no worker: ' + queue);
-    }
+    check(record.queue && record.queue.live_workers === 0, 'record queue: ' + JSON.stringify(record.queue));
+    await page.waitForSelector('#job-queue:not([hidden])');
+    const queue = await page.locator('#job-queue').textContent();
+    check(/No worker is running/.test(queue), 'queue text with no worker: ' + queue);
     await screenshot('no-worker');
     return text + (queue ? ' / ' + queue : '');
   });

@@ -3,7 +3,6 @@ package io.texttoimage.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,7 +39,7 @@ import org.junit.jupiter.api.TestInstance;
  * ({@code e2e-tests/browser/web-page-test.mjs}) against the real stack with the tiny model — one storage adapter,
  * one generator (so a job can be made to wait in the queue) and one gateway. The script runs twice — once against
  * the working stack, once after the generator is killed and then the gateway — and each of its steps is one test
- * here. A step that needs API this gateway does not have yet is skipped with its reason.
+ * here.
  * Screenshots: {@code e2e-tests/target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -128,7 +127,6 @@ class WebPageE2eTest {
             String detail = step.path("detail").asText();
             switch (step.path("status").asText()) {
                 case "passed" -> System.out.println("[browser] " + name + ": " + detail);
-                case "unsupported" -> abort("not testable on this gateway yet: " + detail);
                 default -> fail(name + ": " + detail + " (screenshots in " + SCREENSHOTS + ")");
             }
         });
