@@ -247,6 +247,25 @@ class HardenedInputTest {
                 .header("X-Frame-Options", "DENY");
     }
 
+    /** The web page (docs/web-page.md) gets a policy of its own, and must never need 'unsafe-inline'. */
+    @Test
+    void theWebPageHasItsOwnPolicyAndNoInlineCode() {
+        String policy = "default-src 'self'; img-src * data:; connect-src 'self'; object-src 'none'; base-uri 'none';"
+                + " form-action 'self'; frame-ancestors 'none'";
+        for (String path : List.of("/", "/index.html", "/app.js", "/app.css")) {
+            given().get(path).then().statusCode(200)
+                    .header("Content-Security-Policy", policy)
+                    .header("Cache-Control", "no-cache")
+                    .header("X-Frame-Options", "DENY")
+                    .header("X-Content-Type-Options", "nosniff");
+        }
+        String page = given().get("/").then().contentType(containsString("text/html")).extract().asString();
+        assertTrue(page.contains("<script src=\"app.js\" defer></script>"), "the page loads app.js");
+        assertTrue(!page.matches("(?s).*<script(?![^>]*\\ssrc=)[^>]*>.*"), "an inline <script> in index.html");
+        assertTrue(!page.matches("(?s).*<style.*") && !page.matches("(?s).*\\sstyle=.*"), "inline style in index.html");
+        assertTrue(!page.matches("(?s).*\\son[a-z]+=.*"), "an inline event handler in index.html");
+    }
+
     @Test
     void onlyListedOriginsAreAllowed() {
         given().header("Origin", ALLOWED_ORIGIN).get("/generated-images")
