@@ -115,6 +115,11 @@ class JobEventFlowTest extends WithFakeGenerator {
             generator.publish(FakeGenerator.running(id, 1, 3, truncation));
             SseClient.Event running = stream.nextNonHeartbeat(WAIT);
             assertEquals("running", running.name());
+            // Only the documented keys (docs/gateway-api.md): nothing the stream keeps for itself leaks into them.
+            List<String> keys = new java.util.ArrayList<>();
+            running.data().fieldNames().forEachRemaining(keys::add);
+            assertEquals(List.of("id", "status", "step", "total_steps", "progress", "image_keys", "error", "sequence",
+                    "prompt_truncation", "estimate"), keys);
             JsonNode cut = running.data().path("prompt_truncation");
             assertTrue(cut.path("prompt").isNull(), "the prompt fitted: " + cut);
             assertEquals(81, cut.path("negative_prompt").path("tokens").asInt());

@@ -1,5 +1,6 @@
 package io.texttoimage.gateway.events;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.contracts.PromptTruncation;
@@ -52,6 +53,7 @@ public record JobEventView(UUID id, String status, int step, int totalSteps, int
                 job.imageKeys(), job.error(), job.sequence(), job.promptTruncation());
     }
 
+    @JsonIgnore // for the stream's own use: Jackson would otherwise send it to every client as "terminal"
     public boolean isTerminal() {
         JobStatus parsed = JobStatus.ofApiName(status); // null for a heartbeat
         return parsed != null && JobStateMachine.isTerminal(parsed);
