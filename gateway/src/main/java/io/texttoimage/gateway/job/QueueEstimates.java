@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -32,14 +33,16 @@ import java.util.function.Supplier;
  * makes everything unknown. Nothing is invented.
  *
  * <p>Cost: the queue is read (index-only, {@code V8__queue_position.sql}) at most once per {@link #MAX_AGE} per
- * replica, whatever the number of requests and streams, and again when a job leaves it; every answer in between is
- * computed from that read. A job submitted after it on this replica joins its end; one submitted on another replica
+ * replica, whatever the number of requests and streams, and again when a job leaves it, by one answer at a time;
+ * every answer in between is computed from that read. A job submitted after it on this replica joins its end; one submitted on another replica
  * is placed by its {@code created_at} behind the jobs read.
  */
 @ApplicationScoped
 public class QueueEstimates {
     /** How old the queue as read may be when an answer uses it. */
     static final Duration MAX_AGE = Duration.ofSeconds(1);
+    /** The oldest plan an answer uses while another answer is reading the queue again. */
+    static final Duration STALE_LIMIT = Duration.ofSeconds(5);
     /** How long after a job left the queue the line is read again for every answer. */
     static final Duration SETTLE = Duration.ofMillis(200);
     /** The size a request without width and height gets (SD 1.5's native size). */
@@ -106,6 +109,8 @@ public class QueueEstimates {
      */
     private final ConcurrentHashMap<String, Double> overheadBySize = new ConcurrentHashMap<>();
     private volatile Plan plan;
+    /** Whether an answer is reading the queue now (see {@link #plan()}). */
+    private final AtomicBoolean reading = new AtomicBoolean();
     private volatile long changedAtNanos = System.nanoTime() - MAX_AGE.toNanos();
 
     public QueueEstimates(JobStore store, WorkerRegistry workers) {
@@ -288,8 +293,12 @@ public class QueueEstimates {
     }
 
     /**
-     * The plan, read again when older than {@link #MAX_AGE} or made before the queue last changed (concurrent
-     * answers may read it twice; no harm).
+     * The plan, read again when older than {@link #MAX_AGE} or made before the queue last changed. One read at a
+     * time per replica: while one is running, other answers use the plan they have if it is younger than
+     * {@link #STALE_LIMIT} instead of reading the whole queue again themselves. (Without that, every request that
+     * arrived while a long queue was being read read it too: with 40,000 queued jobs and 8 requests in flight,
+     * submissions fell from over 1,000/s to 137/s.) No answer waits on another request's read, so each one stays
+     * on its own event loop.
      */
     private Uni<Plan> plan() {
         Plan current = plan;
@@ -297,11 +306,19 @@ public class QueueEstimates {
                 && current.madeAtNanos - changedAtNanos > SETTLE.toNanos()) {
             return Uni.createFrom().item(current);
         }
+        boolean mine = reading.compareAndSet(false, true);
+        if (!mine && current != null && System.nanoTime() - current.madeAtNanos < STALE_LIMIT.toNanos()) {
+            return Uni.createFrom().item(current);
+        }
         return store.queuedInOrder().flatMap(queue -> store.runningJobs().map(running -> {
             Plan made = Plan.make(clock.get(), queue, running, workers.live(), Map.copyOf(overheadBySize));
             plan = made;
             return made;
-        }));
+        })).onTermination().invoke(() -> {
+            if (mine) {
+                reading.set(false);
+            }
+        });
     }
 
     /** Mean seconds per UNet step by size over the live workers, and each worker's own. */
