@@ -2,30 +2,20 @@ package io.texttoimage.e2e.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.texttoimage.e2e.BrokerNames;
 import io.texttoimage.localstack.client.GatewayClient;
-import io.texttoimage.localstack.infra.Databases;
-import io.texttoimage.localstack.infra.Endpoints;
-import io.texttoimage.localstack.infra.Infrastructure;
-import io.texttoimage.localstack.service.LocalStack;
 import io.texttoimage.localstack.service.ServiceKind;
 import io.texttoimage.localstack.service.ServiceProcess;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Benchmark (not a test) of issue 12's estimates: how wrong the gateway's predicted finish time is.
@@ -43,9 +33,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the database is dropped and the run's queues and exchanges deleted.
  */
 public final class EtaBenchmark {
-    private static final Path REPO_ROOT = Path.of(System.getProperty("t2i.repo-root", ".")).toAbsolutePath().normalize();
-    private static final Path TINY_MODEL = REPO_ROOT.resolve("testdata/sd-reference/model");
-    private static final String E2E_SERVICE_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx512m";
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(20);
     private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled");
 
@@ -62,62 +49,23 @@ public final class EtaBenchmark {
 
     public static void main(String[] args) throws Exception {
         Settings settings = parse(args);
-        String runId = UUID.randomUUID().toString().substring(0, 8);
-        Path dataDir = Files.createDirectories(REPO_ROOT.resolve("e2e-tests/target/benchmark-eta"));
-        Set<Infrastructure.Server> embedded = EnumSet.of(Infrastructure.Server.S3);
-        embedded.addAll(Infrastructure.Options.parseForced(System.getenv("T2I_EMBEDDED")));
-        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, System.getenv(),
-                "t2i_eta_" + runId, embedded, 0);
-        LocalStack.Options options = new LocalStack.Options(REPO_ROOT, dataDir, infrastructure, "t2i-eta-" + runId,
-                TINY_MODEL.toString(), "main", false,
+        say("machine: " + BenchStack.machine() + "; load average " + BenchStack.loadAverage());
+        BenchStack.runAndExit("eta",
                 Map.of(ServiceKind.GATEWAY, Map.of("quarkus.rest-client.storage-adapter.read-timeout", "30000"),
                         ServiceKind.GENERATOR, Map.of("t2i.generator.heartbeat-interval", "PT1S")),
-                Duration.ofMinutes(10), Duration.ofMinutes(10), settings.jvmOptions());
-        for (ServiceKind kind : ServiceKind.values()) {
-            if (!Files.isRegularFile(kind.runJar(REPO_ROOT))) {
-                System.err.println("benchmark-eta: " + kind.runJar(REPO_ROOT) + " is missing; build it with"
-                        + " ./mvnw -B -pl gateway,generator,storage-adapter -am package -DskipTests");
-                System.exit(2);
-            }
-        }
-        say("machine: " + Machine.describe() + "; load average " + Machine.loadAverage());
-        LocalStack stack = LocalStack.startInfrastructure(options, EtaBenchmark::say);
-        AtomicBoolean stopped = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopped.compareAndSet(false, true)) {
-                say("stopping the stack");
-                stack.close();
-                cleanUp(stack);
-            }
-        };
-        Thread hook = new Thread(stop, "benchmark-eta-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        int exitCode = 0;
-        try {
-            List<ServiceProcess> started = new ArrayList<>();
-            started.add(stack.startService(ServiceKind.STORAGE_ADAPTER, "storage-adapter"));
-            started.add(stack.startService(ServiceKind.GENERATOR, "generator-a"));
-            started.add(stack.startService(ServiceKind.GENERATOR, "generator-b"));
-            started.add(stack.startService(ServiceKind.GATEWAY, "gateway"));
-            stack.awaitReady(started);
-            GatewayClient gateway = new GatewayClient(stack.gatewayUri());
-            warmUp(gateway, settings);
-            String loadBefore = Machine.loadAverage();
-            List<Sample> samples = measure(gateway, settings);
-            report(settings, samples, loadBefore, Machine.loadAverage());
-        } catch (Exception e) {
-            System.err.println("benchmark-eta: " + e);
-            e.printStackTrace();
-            exitCode = 1;
-        } finally {
-            stop.run();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is already running (Ctrl-C)
-            }
-        }
-        System.exit(exitCode);
+                settings.jvmOptions(), EtaBenchmark::say, stack -> {
+                    List<ServiceProcess> started = new ArrayList<>();
+                    started.add(stack.startService(ServiceKind.STORAGE_ADAPTER, "storage-adapter"));
+                    started.add(stack.startService(ServiceKind.GENERATOR, "generator-a"));
+                    started.add(stack.startService(ServiceKind.GENERATOR, "generator-b"));
+                    started.add(stack.startService(ServiceKind.GATEWAY, "gateway"));
+                    stack.awaitReady(started);
+                    GatewayClient gateway = new GatewayClient(stack.gatewayUri());
+                    warmUp(gateway, settings);
+                    String loadBefore = BenchStack.loadAverage();
+                    List<Sample> samples = measure(gateway, settings);
+                    report(settings, samples, loadBefore, BenchStack.loadAverage());
+                });
     }
 
     private static Map<String, Object> request(Settings settings, String prompt) {
@@ -252,7 +200,7 @@ public final class EtaBenchmark {
         row("at start, relative (%)", atStart.get(1));
         row("at start, signed p50 (s, + = late)", atStart.get(2));
         System.out.println("load average before: " + loadBefore + "   after: " + loadAfter);
-        System.out.println("machine: " + Machine.describe());
+        System.out.println("machine: " + BenchStack.machine());
     }
 
     /** Absolute (s), relative (%) and signed (s; positive: the job finished later than predicted) errors. */
@@ -305,24 +253,6 @@ public final class EtaBenchmark {
         return Duration.between(from, to).toNanos() / 1e9;
     }
 
-    private static void cleanUp(LocalStack stack) {
-        Endpoints.Postgres postgres = stack.infrastructure().postgres();
-        if (postgres == null || postgres.origin().startsWith("embedded")) {
-            return;
-        }
-        try {
-            Databases.drop(postgres);
-        } catch (Exception e) {
-            say("could not drop database " + postgres.database() + ": " + e);
-        }
-        String prefix = stack.options().messagingPrefix();
-        try {
-            BrokerNames.deleteDurable(stack.infrastructure().amqp(), prefix);
-        } catch (Exception e) {
-            say("could not clean up broker names of " + prefix + ": " + e);
-        }
-    }
-
     private static void say(String line) {
         System.out.println("[benchmark-eta] " + line);
     }
@@ -333,7 +263,7 @@ public final class EtaBenchmark {
         int steps = 20;
         int size = 128;
         String scheduler = "euler";
-        String jvmOptions = System.getenv().getOrDefault("BENCH_SERVICE_JAVA_OPTS", E2E_SERVICE_JVM_OPTIONS);
+        String jvmOptions = System.getenv().getOrDefault("BENCH_SERVICE_JAVA_OPTS", BenchStack.E2E_SERVICE_JVM_OPTIONS);
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if ("--help".equals(name) || "-h".equals(name)) {
@@ -360,29 +290,5 @@ public final class EtaBenchmark {
         }
         List<String> jvm = jvmOptions.isBlank() ? List.of() : List.of(jvmOptions.trim().split("\\s+"));
         return new Settings(jobs, warmup, steps, size, scheduler, jvm);
-    }
-
-    /** The machine and its load, for the report. */
-    private static final class Machine {
-        static String loadAverage() {
-            try {
-                String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-                return fields[0] + " " + fields[1] + " " + fields[2];
-            } catch (IOException e) {
-                return "n/a";
-            }
-        }
-
-        static String describe() {
-            String cpu = "unknown CPU";
-            try {
-                cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                        .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
-            } catch (IOException | RuntimeException ignored) {
-                // not Linux
-            }
-            return Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + "), Java "
-                    + System.getProperty("java.version");
-        }
     }
 }

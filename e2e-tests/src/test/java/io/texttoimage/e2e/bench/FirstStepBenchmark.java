@@ -2,30 +2,20 @@ package io.texttoimage.e2e.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.texttoimage.e2e.BrokerNames;
 import io.texttoimage.localstack.client.GatewayClient;
-import io.texttoimage.localstack.infra.Databases;
-import io.texttoimage.localstack.infra.Endpoints;
-import io.texttoimage.localstack.infra.Infrastructure;
-import io.texttoimage.localstack.service.LocalStack;
 import io.texttoimage.localstack.service.ServiceKind;
 import io.texttoimage.localstack.service.ServiceProcess;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Benchmark (not a test) of issue 3's "time from POST to the first denoising step on an idle worker".
@@ -52,10 +42,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * run's queues and exchanges are deleted.
  */
 public final class FirstStepBenchmark {
-    private static final Path REPO_ROOT = Path.of(System.getProperty("t2i.repo-root", ".")).toAbsolutePath().normalize();
-    private static final Path TINY_MODEL = REPO_ROOT.resolve("testdata/sd-reference/model");
-    /** The same options as E2eStack.SERVICE_JVM_OPTIONS, unless --service-jvm-options overrides them. */
-    private static final String E2E_SERVICE_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx512m";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(2);
     private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled");
 
@@ -73,80 +59,39 @@ public final class FirstStepBenchmark {
 
     public static void main(String[] args) throws Exception {
         Settings settings = parse(args);
-        String runId = UUID.randomUUID().toString().substring(0, 8);
-        Path dataDir = Files.createDirectories(REPO_ROOT.resolve("e2e-tests/target/benchmark-first-step"));
-        Set<Infrastructure.Server> embedded = EnumSet.of(Infrastructure.Server.S3);
-        embedded.addAll(Infrastructure.Options.parseForced(System.getenv("T2I_EMBEDDED")));
-        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, System.getenv(),
-                "t2i_first_step_" + runId, embedded, 0);
-        LocalStack.Options options = new LocalStack.Options(REPO_ROOT, dataDir, infrastructure, "t2i-first-step-" + runId,
-                TINY_MODEL.toString(), "main", false,
-                Map.of(ServiceKind.GATEWAY, Map.of("quarkus.rest-client.storage-adapter.read-timeout", "30000")),
-                Duration.ofMinutes(10), Duration.ofMinutes(10), settings.serviceJvmOptions());
-        for (ServiceKind kind : ServiceKind.values()) {
-            if (!Files.isRegularFile(kind.runJar(REPO_ROOT))) {
-                System.err.println("benchmark-first-step: " + kind.runJar(REPO_ROOT) + " is missing; build it with"
-                        + " ./mvnw -B -pl gateway,generator,storage-adapter -am package -DskipTests");
-                System.exit(2);
-            }
-        }
-
-        say("machine: " + machine());
+        say("machine: " + BenchStack.machine());
         say("service jars: " + jarDates());
         say("service JVM options: " + String.join(" ", settings.serviceJvmOptions()));
-        String loadBeforeStart = loadAverage();
-        LocalStack stack = LocalStack.startInfrastructure(options, line -> say(line));
-        AtomicBoolean stopped = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopped.compareAndSet(false, true)) {
-                say("stopping the stack");
-                stack.close();
-                cleanUp(stack);
-                say("stopped");
-            }
-        };
-        // Ctrl-C, SIGTERM, a failure or a normal end: whatever was started so far is stopped.
-        Thread hook = new Thread(stop, "benchmark-first-step-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        int exitCode = 0;
-        try {
-            List<ServiceProcess> started = new ArrayList<>();
-            started.add(stack.startService(ServiceKind.STORAGE_ADAPTER, "storage-adapter"));
-            started.add(stack.startService(ServiceKind.GENERATOR, "generator"));
-            started.add(stack.startService(ServiceKind.GATEWAY, "gateway"));
-            Instant readySince = Instant.now();
-            stack.awaitReady(started);
-            say("all ready after " + Duration.between(readySince, Instant.now()).toSeconds() + " s");
-            GatewayClient gateway = new GatewayClient(stack.gatewayUri());
+        String loadBeforeStart = BenchStack.loadAverage();
+        BenchStack.runAndExit("first-step",
+                Map.of(ServiceKind.GATEWAY, Map.of("quarkus.rest-client.storage-adapter.read-timeout", "30000")),
+                settings.serviceJvmOptions(), FirstStepBenchmark::say, stack -> {
+                    List<ServiceProcess> started = new ArrayList<>();
+                    started.add(stack.startService(ServiceKind.STORAGE_ADAPTER, "storage-adapter"));
+                    started.add(stack.startService(ServiceKind.GENERATOR, "generator"));
+                    started.add(stack.startService(ServiceKind.GATEWAY, "gateway"));
+                    Instant readySince = Instant.now();
+                    stack.awaitReady(started);
+                    say("all ready after " + Duration.between(readySince, Instant.now()).toSeconds() + " s");
+                    GatewayClient gateway = new GatewayClient(stack.gatewayUri());
 
-            say("load average before: " + loadAverage() + " (before the stack started: " + loadBeforeStart + ")");
-            for (int i = 0; i < settings.warmup(); i++) {
-                Sample sample = runOne(gateway, settings, "warm-up " + i);
-                say(String.format("warm-up %d: %s", i + 1, describe(sample)));
-                Thread.sleep(settings.pauseMillis());
-            }
-            String loadBefore = loadAverage();
-            List<Sample> samples = new ArrayList<>();
-            for (int i = 0; i < settings.jobs(); i++) {
-                Sample sample = runOne(gateway, settings, "benchmark job " + i);
-                samples.add(sample);
-                say(String.format("job %2d: %s", i + 1, describe(sample)));
-                Thread.sleep(settings.pauseMillis());
-            }
-            String loadAfter = loadAverage();
-            report(settings, samples, loadBefore, loadAfter);
-        } catch (Exception e) {
-            System.err.println("benchmark-first-step: " + e);
-            exitCode = 1;
-        } finally {
-            stop.run();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is already running (Ctrl-C)
-            }
-        }
-        System.exit(exitCode);
+                    say("load average before: " + BenchStack.loadAverage() + " (before the stack started: "
+                            + loadBeforeStart + ")");
+                    for (int i = 0; i < settings.warmup(); i++) {
+                        Sample sample = runOne(gateway, settings, "warm-up " + i);
+                        say(String.format("warm-up %d: %s", i + 1, describe(sample)));
+                        Thread.sleep(settings.pauseMillis());
+                    }
+                    String loadBefore = BenchStack.loadAverage();
+                    List<Sample> samples = new ArrayList<>();
+                    for (int i = 0; i < settings.jobs(); i++) {
+                        Sample sample = runOne(gateway, settings, "benchmark job " + i);
+                        samples.add(sample);
+                        say(String.format("job %2d: %s", i + 1, describe(sample)));
+                        Thread.sleep(settings.pauseMillis());
+                    }
+                    report(settings, samples, loadBefore, BenchStack.loadAverage());
+                });
     }
 
     /** One job, submitted to an idle system and followed over SSE to its end. */
@@ -244,7 +189,7 @@ public final class FirstStepBenchmark {
                 + " %d of %d (upper bounds); running inferred from a later state: %d%n", fromSnapshot, samples.size(),
                 runningFromSnapshot);
         System.out.println("load average before: " + loadBefore + "   after: " + loadAfter);
-        System.out.println("machine: " + machine());
+        System.out.println("machine: " + BenchStack.machine());
     }
 
     private static void row(String name, long[] nanos) {
@@ -268,63 +213,12 @@ public final class FirstStepBenchmark {
         return nanos < 0 ? "-" : String.format("%.1f", nanos / 1e6);
     }
 
-    /** Drops the run's database and deletes its durable queues and exchanges on the shared servers. */
-    private static void cleanUp(LocalStack stack) {
-        Endpoints.Postgres postgres = stack.infrastructure().postgres();
-        if (postgres == null || postgres.origin().startsWith("embedded")) {
-            return;
-        }
-        try {
-            Databases.drop(postgres);
-        } catch (Exception e) {
-            say("could not drop database " + postgres.database() + ": " + e);
-        }
-        String prefix = stack.options().messagingPrefix();
-        try {
-            BrokerNames.deleteDurable(stack.infrastructure().amqp(), prefix);
-        } catch (Exception e) {
-            say("could not clean up broker names of " + prefix + ": " + e);
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "n/a";
-        }
-    }
-
-    private static String machine() {
-        String cpu = "unknown CPU";
-        String memory = "";
-        try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
-            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-                    .findFirst().map(l -> ", " + Long.parseLong(l.replaceAll("\\D", "")) / 1024 / 1024 + " GiB RAM")
-                    .orElse("");
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux: the rest is still useful
-        }
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "?";
-        }
-        return host + ": " + Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + ")" + memory + ", "
-                + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", Java "
-                + System.getProperty("java.version");
-    }
-
     private static String jarDates() {
         StringBuilder text = new StringBuilder();
         for (ServiceKind kind : ServiceKind.values()) {
             try {
                 text.append(text.isEmpty() ? "" : ", ").append(kind.module()).append(' ')
-                        .append(Files.getLastModifiedTime(kind.runJar(REPO_ROOT)));
+                        .append(Files.getLastModifiedTime(kind.runJar(BenchStack.REPO_ROOT)));
             } catch (IOException e) {
                 text.append(kind.module()).append(" missing");
             }
@@ -346,7 +240,7 @@ public final class FirstStepBenchmark {
         int height = 64;
         String scheduler = "ddim";
         long pause = 300;
-        String jvmOptions = System.getenv().getOrDefault("BENCH_SERVICE_JAVA_OPTS", E2E_SERVICE_JVM_OPTIONS);
+        String jvmOptions = System.getenv().getOrDefault("BENCH_SERVICE_JAVA_OPTS", BenchStack.E2E_SERVICE_JVM_OPTIONS);
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if ("--help".equals(name) || "-h".equals(name)) {
