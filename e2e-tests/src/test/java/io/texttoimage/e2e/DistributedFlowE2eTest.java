@@ -64,13 +64,7 @@ class DistributedFlowE2eTest {
     @BeforeAll
     void startTheSystem() throws Exception {
         e2e = E2eStack.startInfrastructure();
-        Map<String, ServiceKind> instances = new LinkedHashMap<>();
-        instances.put("storage-adapter", ServiceKind.STORAGE_ADAPTER);
-        instances.put("generator-a", ServiceKind.GENERATOR);
-        instances.put("generator-b", ServiceKind.GENERATOR);
-        instances.put("gateway-a", ServiceKind.GATEWAY);
-        instances.put("gateway-b", ServiceKind.GATEWAY);
-        List<ServiceProcess> started = e2e.start(instances);
+        List<ServiceProcess> started = e2e.startTwoGeneratorsAndTwoGateways();
         for (ServiceProcess process : started) {
             if (process.kind() == ServiceKind.GENERATOR) {
                 generators.put(process.name(), process);

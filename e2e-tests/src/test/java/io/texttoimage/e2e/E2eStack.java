@@ -79,6 +79,20 @@ final class E2eStack implements AutoCloseable {
         return started;
     }
 
+    /**
+     * The distributed topology: a storage adapter, generators "generator-a" and "generator-b", gateways "gateway-a"
+     * and "gateway-b", each its own process, all ready; returned in that order.
+     */
+    List<ServiceProcess> startTwoGeneratorsAndTwoGateways() throws Exception {
+        Map<String, ServiceKind> instances = new java.util.LinkedHashMap<>();
+        instances.put("storage-adapter", ServiceKind.STORAGE_ADAPTER);
+        instances.put("generator-a", ServiceKind.GENERATOR);
+        instances.put("generator-b", ServiceKind.GENERATOR);
+        instances.put("gateway-a", ServiceKind.GATEWAY);
+        instances.put("gateway-b", ServiceKind.GATEWAY);
+        return start(instances);
+    }
+
     Endpoints.Amqp amqp() {
         return stack.infrastructure().amqp();
     }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,13 +45,7 @@ class GatewayRestartE2eTest {
     @BeforeAll
     void startTheSystem() throws Exception {
         e2e = E2eStack.startInfrastructure();
-        Map<String, ServiceKind> instances = new LinkedHashMap<>();
-        instances.put("storage-adapter", ServiceKind.STORAGE_ADAPTER);
-        instances.put("generator-a", ServiceKind.GENERATOR);
-        instances.put("generator-b", ServiceKind.GENERATOR);
-        instances.put("gateway-a", ServiceKind.GATEWAY);
-        instances.put("gateway-b", ServiceKind.GATEWAY);
-        List<ServiceProcess> started = e2e.start(instances);
+        List<ServiceProcess> started = e2e.startTwoGeneratorsAndTwoGateways();
         gatewayA = started.get(3);
         gatewayB = new GatewayClient(started.get(4).baseUri());
     }
