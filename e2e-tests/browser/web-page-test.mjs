@@ -181,9 +181,9 @@ async function mainPhase() {
     await awaitApiStatus(blocker.id, ['running']);
     await page.locator('#prompt').fill('a lighthouse on a cliff at dawn');
     await page.locator('#num_steps').fill('150');
-    if (await page.locator('#previews-field').isVisible()) {
-      await page.locator('#previews').check();
-    }
+    check(await page.locator('#previews-field').isVisible(), 'no previews checkbox: the page has not heard of a'
+      + ' worker that sends previews');
+    await page.locator('#previews').check();
     await page.locator('#submit').click();
     await page.waitForSelector('#job:not([hidden])');
     followed = (await page.locator('#job-id').textContent()).trim();

@@ -85,12 +85,15 @@ class WebPageE2eTest {
             }
         }
 
+        // Ready is not heard: the gateway answers before the generator's first heartbeat reaches it (up to one
+        // 5 s interval), and a page loaded in between has no previews checkbox to tick.
+        awaitWorkersAvailable(gateway, true);
         runs.add(runScript("main", gateway, RESULT, null));
 
         // The outage phase: no generator (the page says so once the gateway has stopped hearing its heartbeat),
         // then no gateway at all.
         generator.kill();
-        awaitNoWorkers(gateway);
+        awaitWorkersAvailable(gateway, false);
         runs.add(runScript("outage", gateway, OUTAGE_RESULT, gateway::kill));
     }
 
@@ -176,19 +179,25 @@ class WebPageE2eTest {
         }
     }
 
-    /** Three missed heartbeats (5 s each) after the kill, the gateway stops counting the generator. */
-    private static void awaitNoWorkers(ServiceProcess gateway) throws Exception {
+    /**
+     * Waits until the gateway's capabilities say {@code available} about workers: the first heartbeat it hears after
+     * a start, or three missed heartbeats (5 s each) after a kill.
+     */
+    private static void awaitWorkersAvailable(ServiceProcess gateway, boolean available) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest capabilities = HttpRequest.newBuilder(gateway.baseUri().resolve("/capabilities")).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
             String body = http.send(capabilities, HttpResponse.BodyHandlers.ofString()).body();
-            if (!new ObjectMapper().readTree(body).path("workers_available").asBoolean(true)) {
+            JsonNode answer = new ObjectMapper().readTree(body);
+            boolean workers = answer.path("workers_available").asBoolean(!available);
+            if (workers == available && (!available || answer.path("previews_available").asBoolean())) {
                 return;
             }
             Thread.sleep(500);
         }
-        fail("the gateway still counts the killed generator as alive after 90 s");
+        fail(available ? "the gateway has not heard the generator (with previews) 90 s after both were ready"
+                : "the gateway still counts the killed generator as alive after 90 s");
     }
 
     private static String nodeVersion() {
