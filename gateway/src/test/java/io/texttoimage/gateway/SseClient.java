@@ -35,10 +35,16 @@ final class SseClient implements AutoCloseable {
     final String contentType;
 
     SseClient(URI uri, String lastEventId) throws Exception {
+        this(uri, lastEventId, java.util.Map.of());
+    }
+
+    /** With more request headers, e.g. {@link TestCallers#OWNER}. */
+    SseClient(URI uri, String lastEventId, java.util.Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
+        headers.forEach(request::header);
         HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
                 .send(request.build(), HttpResponse.BodyHandlers.ofLines());
         status = response.statusCode();

@@ -29,6 +29,8 @@ import java.util.UUID;
  */
 public record GeneratedImageRecord(
         UUID id,
+        @Schema(description = "who submitted the job: the owner of the API key or token; \"anonymous\" with "
+                + "authentication off and for jobs from before owners existed") String owner,
         String status,
         String prompt,
         String negativePrompt,
@@ -89,7 +91,7 @@ public record GeneratedImageRecord(
     }
 
     public static GeneratedImageRecord of(Job job) {
-        return new GeneratedImageRecord(job.id, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
+        return new GeneratedImageRecord(job.id, job.owner, job.status.apiName(), job.prompt, job.negativePrompt, job.numSteps,
                 job.guidanceScale, job.width, job.height, job.scheduler, job.seed, job.numImages, job.progress,
                 job.currentStep, job.totalSteps, job.error, job.promptTruncation, List.of(job.imageKeys),
                 job.createdAt, job.startedAt, job.finishedAt, job.updatedAt, job.cancelRequested,

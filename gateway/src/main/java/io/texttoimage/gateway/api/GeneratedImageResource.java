@@ -4,6 +4,9 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.gateway.api.problem.Problem;
 import io.texttoimage.gateway.api.problem.ProblemException;
+import io.texttoimage.gateway.auth.Caller;
+import io.texttoimage.gateway.auth.CurrentCaller;
+import io.texttoimage.gateway.quota.QuotaProblem;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
 import io.texttoimage.gateway.events.JobEventView;
@@ -62,14 +65,16 @@ public class GeneratedImageResource {
     private final SignedUrlIssuer signedUrls;
     private final GatewayConfig config;
     private final WebhookTargets webhooks;
+    private final CurrentCaller caller;
 
     public GeneratedImageResource(JobService jobs, JobEventStreams eventStreams, SignedUrlIssuer signedUrls,
-                                  GatewayConfig config, WebhookTargets webhooks) {
+                                  GatewayConfig config, WebhookTargets webhooks, CurrentCaller caller) {
         this.jobs = jobs;
         this.eventStreams = eventStreams;
         this.signedUrls = signedUrls;
         this.config = config;
         this.webhooks = webhooks;
+        this.caller = caller;
     }
 
     @POST
@@ -89,6 +94,10 @@ public class GeneratedImageResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "The Idempotency-Key was used before with a different request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "A quota of the caller's owner is used up (limit: active_jobs, "
+            + "submissions_per_minute or images_per_day; max: its value); Retry-After says when to try again. "
+            + "Nothing was stored.",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = QuotaProblem.class)))
     @APIResponse(responseCode = "503", description = "The message broker did not accept the job; it is marked failed "
             + "and the detail names it",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -99,11 +108,12 @@ public class GeneratedImageResource {
         GatewayConfig.Deadlines limits = config.deadlines();
         Deadlines deadlines = Deadlines.of(body, limits.queueTimeoutDefault(), limits.queueTimeoutMax(),
                 limits.runTimeoutDefault(), limits.runTimeoutMax());
-        Optional<IdempotencyKey> key = IdempotencyKey.of(IdempotencyKey.ANONYMOUS, idempotencyKey, body);
+        Caller submitter = caller.get();
+        Optional<IdempotencyKey> key = IdempotencyKey.of(submitter.owner(), idempotencyKey, body);
         return webhooks.check(body.webhook())
                 .onFailure(WebhookTargets.Refused.class).transform(refused -> ProblemException.badRequest(
                         ((WebhookTargets.Refused) refused).field(), refused.getMessage()))
-                .chain(() -> jobs.submit(body, deadlines, key))
+                .chain(() -> jobs.submit(body, deadlines, key, submitter))
                 .map(submission -> {
                     Response.ResponseBuilder response = submission.replayed()
                             ? Response.ok().header(IDEMPOTENT_REPLAYED, "true")
@@ -118,15 +128,16 @@ public class GeneratedImageResource {
     @Path("{id}")
     @Operation(summary = "Get one job: status, progress, parameters, seed, image keys")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = GeneratedImageRecord.class)))
-    @APIResponse(responseCode = "404", description = "Unknown id, or not a UUID",
+    @APIResponse(responseCode = "404", description = "Unknown id, not a UUID, or another owner's job",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<GeneratedImageRecord> get(@PathParam("id") String id) {
-        return jobs.read(parseId(id)).map(GeneratedImageRecord::of);
+        return jobs.read(parseId(id), caller.get()).map(GeneratedImageRecord::of);
     }
 
     @GET
     @WithSession
-    @Operation(summary = "List jobs, newest first")
+    @Operation(summary = "List jobs, newest first", description = "The caller's own jobs; an admin's list has "
+            + "every owner's.")
     public Uni<PageResponse<GeneratedImageRecord>> list(
             @QueryParam("page") @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "0")) String page,
             @QueryParam("size") @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "20",
@@ -138,7 +149,8 @@ public class GeneratedImageResource {
             throw ProblemException.badRequest("page", "page × size must be at most " + MAX_OFFSET + " (page "
                     + pageIndex + " × size " + pageSize + " is beyond it).");
         }
-        return jobs.list(pageIndex, pageSize).flatMap(items -> jobs.count().map(total -> new PageResponse<>(
+        Caller lister = caller.get();
+        return jobs.list(pageIndex, pageSize, lister).flatMap(items -> jobs.count(lister).map(total -> new PageResponse<>(
                 items.stream().map(GeneratedImageRecord::of).toList(), pageIndex, pageSize, total)));
     }
 
@@ -168,7 +180,6 @@ public class GeneratedImageResource {
 
     @GET
     @Path("{id}/url")
-    @WithSession
     @Operation(summary = "Signed download URLs of a finished job")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SignedUrlsResponse.class)))
     @APIResponse(responseCode = "409", description = "The job has not succeeded (yet)",
@@ -178,7 +189,7 @@ public class GeneratedImageResource {
     @APIResponse(responseCode = "503", description = "The storage adapter is unreachable",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<SignedUrlsResponse> url(@PathParam("id") String id) {
-        return jobs.find(parseId(id)).flatMap(job -> {
+        return jobs.findVisible(parseId(id), caller.get()).flatMap(job -> {
             if (job.status != JobStatus.SUCCEEDED) {
                 return Uni.createFrom().failure(notReady(job));
             }
@@ -196,7 +207,7 @@ public class GeneratedImageResource {
     @APIResponse(responseCode = "409", description = "The job has already finished",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> cancel(@PathParam("id") String id) {
-        return jobs.cancel(parseId(id))
+        return jobs.cancel(parseId(id), caller.get())
                 .map(job -> Response.accepted(GeneratedImageRecord.of(job)).build());
     }
 

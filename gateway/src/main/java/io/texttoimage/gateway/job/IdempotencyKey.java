@@ -11,12 +11,11 @@ import java.util.Optional;
  * A client's {@code Idempotency-Key} for one submission, with the fingerprint of the request it came with: the same
  * key and fingerprint replay the original job, the same key with another fingerprint is refused.
  *
- * @param owner       whose key it is; keys of different callers never collide ({@link #ANONYMOUS} until callers
- *                    are authenticated)
+ * @param owner       whose key it is ({@code auth.Caller#owner()}): keys of different owners never collide, and
+ *                    one owner's key never replays another owner's job
  * @param requestHash SHA-256 (hex) of the parsed request, see {@link #fingerprint}
  */
 public record IdempotencyKey(String owner, String key, String requestHash) {
-    public static final String ANONYMOUS = "";
     public static final int MAX_LENGTH = 255;
 
     /**

@@ -23,6 +23,10 @@ public class Job extends PanacheEntityBase {
     @Id
     public UUID id;
 
+    /** Who submitted it ({@code auth.Caller#owner()}): only they, and admins, see it. */
+    @Column(nullable = false)
+    public String owner;
+
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public JobStatus status;

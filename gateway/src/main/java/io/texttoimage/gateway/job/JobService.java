@@ -7,6 +7,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Sort;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.texttoimage.gateway.auth.Caller;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -38,11 +39,12 @@ public class JobService {
     private final WorkerRegistry workers;
     private final WebhookDeliveries webhookDeliveries;
     private final QueueEstimates estimates;
+    private final SubmissionQuota quota;
 
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
                       Duration idempotencyKeyLifetime, WorkerRegistry workers, WebhookDeliveries webhookDeliveries,
-                      QueueEstimates estimates) {
+                      QueueEstimates estimates, SubmissionQuota quota) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -53,6 +55,7 @@ public class JobService {
         this.workers = workers;
         this.webhookDeliveries = webhookDeliveries;
         this.estimates = estimates;
+        this.quota = quota;
     }
 
     /**
@@ -65,16 +68,23 @@ public class JobService {
      * <li>confirmed but the gateway died before recording it: the row stays queued without {@code published_at},
      * and {@link JobOutbox} on any replica republishes it (a generator may then see it twice: at least once).</li>
      * </ul>
-     * With an idempotency key, a key held by a job of the same request replays that job instead (see
-     * {@link Submission#replayed()}); held for another request, it is refused.
+     * With an idempotency key (the caller's own: keys are scoped per owner), a key held by a job of the same request
+     * replays that job instead (see {@link Submission#replayed()}); held for another request, it is refused. The job
+     * belongs to the caller's owner; {@link SubmissionQuota} decides first, in the INSERT's transaction, whether the
+     * owner may submit it (a replay is not a new submission, so it is neither counted nor refused).
      */
-    public Uni<Submission> submit(SubmitJobRequest request, Deadlines deadlines, Optional<IdempotencyKey> key) {
-        Job job = newJob(request, deadlines);
+    public Uni<Submission> submit(SubmitJobRequest request, Deadlines deadlines, Optional<IdempotencyKey> key,
+                                  Caller caller) {
+        Job job = newJob(request, deadlines, caller.owner());
+        if (quota.enforced()) {
+            return timedInsert(store.insertQueued(job, key, idempotencyKeyLifetime, quota, caller))
+                    .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request, deadlines, caller));
+        }
         if (key.isEmpty()) {
             return timedInsert(store.insertQueued(job).replaceWith(true)).flatMap(ignored -> publish(job, key));
         }
         return timedInsert(store.insertQueued(job, key.get(), idempotencyKeyLifetime))
-                .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request, deadlines));
+                .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request, deadlines, caller));
     }
 
     private Uni<Boolean> timedInsert(Uni<Boolean> insert) {
@@ -96,17 +106,18 @@ public class JobService {
     }
 
     /** The key is held: the original job if the request is the same, else a refusal. */
-    private Uni<Submission> replay(IdempotencyKey key, SubmitJobRequest request, Deadlines deadlines) {
+    private Uni<Submission> replay(IdempotencyKey key, SubmitJobRequest request, Deadlines deadlines,
+                                   Caller caller) {
         return store.findIdempotencyKey(key).flatMap(held -> {
             if (held.isEmpty()) {
                 // Released in between: the first submission with this key was refused. This one is new.
-                return submit(request, deadlines, Optional.of(key));
+                return submit(request, deadlines, Optional.of(key), caller);
             }
             if (!held.get().requestHash().equals(key.requestHash())) {
                 return Uni.createFrom().failure(new JobException.IdempotencyKeyReused(held.get().jobId()));
             }
             replayed.increment();
-            return read(held.get().jobId()).map(original -> new Submission(original, true));
+            return read(held.get().jobId(), caller).map(original -> new Submission(original, true));
         });
     }
 
@@ -125,21 +136,40 @@ public class JobService {
                         failure -> LOG.debugf("Expired idempotency keys not deleted now: %s", failure.getMessage())));
     }
 
-    public Uni<Job> find(UUID id) {
-        return Job.<Job>findById(id)
+    /**
+     * The stored job if {@code caller} may see it (its owner, or an admin); otherwise {@link JobException.NotFound},
+     * exactly as for an unknown id, so that another owner's job ids reveal nothing. No ORM session: one prepared
+     * statement on the reactive pool. Every caller-facing access to a job by id goes through here.
+     */
+    public Uni<Job> findVisible(UUID id, Caller caller) {
+        return visibleTo(caller, id, store.find(id));
+    }
+
+    /** The job {@code found} (null: none), failing with NotFound unless {@code caller} sees it. */
+    private static Uni<Job> visibleTo(Caller caller, UUID id, Uni<Job> found) {
+        return found.map(job -> job != null && caller.sees(job.owner) ? job : null)
                 .onItem().ifNull().failWith(() -> new JobException.NotFound(id));
     }
 
-    /** The job for a read-only answer (no ORM session: one prepared statement on the reactive pool). */
-    public Uni<Job> read(UUID id) {
-        return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id))
-                .map(this::withWorkerLiveness)
-                .flatMap(job -> withWebhookDeliveries(List.of(job)).replaceWith(job))
-                .flatMap(estimates::annotate);
+    /** The job for a read-only answer, as {@code caller} may see it ({@link #findVisible}). */
+    public Uni<Job> read(UUID id, Caller caller) {
+        return findVisible(id, caller).flatMap(this::annotated);
     }
 
-    public Uni<List<Job>> list(int page, int size) {
-        return Job.<Job>findAll(Sort.descending("createdAt").and("id", Sort.Direction.Descending))
+    /** The job for a read-only answer of the gateway's own (a webhook's payload), whoever owns it. */
+    public Uni<Job> read(UUID id) {
+        return store.find(id).onItem().ifNull().failWith(() -> new JobException.NotFound(id)).flatMap(this::annotated);
+    }
+
+    private Uni<Job> annotated(Job job) {
+        withWorkerLiveness(job);
+        return withWebhookDeliveries(List.of(job)).replaceWith(job).flatMap(estimates::annotate);
+    }
+
+    /** A page of the jobs {@code caller} sees, newest first: its owner's, or every job for an admin. */
+    public Uni<List<Job>> list(int page, int size, Caller caller) {
+        Sort newestFirst = Sort.descending("createdAt").and("id", Sort.Direction.Descending);
+        return (caller.admin() ? Job.<Job>findAll(newestFirst) : Job.<Job>find("owner", newestFirst, caller.owner()))
                 .page(page, size).list().map(jobs -> {
                     jobs.forEach(this::withWorkerLiveness);
                     return jobs;
@@ -166,16 +196,18 @@ public class JobService {
         return job;
     }
 
-    public Uni<Long> count() {
-        return Job.count();
+    /** How many jobs {@code caller} sees (the total of {@link #list}). */
+    public Uni<Long> count(Caller caller) {
+        return caller.admin() ? Job.count() : Job.count("owner", caller.owner());
     }
 
     /**
      * Records the cancel request and broadcasts it to every generator. The job ends {@code cancelled} when
      * a generator confirms; one that takes the job later is told again when it reports RUNNING.
      */
-    public Uni<Job> cancel(UUID id) {
-        return Panache.withTransaction(() -> find(id).invoke(job -> {
+    public Uni<Job> cancel(UUID id, Caller caller) {
+        // the managed entity (to update it), under the same visibility rule as findVisible
+        return Panache.withTransaction(() -> visibleTo(caller, id, Job.findById(id)).invoke(job -> {
                     if (!JobStateMachine.canCancel(job.status)) {
                         throw new JobException.AlreadyFinished(id, job.status);
                     }
@@ -209,10 +241,11 @@ public class JobService {
                 .chain(() -> Uni.createFrom().failure(new JobException.NotQueued(job.id, reason, failure)));
     }
 
-    private static Job newJob(SubmitJobRequest request, Deadlines deadlines) {
+    private static Job newJob(SubmitJobRequest request, Deadlines deadlines, String owner) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL stores
         Job job = new Job();
         job.id = UUID.randomUUID();
+        job.owner = owner;
         job.status = JobStateMachine.INITIAL;
         job.prompt = request.prompt();
         job.negativePrompt = request.negativePrompt();

@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.texttoimage.contracts.JobEvent;
 import io.texttoimage.contracts.JobEventType;
 import io.texttoimage.contracts.PromptTruncation;
+import io.texttoimage.gateway.auth.Caller;
 import io.texttoimage.gateway.job.JobStateMachine.Transition;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -78,14 +79,14 @@ public class JobStore {
     private static final String INSERT_QUEUED = """
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
                 scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s,
-                webhook_url, webhook_events, previews)
-            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)""".formatted(
+                webhook_url, webhook_events, previews, owner)
+            VALUES ($1, '%s', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18)""".formatted(
             JobStateMachine.INITIAL.name());
 
     /**
      * Inserts the job only if its idempotency key ($15 owner, $16 key) is free or older than $18 seconds ($19, $20:
      * the webhook; $21: previews): both rows in one statement, so concurrent duplicates on any replica create one job (the second
-     * waits for the first's key and then inserts nothing).
+     * waits for the first's key and then inserts nothing). The key's owner is the job's owner.
      */
     private static final String INSERT_QUEUED_WITH_KEY = """
             WITH claimed AS (
@@ -97,11 +98,24 @@ public class JobStore {
                 RETURNING job_id)
             INSERT INTO generated_images (id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height,
                 scheduler, seed, num_images, total_steps, created_at, updated_at, queue_timeout_s, run_timeout_s,
-                webhook_url, webhook_events, previews)
+                webhook_url, webhook_events, previews, owner)
             SELECT $1::uuid, '%s', $2::text, $3::text, $4::int, $5::float8, $6::int, $7::int, $8::text, $9::bigint,
                 $10::int, $11::int, $12::timestamptz, $12::timestamptz, $13::int, $14::int, $19::text, $20::text[],
-                $21::boolean
+                $21::boolean, $15::text
             FROM claimed""".formatted(JobStateMachine.INITIAL.name());
+
+    /**
+     * Serializes the submissions of one owner ($1) until the end of the transaction, on every replica: the quota's
+     * counts that follow see every job of the owner committed before. The first key spaces these locks apart from
+     * any other advisory lock; two owners whose names hash alike merely wait for each other.
+     */
+    private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(%d, hashtext($1))".formatted(
+            0x74326971); // "t2iq"
+
+    /** Whether the owner's key is held by a job younger than $3 seconds (a replay, not a new submission). */
+    private static final String KEY_HELD = """
+            SELECT 1 FROM idempotency_keys
+            WHERE owner = $1 AND key = $2 AND created_at >= now() - make_interval(secs => $3)""";
 
     private static final String FIND_IDEMPOTENCY_KEY = """
             SELECT job_id, request_hash FROM idempotency_keys WHERE owner = $1 AND key = $2""";
@@ -160,7 +174,8 @@ public class JobStore {
             SELECT id, status, prompt, negative_prompt, num_steps, guidance_scale, width, height, scheduler, seed,
                 num_images, progress, current_step, total_steps, error, image_keys, worker_id, last_sequence,
                 attempts, cancel_requested, created_at, started_at, finished_at, updated_at, queue_timeout_s,
-                run_timeout_s, prompt_truncation::text AS prompt_truncation, webhook_url, webhook_events, previews
+                run_timeout_s, prompt_truncation::text AS prompt_truncation, webhook_url, webhook_events, previews,
+                owner
             FROM generated_images WHERE id = $1""";
 
     private static final String EXISTS = "SELECT 1 FROM generated_images WHERE id = $1";
@@ -243,9 +258,28 @@ public class JobStore {
      * ({@code published_at} is null) until {@link #markPublished} records the broker's confirm.
      */
     public Uni<Void> insertQueued(Job job) {
-        Tuple params = insertParameters(job).addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
-                .addBoolean(Boolean.TRUE.equals(job.previews));
-        return pool.preparedQuery(INSERT_QUEUED).execute(params).replaceWithVoid();
+        return pool.preparedQuery(INSERT_QUEUED).execute(plainInsertParameters(job)).replaceWithVoid();
+    }
+
+    /**
+     * Inserts a new queued job, under its idempotency key if it has one, once {@code quota} has admitted it, all in
+     * one transaction that first locks the job's owner: the owner's concurrent submissions, on any replica, are
+     * counted one after the other. A key held by a fresh job is a replay: it yields false, is not counted and
+     * inserts nothing. A refusal of the quota fails the returned Uni and rolls everything back.
+     */
+    public Uni<Boolean> insertQueued(Job job, Optional<IdempotencyKey> key, Duration keyLifetime,
+                                     SubmissionQuota quota, Caller caller) {
+        return pool.withTransaction(connection -> connection.preparedQuery(LOCK_OWNER).execute(Tuple.of(job.owner))
+                .chain(() -> key.isEmpty() ? Uni.createFrom().item(false) : connection.preparedQuery(KEY_HELD)
+                        .execute(Tuple.of(key.get().owner(), key.get().key(), (double) keyLifetime.toSeconds()))
+                        .map(rows -> rows.size() > 0))
+                .chain(held -> held ? Uni.createFrom().item(false) : quota.admit(connection, job, caller)
+                        .chain(() -> key.isEmpty()
+                                ? connection.preparedQuery(INSERT_QUEUED).execute(plainInsertParameters(job))
+                                .replaceWith(true)
+                                : connection.preparedQuery(INSERT_QUEUED_WITH_KEY)
+                                .execute(keyedInsertParameters(job, key.get(), keyLifetime))
+                                .map(rows -> rows.rowCount() > 0))));
     }
 
     /**
@@ -253,11 +287,23 @@ public class JobStore {
      * a job younger than {@code keyLifetime} (see {@link #findIdempotencyKey}).
      */
     public Uni<Boolean> insertQueued(Job job, IdempotencyKey key, Duration keyLifetime) {
-        Tuple params = insertParameters(job).addString(key.owner()).addString(key.key())
+        return pool.preparedQuery(INSERT_QUEUED_WITH_KEY).execute(keyedInsertParameters(job, key, keyLifetime))
+                .map(rows -> rows.rowCount() > 0);
+    }
+
+    private static Tuple plainInsertParameters(Job job) {
+        return insertParameters(job).addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
+                .addBoolean(Boolean.TRUE.equals(job.previews)).addString(job.owner);
+    }
+
+    private static Tuple keyedInsertParameters(Job job, IdempotencyKey key, Duration keyLifetime) {
+        if (!key.owner().equals(job.owner)) {
+            throw new IllegalArgumentException("the idempotency key of " + key.owner() + " on a job of " + job.owner);
+        }
+        return insertParameters(job).addString(key.owner()).addString(key.key())
                 .addString(key.requestHash()).addDouble((double) keyLifetime.toSeconds())
                 .addString(job.webhookUrl).addArrayOfString(job.webhookEvents)
                 .addBoolean(Boolean.TRUE.equals(job.previews));
-        return pool.preparedQuery(INSERT_QUEUED_WITH_KEY).execute(params).map(rows -> rows.rowCount() > 0);
     }
 
     /** The job holding an idempotency key and the fingerprint of its request, or empty if the key is free. */
@@ -506,6 +552,7 @@ public class JobStore {
         job.promptTruncation = promptTruncation(row);
         job.webhookUrl = row.getString("webhook_url");
         job.webhookEvents = row.getArrayOfStrings("webhook_events");
+        job.owner = row.getString("owner");
         return job;
     }
 

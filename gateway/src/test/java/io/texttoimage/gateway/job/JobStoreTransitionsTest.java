@@ -103,6 +103,7 @@ class JobStoreTransitionsTest {
     private UUID storedJob(StoredJob state) {
         Job job = new Job();
         job.id = UUID.randomUUID();
+        job.owner = "state-machine-test";
         job.status = JobStateMachine.INITIAL;
         job.prompt = "state machine";
         job.numSteps = 10;
