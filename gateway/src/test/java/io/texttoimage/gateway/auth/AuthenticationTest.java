@@ -218,6 +218,9 @@ class AuthenticationTest {
         with(key).contentType(ContentType.JSON).body("{\"name\":\"escalate\",\"admin\":true}")
                 .post("/admin/api-keys").then().statusCode(403).contentType(PROBLEM);
         with(key).delete("/admin/api-keys/" + UUID.randomUUID()).then().statusCode(403);
+        // the path rule itself, before any resource: every /admin path
+        with(key).get("/admin/no-such-thing").then().statusCode(403).contentType(PROBLEM)
+                .body("type", equalTo(TYPES + "forbidden")).body("instance", equalTo("/admin/no-such-thing"));
     }
 
     @Test
