@@ -203,6 +203,23 @@ class AuthenticationTest {
     }
 
     @Test
+    void aKeyThatCannotBeLookedUpIsA503ToRetryNotA401() throws Exception {
+        String key = createKey("{\"name\":\"unlucky\"}").path("key");
+        try (Connection db = database(); java.sql.Statement sql = db.createStatement()) {
+            sql.execute("ALTER TABLE api_keys RENAME TO api_keys_away"); // every lookup fails, as in an outage
+            try {
+                with(key).get("/capabilities").then().statusCode(503).contentType(PROBLEM)
+                        .header("Retry-After", equalTo("5"))
+                        .body("type", equalTo(TYPES + "database-unavailable"))
+                        .body("detail", containsString("could not be checked"));
+            } finally {
+                sql.execute("ALTER TABLE api_keys_away RENAME TO api_keys");
+            }
+        }
+        with(key).get("/capabilities").then().statusCode(200);
+    }
+
+    @Test
     void aKeyCannotBeCreatedExpired() {
         asBootstrapAdmin().contentType(ContentType.JSON)
                 .body("{\"name\":\"late\",\"expires_at\":\"2020-01-01T00:00:00Z\"}").post("/admin/api-keys")
