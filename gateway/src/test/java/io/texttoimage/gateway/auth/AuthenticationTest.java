@@ -187,6 +187,41 @@ class AuthenticationTest {
     }
 
     @Test
+    void lastUsedAtIsWrittenAtMostOnceAMinute() throws Exception {
+        Response created = createKey("{\"name\":\"busy\"}");
+        String key = created.path("key");
+        UUID id = UUID.fromString(created.path("id"));
+        setLastUsed(id, "now() - interval '30 seconds'");
+        Instant recent = lastUsed(id);
+        with(key).get("/capabilities").then().statusCode(200);
+        assertEquals(recent, lastUsed(id), "used again within the minute: not written");
+        setLastUsed(id, "now() - interval '2 minutes'");
+        Instant old = lastUsed(id);
+        with(key).get("/capabilities").then().statusCode(200);
+        assertTrue(lastUsed(id).isAfter(old.plusSeconds(60)), "used after more than a minute: written");
+    }
+
+    private static void setLastUsed(UUID id, String when) throws Exception {
+        try (Connection db = database();
+             PreparedStatement update = db.prepareStatement("UPDATE api_keys SET last_used_at = " + when
+                     + " WHERE id = ?")) {
+            update.setObject(1, id);
+            assertEquals(1, update.executeUpdate());
+        }
+    }
+
+    private static Instant lastUsed(UUID id) throws Exception {
+        try (Connection db = database();
+             PreparedStatement query = db.prepareStatement("SELECT last_used_at FROM api_keys WHERE id = ?")) {
+            query.setObject(1, id);
+            try (ResultSet row = query.executeQuery()) {
+                assertTrue(row.next());
+                return row.getTimestamp(1).toInstant();
+            }
+        }
+    }
+
+    @Test
     void anExpiredKeyIsRefused() throws Exception {
         Response created = createKey("{\"name\":\"expiring\",\"expires_at\":\"" + Instant.now().plusSeconds(3600)
                 + "\"}");
