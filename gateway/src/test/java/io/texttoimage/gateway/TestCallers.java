@@ -3,6 +3,8 @@ package io.texttoimage.gateway;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.texttoimage.gateway.auth.Caller;
 import io.texttoimage.gateway.auth.CurrentCaller;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.texttoimage.gateway.config.GatewayConfig;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.RequestScoped;
@@ -29,8 +31,13 @@ public class TestCallers extends CurrentCaller {
     static final String ADMIN = "X-Test-Admin";
     static final String QUOTAS = "X-Test-Quotas";
 
+    private final CurrentVertxRequest request;
+
     @Inject
-    CurrentVertxRequest request;
+    TestCallers(SecurityIdentity identity, GatewayConfig config, CurrentVertxRequest request) {
+        super(identity, config);
+        this.request = request;
+    }
 
     @Override
     public Caller get() {

@@ -6,6 +6,7 @@ import io.texttoimage.gateway.api.problem.Problem;
 import io.texttoimage.gateway.api.problem.ProblemException;
 import io.texttoimage.gateway.auth.Caller;
 import io.texttoimage.gateway.auth.CurrentCaller;
+import io.texttoimage.gateway.auth.StreamTokens;
 import io.texttoimage.gateway.quota.QuotaProblem;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
@@ -66,15 +67,18 @@ public class GeneratedImageResource {
     private final GatewayConfig config;
     private final WebhookTargets webhooks;
     private final CurrentCaller caller;
+    private final StreamTokens streamTokens;
 
     public GeneratedImageResource(JobService jobs, JobEventStreams eventStreams, SignedUrlIssuer signedUrls,
-                                  GatewayConfig config, WebhookTargets webhooks, CurrentCaller caller) {
+                                  GatewayConfig config, WebhookTargets webhooks, CurrentCaller caller,
+                                  StreamTokens streamTokens) {
         this.jobs = jobs;
         this.eventStreams = eventStreams;
         this.signedUrls = signedUrls;
         this.config = config;
         this.webhooks = webhooks;
         this.caller = caller;
+        this.streamTokens = streamTokens;
     }
 
     @POST
@@ -176,6 +180,24 @@ public class GeneratedImageResource {
         UUID jobId = parseId(id);
         long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1 : eventId(lastEventId.trim());
         eventStreams.stream(jobId, resumeAfter, booleanParam("previews", previews, true), sink, sse, response);
+    }
+
+    @POST
+    @Path("{id}/stream-token")
+    @Operation(summary = "A short-lived token for following the job over SSE without an Authorization header",
+            description = "For browsers, whose EventSource cannot send headers: GET /generated-images/{id}/events"
+                    + "?stream_token=… accepts it instead, for this job only, until it expires (a stream it opened "
+                    + "may outlive it).")
+    @APIResponse(responseCode = "201", content = @Content(schema = @Schema(
+            implementation = StreamTokens.StreamToken.class)))
+    @APIResponse(responseCode = "404", description = "Unknown id, not a UUID, or another owner's job",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> streamToken(@PathParam("id") String id) {
+        UUID jobId = parseId(id);
+        StreamTokens.StreamToken token = streamTokens.issue(jobId); // the caller: read while the request is current
+        // only for a job the caller may see: another owner's id is a 404, as everywhere
+        return jobs.findVisible(jobId, caller.get())
+                .map(job -> Response.status(Response.Status.CREATED).entity(token).build());
     }
 
     @GET
