@@ -77,6 +77,11 @@ final class FuzzRun {
         watch.sample(settings.requests());
         checkSentinels(transport, credentials, ledger, report);
         cancelLeftovers(transport, credentials, ledger);
+        if (credentials.ownersDistinct()) {
+            report.note(oracle.crossOwnerRequests.get() + " requests of one owner named another owner's job ("
+                    + oracle.sentinelCancels.get() + " of them DELETEs of a sentinel job); " + ledger.size()
+                    + " jobs in the ledger");
+        }
         report.note(transport.staleConnectionRetries.get() + " requests were sent again on a new connection: their"
                 + " pooled keep-alive connection had been closed by the gateway before any answer (RFC 9112 9.3.1)");
         List<String> failed = criteria(report, watch, credentials);

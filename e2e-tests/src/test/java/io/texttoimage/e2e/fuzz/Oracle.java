@@ -27,6 +27,9 @@ final class Oracle {
 
     private final Credentials credentials;
     private final Ledger ledger;
+    /** Requests of one owner that named another owner's job, and how many of them tried to cancel a sentinel. */
+    final java.util.concurrent.atomic.AtomicInteger crossOwnerRequests = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger sentinelCancels = new java.util.concurrent.atomic.AtomicInteger();
 
     Oracle(Credentials credentials, Ledger ledger) {
         this.credentials = credentials;
@@ -169,6 +172,12 @@ final class Oracle {
         }
         if (request.jobId() != null) {
             Optional<Kind> owner = ledger.ownerOf(request.jobId());
+            if (owner.isPresent() && owner.get() != caller) {
+                crossOwnerRequests.incrementAndGet();
+                if ("DELETE".equals(request.method()) && ledger.entry(request.jobId()).orElseThrow().sentinel()) {
+                    sentinelCancels.incrementAndGet();
+                }
+            }
             if (owner.isPresent() && owner.get() != caller
                     && ((answer.status() >= 200 && answer.status() < 300) || answer.status() == 409)) {
                 return Optional.of(caller + " on " + owner.get() + "'s job " + request.jobId() + " was answered "
