@@ -86,6 +86,11 @@ final class Credentials {
         return new Credentials(true, null, real);
     }
 
+    /** Credentials with the given keys, as {@link #prepare} would make them (for the oracle's own test). */
+    static Credentials of(boolean authEnabled, String skipReason, Map<Kind, String> keys) {
+        return new Credentials(authEnabled, skipReason, new EnumMap<>(keys));
+    }
+
     /** Whether requests of one owner can be told apart from another's: auth is on and keys for both exist. */
     boolean ownersDistinct() {
         return authEnabled && skipReason == null;
