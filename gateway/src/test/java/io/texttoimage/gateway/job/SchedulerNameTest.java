@@ -50,6 +50,17 @@ class SchedulerNameTest {
         }
     }
 
+    @Test
+    void aKnownNameWithAControlCharacterIsRejected() {
+        for (String name : List.of("\u0000euler", "euler\u0000", "\teuler", "euler\n", "Euler a\u001f")) {
+            assertTrue(SchedulerNames.isValid(name), "the lookup trims it: " + name);
+            RecordingContext context = new RecordingContext();
+            assertFalse(validator.isValid(name, context.proxy()), name);
+            assertEquals(List.of(SchedulerName.Validator.MESSAGE), context.messages, name);
+        }
+        assertTrue(validator.isValid(" euler ", new RecordingContext().proxy()), "spaces are still trimmed");
+    }
+
     /** The part of Bean Validation's context the validator uses: it replaces the default message with its own. */
     private static final class RecordingContext {
         final List<String> messages = new ArrayList<>();
