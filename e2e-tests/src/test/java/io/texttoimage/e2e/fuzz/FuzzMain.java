@@ -2,6 +2,7 @@ package io.texttoimage.e2e.fuzz;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,7 +30,7 @@ public final class FuzzMain {
             usage("every option takes a value");
         }
         Path root = Path.of(System.getProperty("t2i.repo-root", ".")).toAbsolutePath().normalize();
-        FuzzRun.Settings settings = FuzzRun.Settings.fromSystemProperties(10_000);
+        FuzzRun.Settings settings = FuzzRun.Settings.fromSystemProperties(10_000, OptionalLong.empty());
         FuzzStack.missingJar(root).ifPresent(message -> {
             System.err.println("fuzz: " + message);
             System.exit(2);

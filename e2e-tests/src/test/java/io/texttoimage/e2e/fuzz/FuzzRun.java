@@ -9,6 +9,7 @@ import io.texttoimage.e2e.fuzz.HttpTransport.Answer;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -25,9 +26,11 @@ import java.util.function.Consumer;
 final class FuzzRun {
     /** What to run: -Dt2i.fuzz.seed, -Dt2i.fuzz.requests, -Dt2i.fuzz.concurrency, -Dt2i.fuzz.max-shown. */
     record Settings(long seed, int requests, int concurrency, int maxShown) {
-        static Settings fromSystemProperties(int defaultRequests) {
+        /** {@code defaultSeed}: the seed unless -Dt2i.fuzz.seed names one; empty: a new one each run. */
+        static Settings fromSystemProperties(int defaultRequests, OptionalLong defaultSeed) {
             String seed = System.getProperty("t2i.fuzz.seed", "");
-            return new Settings(seed.isBlank() ? System.nanoTime() ^ System.currentTimeMillis() : Long.parseLong(seed),
+            return new Settings(seed.isBlank()
+                    ? defaultSeed.orElseGet(() -> System.nanoTime() ^ System.currentTimeMillis()) : Long.parseLong(seed),
                     Integer.getInteger("t2i.fuzz.requests", defaultRequests),
                     Integer.getInteger("t2i.fuzz.concurrency", 4), Integer.getInteger("t2i.fuzz.max-shown", 40));
         }
