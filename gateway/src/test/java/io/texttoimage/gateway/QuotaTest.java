@@ -3,12 +3,14 @@ package io.texttoimage.gateway;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.texttoimage.contracts.GenerationRequested;
+import io.texttoimage.gateway.auth.AuthEnabled;
+import io.texttoimage.gateway.auth.TestCredentials;
+import io.texttoimage.gateway.auth.TestCredentials.Key;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
@@ -35,26 +37,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Quotas per owner (issue 11, part 3) against real PostgreSQL and RabbitMQ, with the production defaults (20 active
- * jobs, 120 submissions a minute) and a daily image limit of 40: each limit answers 429 problem+json with limit, max
- * and Retry-After, stores and publishes nothing, counts in the metric; a key's own limits win; concurrent
- * submissions never overshoot; replays of an Idempotency-Key are neither counted nor refused.
+ * Quotas per owner (issue 11, part 3) against real PostgreSQL and RabbitMQ, with authentication on and each owner's
+ * API key made through the admin API ({@link AuthEnabled}: the production defaults of 20 active jobs and 120
+ * submissions a minute, and a daily image limit of 40): each limit answers 429 problem+json with limit, max and
+ * Retry-After, stores and publishes nothing, counts in the metric; a key's own limits win; concurrent submissions
+ * never overshoot; replays of an Idempotency-Key are neither counted nor refused.
  */
 @QuarkusTest
-@TestProfile(QuotaTest.ProductionDefaults.class)
+@TestProfile(AuthEnabled.class)
 @WithTestResource(GatewayTestResources.class)
 class QuotaTest extends WithFakeGenerator {
     private static final String PROBLEM = "application/problem+json";
-
-    /** The defaults of application.properties without the %test profile's unreachable ones, and a daily limit. */
-    public static class ProductionDefaults implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("t2i.gateway.quotas.max-active-jobs", "20",
-                    "t2i.gateway.quotas.submissions-per-minute", "120",
-                    "t2i.gateway.quotas.images-per-day", "40");
-        }
-    }
+    /** The limits of an API key, by their names in {@code POST /admin/api-keys}. */
+    private static final String ACTIVE = "max_active_jobs";
+    private static final String MINUTE = "submissions_per_minute";
+    private static final String DAY = "images_per_day";
 
     @Inject
     Pool pool;
@@ -66,25 +63,26 @@ class QuotaTest extends WithFakeGenerator {
 
     @Test
     void theTwentyFirstActiveJobIsRefusedWith429AndNothingIsStoredOrPublished() throws Exception {
-        for (int i = 0; i < 20; i++) {
-            submit(owner, null, "active " + i, 1).then().statusCode(201);
+        Key key = TestCredentials.key(owner);
+        for (int i = 0; i < AuthEnabled.MAX_ACTIVE_JOBS; i++) {
+            submit(key, "active " + i, 1).then().statusCode(201);
         }
         double refusedBefore = metric("t2i_gateway_quota_refusals_total", "active_jobs");
         double submittedBefore = metric("t2i_gateway_jobs_submitted_total", null);
 
-        submit(owner, null, "one too many", 1).then().statusCode(429).contentType(PROBLEM)
+        submit(key, "one too many", 1).then().statusCode(429).contentType(PROBLEM)
                 .header("Retry-After", "5")
                 .body("type", endsWith("/quota-exceeded")).body("title", equalTo("Quota exceeded"))
-                .body("status", equalTo(429)).body("limit", equalTo("active_jobs")).body("max", equalTo(20))
-                .body("instance", equalTo("/generated-images"));
+                .body("status", equalTo(429)).body("limit", equalTo("active_jobs"))
+                .body("max", equalTo(AuthEnabled.MAX_ACTIVE_JOBS)).body("instance", equalTo("/generated-images"));
 
-        assertEquals(20, rowsOf(owner));
+        assertEquals(AuthEnabled.MAX_ACTIVE_JOBS, rowsOf(owner));
         assertEquals(0, rowsWithPrompt("one too many"));
         assertEquals(refusedBefore + 1, metric("t2i_gateway_quota_refusals_total", "active_jobs"));
         assertEquals(submittedBefore, metric("t2i_gateway_jobs_submitted_total", null), "nothing published");
         // Quotas are per owner: another one still submits; and the refused job never reached the broker.
-        String marker = submit("quota-other-" + UUID.randomUUID(), null, "marker", 1).then().statusCode(201)
-                .extract().path("id");
+        String marker = submit(TestCredentials.key("quota-other-" + UUID.randomUUID()), "marker", 1).then()
+                .statusCode(201).extract().path("id");
         List<GenerationRequested> published = generator.takeRequestsUntil(UUID.fromString(marker),
                 Duration.ofSeconds(20));
         assertTrue(published.stream().noneMatch(request -> request.prompt().equals("one too many")));
@@ -92,27 +90,29 @@ class QuotaTest extends WithFakeGenerator {
 
     @Test
     void aKeysOwnLimitsWinOverTheDefaults() {
+        Key lower = TestCredentials.key(owner, Map.of(ACTIVE, 2));
         for (int i = 0; i < 2; i++) {
-            submit(owner, "active=2", "lower " + i, 1).then().statusCode(201);
+            submit(lower, "lower " + i, 1).then().statusCode(201);
         }
-        submit(owner, "active=2", "over the key's own", 1).then().statusCode(429)
+        submit(lower, "over the key's own", 1).then().statusCode(429)
                 .body("limit", equalTo("active_jobs")).body("max", equalTo(2));
 
-        String generous = "quota-generous-" + UUID.randomUUID();
+        Key higher = TestCredentials.key("quota-generous-" + UUID.randomUUID(), Map.of(ACTIVE, 25));
         for (int i = 0; i < 25; i++) {
-            submit(generous, "active=25", "higher " + i, 1).then().statusCode(201);
+            submit(higher, "higher " + i, 1).then().statusCode(201);
         }
-        submit(generous, "active=25", "26th", 1).then().statusCode(429).body("max", equalTo(25));
+        submit(higher, "26th", 1).then().statusCode(429).body("max", equalTo(25));
     }
 
     @Test
     void theSubmissionsOfTheLastMinuteAreLimitedWithARetryAfterUntilTheOldestLeavesTheWindow() {
+        Key key = TestCredentials.key(owner, Map.of(ACTIVE, 1000, MINUTE, 5));
         long start = System.nanoTime();
         for (int i = 0; i < 5; i++) {
-            submit(owner, "active=1000,minute=5", "minute " + i, 1).then().statusCode(201);
+            submit(key, "minute " + i, 1).then().statusCode(201);
         }
         double refusedBefore = metric("t2i_gateway_quota_refusals_total", "submissions_per_minute");
-        Response refused = submit(owner, "active=1000,minute=5", "sixth in a minute", 1);
+        Response refused = submit(key, "sixth in a minute", 1);
         long elapsedSeconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
         refused.then().statusCode(429).contentType(PROBLEM).body("limit", equalTo("submissions_per_minute"))
                 .body("max", equalTo(5));
@@ -125,74 +125,78 @@ class QuotaTest extends WithFakeGenerator {
 
     @Test
     void theMinuteSlidesRetryAfterSaysWhenTheOldestSubmissionLeavesIt() throws Exception {
+        Key key = TestCredentials.key(owner, Map.of(MINUTE, 2));
         insertFinished(owner, 1, Duration.ofMillis(57_500));
         insertFinished(owner, 1, Duration.ofSeconds(20));
-        Response refused = submit(owner, "minute=2", "the window is full", 1);
+        Response refused = submit(key, "the window is full", 1);
         refused.then().statusCode(429).body("limit", equalTo("submissions_per_minute"));
         int retryAfter = Integer.parseInt(refused.header("Retry-After"));
         assertTrue(retryAfter >= 1 && retryAfter <= 3, "the oldest leaves in 2.5 s: Retry-After " + retryAfter);
 
         Thread.sleep(retryAfter * 1000L + 200);
-        submit(owner, "minute=2", "the oldest has left", 1).then().statusCode(201);
+        submit(key, "the oldest has left", 1).then().statusCode(201);
     }
 
     @Test
     void theImagesOfTheLastDayAreLimitedByTheConfiguredDefault() {
-        for (int i = 0; i < 10; i++) {
-            submit(owner, null, "four images " + i, 4).then().statusCode(201);
+        Key key = TestCredentials.key(owner);
+        for (int i = 0; i < AuthEnabled.IMAGES_PER_DAY / 4; i++) {
+            submit(key, "four images " + i, 4).then().statusCode(201);
         }
         double refusedBefore = metric("t2i_gateway_quota_refusals_total", "images_per_day");
-        Response refused = submit(owner, null, "one image too many", 1);
+        Response refused = submit(key, "one image too many", 1);
         refused.then().statusCode(429).contentType(PROBLEM).body("limit", equalTo("images_per_day"))
-                .body("max", equalTo(40));
+                .body("max", equalTo(AuthEnabled.IMAGES_PER_DAY));
         int retryAfter = Integer.parseInt(refused.header("Retry-After"));
         assertTrue(retryAfter > 86_000 && retryAfter <= 86_400, "Retry-After " + retryAfter);
         assertEquals(refusedBefore + 1, metric("t2i_gateway_quota_refusals_total", "images_per_day"));
-        assertEquals(10, rowsOf(owner));
+        assertEquals(AuthEnabled.IMAGES_PER_DAY / 4, rowsOf(owner));
     }
 
     @Test
     void theDailyImagesAreSummedAndTheRetryAfterWaitsForEnoughOfThemToLeave() {
+        Key key = TestCredentials.key(owner, Map.of(DAY, 5));
         insertFinished(owner, 4, Duration.ofHours(24).minusSeconds(3));
-        Response refused = submit(owner, "day=5", "two more than five", 2);
+        Response refused = submit(key, "two more than five", 2);
         refused.then().statusCode(429).body("limit", equalTo("images_per_day")).body("max", equalTo(5));
         int retryAfter = Integer.parseInt(refused.header("Retry-After"));
         assertTrue(retryAfter >= 1 && retryAfter <= 3, "the 4 images leave in 3 s: Retry-After " + retryAfter);
-        submit(owner, "day=5", "one still fits", 1).then().statusCode(201);
+        submit(key, "one still fits", 1).then().statusCode(201);
     }
 
     @Test
     void concurrentSubmissionsOverALimitStoreExactlyTheLimit() throws Exception {
-        assertEquals(5, raceSubmissions(owner, "active=5", 24));
-        String perMinute = "quota-race-minute-" + UUID.randomUUID();
-        assertEquals(4, raceSubmissions(perMinute, "active=1000,minute=4", 24));
+        assertEquals(5, raceSubmissions(TestCredentials.key(owner, Map.of(ACTIVE, 5)), 24));
+        Key perMinute = TestCredentials.key("quota-race-minute-" + UUID.randomUUID(), Map.of(ACTIVE, 1000, MINUTE, 4));
+        assertEquals(4, raceSubmissions(perMinute, 24));
     }
 
     @Test
     void replaysOfAnIdempotencyKeyAreNeitherCountedNorRefused() {
-        String key = UUID.randomUUID().toString();
-        String id = submit(owner, "active=1000,minute=2", "kept by its key", 1, key).then().statusCode(201)
+        Key key = TestCredentials.key(owner, Map.of(ACTIVE, 1000, MINUTE, 2));
+        String idempotencyKey = UUID.randomUUID().toString();
+        String id = submit(key, "kept by its key", 1, idempotencyKey).then().statusCode(201)
                 .extract().path("id");
         for (int i = 0; i < 3; i++) {
-            submit(owner, "active=1000,minute=2", "kept by its key", 1, key).then().statusCode(200)
+            submit(key, "kept by its key", 1, idempotencyKey).then().statusCode(200)
                     .header("Idempotent-Replayed", "true").body("id", equalTo(id));
         }
-        submit(owner, "active=1000,minute=2", "second of the minute", 1).then().statusCode(201);
+        submit(key, "second of the minute", 1).then().statusCode(201);
         // Now at the limit: a replay is still answered, a new submission is not.
-        submit(owner, "active=1000,minute=2", "kept by its key", 1, key).then().statusCode(200)
+        submit(key, "kept by its key", 1, idempotencyKey).then().statusCode(200)
                 .body("id", equalTo(id));
-        submit(owner, "active=1000,minute=2", "third", 1, UUID.randomUUID().toString()).then().statusCode(429);
+        submit(key, "third", 1, UUID.randomUUID().toString()).then().statusCode(429);
         assertEquals(2, rowsOf(owner));
     }
 
     /** Submits {@code n} jobs at once; yields how many were stored, after checking every other one got a 429. */
-    private long raceSubmissions(String racer, String quotas, int n) throws Exception {
+    private long raceSubmissions(Key racer, int n) throws Exception {
         ExecutorService clients = Executors.newFixedThreadPool(n);
         try {
             List<Future<Integer>> statuses = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int index = i;
-                statuses.add(clients.submit(() -> submit(racer, quotas, "race " + index, 1).statusCode()));
+                statuses.add(clients.submit(() -> submit(racer, "race " + index, 1).statusCode()));
             }
             List<Integer> codes = new ArrayList<>();
             for (Future<Integer> status : statuses) {
@@ -200,26 +204,22 @@ class QuotaTest extends WithFakeGenerator {
             }
             long created = codes.stream().filter(code -> code == 201).count();
             assertEquals(n - created, codes.stream().filter(code -> code == 429).count(), "statuses: " + codes);
-            assertEquals(created, rowsOf(racer), "statuses: " + codes);
+            assertEquals(created, rowsOf(racer.owner()), "statuses: " + codes);
             return created;
         } finally {
             clients.shutdownNow();
         }
     }
 
-    private static RequestSpecification as(String owner, String quotas) {
-        RequestSpecification request = given().header(TestCallers.OWNER, owner);
-        return quotas == null ? request : request.header(TestCallers.QUOTAS, quotas);
+    private static Response submit(Key key, String prompt, int images) {
+        return submit(key, prompt, images, null);
     }
 
-    private static Response submit(String owner, String quotas, String prompt, int images) {
-        return submit(owner, quotas, prompt, images, null);
-    }
-
-    private static Response submit(String owner, String quotas, String prompt, int images, String key) {
-        RequestSpecification request = as(owner, quotas).contentType(ContentType.JSON)
+    private static Response submit(Key key, String prompt, int images, String idempotencyKey) {
+        RequestSpecification request = key.request().contentType(ContentType.JSON)
                 .body("{\"prompt\":\"" + prompt + "\",\"num_images\":" + images + "}");
-        return (key == null ? request : request.header("Idempotency-Key", key)).post("/generated-images");
+        return (idempotencyKey == null ? request : request.header("Idempotency-Key", idempotencyKey))
+                .post("/generated-images");
     }
 
     /** A finished job of {@code owner} submitted {@code age} ago (it counts in the windows, not as active). */

@@ -38,7 +38,7 @@ final class SseClient implements AutoCloseable {
         this(uri, lastEventId, java.util.Map.of());
     }
 
-    /** With more request headers, e.g. {@link TestCallers#OWNER}. */
+    /** With more request headers, e.g. {@code Authorization} (a job's stream token goes in the URI instead). */
     SseClient(URI uri, String lastEventId, java.util.Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
         if (lastEventId != null) {

@@ -14,7 +14,7 @@ public class CurrentCaller {
     private final SecurityIdentity identity;
     private final boolean authenticationOn;
 
-    protected CurrentCaller(SecurityIdentity identity, GatewayConfig config) {
+    CurrentCaller(SecurityIdentity identity, GatewayConfig config) {
         this.identity = identity;
         this.authenticationOn = config.auth().enabled();
     }

@@ -20,16 +20,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -421,13 +418,7 @@ class AuthenticationTest {
     }
 
     private static PrivateKey signingKey() {
-        try {
-            byte[] der = Base64.getDecoder().decode(ConfigProvider.getConfig()
-                    .getValue(JwtSigningKeys.PRIVATE_KEY, String.class));
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return JwtSigningKeys.signingKey();
     }
 
     private static Connection database() throws Exception {

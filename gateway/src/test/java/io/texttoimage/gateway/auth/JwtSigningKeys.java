@@ -1,10 +1,16 @@
 package io.texttoimage.gateway.auth;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.jwt.build.Jwt;
+import org.eclipse.microprofile.config.ConfigProvider;
 
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 
@@ -24,6 +30,22 @@ public class JwtSigningKeys implements QuarkusTestResourceLifecycleManager {
         return Map.of("mp.jwt.verify.publickey", base64.encodeToString(pair.getPublic().getEncoded()),
                 "mp.jwt.verify.issuer", ISSUER,
                 PRIVATE_KEY, base64.encodeToString(pair.getPrivate().getEncoded()));
+    }
+
+    /** A valid JWT of {@link #ISSUER} for {@code subject}, in no group, signed with this run's key. */
+    static String jwt(String subject) {
+        Instant now = Instant.now();
+        return Jwt.issuer(ISSUER).subject(subject).issuedAt(now).expiresAt(now.plusSeconds(300)).sign(signingKey());
+    }
+
+    /** The private half of this run's key pair, as the running gateway's configuration holds it. */
+    static PrivateKey signingKey() {
+        try {
+            byte[] der = Base64.getDecoder().decode(ConfigProvider.getConfig().getValue(PRIVATE_KEY, String.class));
+            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static KeyPair rsaKeyPair() {
