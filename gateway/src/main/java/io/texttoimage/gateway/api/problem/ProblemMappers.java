@@ -12,8 +12,6 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException;
-import io.texttoimage.gateway.job.JobException;
-import io.texttoimage.gateway.storage.SigningException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -30,7 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Turns every failure into RFC 9457 problem+json; client mistakes never become a 500. */
+/**
+ * Turns every failure into RFC 9457 problem+json; client mistakes never become a 500. The framework's exceptions
+ * are mapped here; the gateway's own domain exceptions by {@code api.DomainProblemMappers}, so that this package
+ * stays a leaf that every other one (authentication among them) may use.
+ */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
     static final int RETRY_AFTER_SECONDS = 5;
@@ -42,39 +44,16 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, HttpServerRequest request) {
+        return of(e, request);
+    }
+
+    /** The response for {@code e} on {@code request}'s path. */
+    public static Response of(ProblemException e, HttpServerRequest request) {
         List<Problem.FieldError> errors = e instanceof ProblemException.InvalidField invalid
                 ? List.of(new Problem.FieldError(invalid.field(), e.getMessage()))
                 : null;
         return respond(new Problem(Problem.TYPE_BASE + e.type(), e.title(), e.status(), e.getMessage(),
                 request.path(), errors));
-    }
-
-    @ServerExceptionMapper
-    public Response jobRefused(JobException e, HttpServerRequest request) {
-        return problem(switch (e) {
-            case JobException.NotFound notFound -> new ProblemException(404, "not-found", "Generated image not found",
-                    e.getMessage());
-            case JobException.AlreadyFinished finished -> new ProblemException(409, "job-finished",
-                    "Job already finished", e.getMessage());
-            case JobException.NotQueued notQueued -> new ProblemException(503, "broker-unavailable",
-                    "Job queue unavailable", e.getMessage(), e.getCause());
-            case JobException.InvalidDeadline invalid -> ProblemException.badRequest(invalid.field(), e.getMessage());
-            case JobException.InvalidIdempotencyKey invalid -> ProblemException.badRequest(
-                    "Idempotency-Key", e.getMessage());
-            case JobException.IdempotencyKeyReused reused -> new ProblemException(422, "idempotency-key-reused",
-                    "Idempotency key reused", e.getMessage());
-        }, request);
-    }
-
-    @ServerExceptionMapper
-    public Response signingFailed(SigningException e, HttpServerRequest request) {
-        return problem(switch (e.reason()) {
-            case NO_IMAGES -> new ProblemException(502, "no-images", "No images recorded", e.getMessage());
-            case ADAPTER_ERROR -> new ProblemException(502, "storage-adapter-error", "Storage adapter error",
-                    e.getMessage(), e.getCause());
-            case ADAPTER_UNREACHABLE -> new ProblemException(503, "storage-adapter-unavailable",
-                    "Storage adapter unavailable", e.getMessage(), e.getCause());
-        }, request);
     }
 
     @ServerExceptionMapper
