@@ -46,12 +46,31 @@ public final class LocalStack implements AutoCloseable {
      * @param readyTimeout        how long the gateway and storage adapter may take to be ready
      * @param generatorReadyTimeout how long the generator may take (it may download a model first)
      * @param jvmOptions          extra options for every service JVM (e.g. -Xmx, -XX:TieredStopAtLevel=1)
+     * @param keyDir              where the run's admin key and API key are written ({@value #ADMIN_KEY_FILE},
+     *                            {@value #API_KEY_FILE}; folder 0700, files 0600) for bin/t2i and the user, or null:
+     *                            kept in memory only ({@link #apiKey()}, {@link #adminKey()})
      */
     public record Options(Path repoRoot, Path dataDir, Infrastructure.Options infrastructure, String messagingPrefix,
                           String model, String modelRevision, boolean preferDefaultPorts,
                           Map<ServiceKind, Map<String, String>> extraProperties, Duration readyTimeout,
-                          Duration generatorReadyTimeout, List<String> jvmOptions) {
+                          Duration generatorReadyTimeout, List<String> jvmOptions, Path keyDir) {
+
+        /** Options whose keys are not written anywhere (tests and benchmarks use {@link #apiKey()}). */
+        public Options(Path repoRoot, Path dataDir, Infrastructure.Options infrastructure, String messagingPrefix,
+                       String model, String modelRevision, boolean preferDefaultPorts,
+                       Map<ServiceKind, Map<String, String>> extraProperties, Duration readyTimeout,
+                       Duration generatorReadyTimeout, List<String> jvmOptions) {
+            this(repoRoot, dataDir, infrastructure, messagingPrefix, model, modelRevision, preferDefaultPorts,
+                    extraProperties, readyTimeout, generatorReadyTimeout, jvmOptions, null);
+        }
     }
+
+    /** The file in {@link Options#keyDir()} with the bootstrap admin key (what {@code bin/t2i admin} reads). */
+    public static final String ADMIN_KEY_FILE = "admin-key";
+    /** The file in {@link Options#keyDir()} with the run's API key "local-run" (what {@code bin/t2i} reads). */
+    public static final String API_KEY_FILE = "api-key";
+    /** The name of the API key every run creates for itself (and its jobs' owner). */
+    public static final String RUN_KEY_NAME = "local-run";
 
     private final Options options;
     private final Consumer<String> log;
@@ -62,6 +81,14 @@ public final class LocalStack implements AutoCloseable {
     private final Set<String> secretValues = ConcurrentHashMap.newKeySet();
     /** What this stack's gateways send the storage adapter and it accepts: random per run, never written to disk. */
     private final String storageAdapterToken = randomToken();
+    /**
+     * The gateways' HMAC secret for API keys and stream tokens, and their bootstrap admin key: random per run, in
+     * their environment only. A new secret per run also means keys made in an earlier run no longer verify.
+     */
+    private final String authSecret = base64Url(32);
+    private final String bootstrapAdminKey = "t2i_" + base64Url(32);
+    /** The API key "local-run", made through the admin API once the first gateway is ready. */
+    private volatile String apiKey;
     private volatile boolean closed;
 
     private LocalStack(Options options, Consumer<String> log, DataDirLock lock, Infrastructure infrastructure) {
@@ -132,6 +159,40 @@ public final class LocalStack implements AutoCloseable {
         return first(ServiceKind.GATEWAY).baseUri();
     }
 
+    /**
+     * The run's API key ("local-run", owner "local-run"), made once a gateway was ready; null before that and when
+     * the gateways run with authentication off ({@code t2i.gateway.auth.enabled=false}).
+     */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** The gateways' bootstrap admin key (owner "admin"); for {@code /admin/**}, and to see every owner's jobs. */
+    public String adminKey() {
+        return bootstrapAdminKey;
+    }
+
+    /** A client of the first gateway that sends the run's API key. */
+    public io.texttoimage.localstack.client.GatewayClient gatewayClient() {
+        return new io.texttoimage.localstack.client.GatewayClient(gatewayUri(), apiKey);
+    }
+
+    /** {@code <keyDir>/api-key}, where the run's API key was written; empty when the options name no folder. */
+    public java.util.Optional<Path> apiKeyFile() {
+        return java.util.Optional.ofNullable(options.keyDir()).map(dir -> dir.resolve(API_KEY_FILE));
+    }
+
+    /** {@code <keyDir>/admin-key}; empty when the options name no folder. */
+    public java.util.Optional<Path> adminKeyFile() {
+        return java.util.Optional.ofNullable(options.keyDir()).map(dir -> dir.resolve(ADMIN_KEY_FILE));
+    }
+
+    /** False when the gateways were configured with authentication off. */
+    public boolean authEnabled() {
+        return !"false".equalsIgnoreCase(options.extraProperties().getOrDefault(ServiceKind.GATEWAY, Map.of())
+                .getOrDefault("t2i.gateway.auth.enabled", "true").trim());
+    }
+
     /** Launches one instance (not yet ready: see {@link #awaitReady}). The gateway talks to the first storage adapter. */
     public ServiceProcess startService(ServiceKind kind, String instanceName) throws IOException {
         int port = options.preferDefaultPorts() ? Ports.preferred(kind.defaultPort()) : Ports.free();
@@ -178,6 +239,51 @@ public final class LocalStack implements AutoCloseable {
         if (closed) {
             throw new java.util.concurrent.CancellationException("the stack was stopped while it was starting");
         }
+        java.util.Optional<ServiceProcess> gateway = processes.stream().filter(p -> p.kind() == ServiceKind.GATEWAY).findFirst();
+        if (gateway.isPresent() && apiKey == null && authEnabled()) {
+            createRunKey(gateway.get());
+        }
+    }
+
+    /**
+     * Makes the API key "local-run" through the admin API (all gateways share the database and the secret, so it
+     * works on each), keeps it among the secrets, and writes it next to the admin key when the options name a folder.
+     */
+    private synchronized void createRunKey(ServiceProcess gateway) throws IOException, InterruptedException {
+        if (apiKey != null) {
+            return;
+        }
+        com.fasterxml.jackson.databind.JsonNode created =
+                new io.texttoimage.localstack.client.GatewayClient(gateway.baseUri(), bootstrapAdminKey)
+                        .createApiKey(RUN_KEY_NAME);
+        String key = created.path("key").asText(null);
+        if (key == null || key.isBlank()) {
+            throw new IOException("POST /admin/api-keys on " + gateway.name() + " answered without a key: " + created.path("id"));
+        }
+        secretValues.add(key);
+        apiKey = key;
+        java.util.Optional<Path> file = apiKeyFile();
+        if (file.isPresent()) {
+            writeOwnerOnly(file.get(), key);
+            log.accept("created the API key \"" + RUN_KEY_NAME + "\" for this run in " + file.get()
+                    + " (bin/t2i uses it; the admin key is in " + adminKeyFile().orElseThrow() + ")");
+        } else {
+            log.accept("created the API key \"" + RUN_KEY_NAME + "\" for this run (id " + created.path("id").asText() + ")");
+        }
+    }
+
+    /** Writes {@code secret} to {@code file}, owner-only from the start (folder 0700, file 0600). */
+    private static void writeOwnerOnly(Path file, String secret) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Files.deleteIfExists(file); // a file of an earlier run may have other permissions
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(dir); // not a POSIX file system: the folder's own permissions apply
+        }
+        Files.writeString(file, secret + "\n");
     }
 
     private void awaitOne(ServiceProcess process, BooleanSupplier abandoned) {
@@ -217,6 +323,12 @@ public final class LocalStack implements AutoCloseable {
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
         secrets.put("T2I_STORAGE_ADAPTER_TOKEN", storageAdapterToken);
         secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
+        secrets.put("T2I_GATEWAY_AUTH_SECRET", authSecret);
+        secrets.put("T2I_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", bootstrapAdminKey);
+        java.util.Optional<Path> adminFile = adminKeyFile();
+        if (adminFile.isPresent() && authEnabled()) {
+            writeOwnerOnly(adminFile.get(), bootstrapAdminKey); // before the gateway starts: bin/t2i admin finds it
+        }
     }
 
     /**
@@ -259,7 +371,11 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private static String randomToken() {
-        byte[] bytes = new byte[24];
+        return base64Url(24);
+    }
+
+    private static String base64Url(int randomBytes) {
+        byte[] bytes = new byte[randomBytes];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
