@@ -65,8 +65,9 @@ final class E2eStack implements AutoCloseable {
                         "t2i.gateway.signed-url-expiry", SIGNED_URL_EXPIRY.toString(),
                         // Every job of a test is the run's key's ("local-run"): the per-owner defaults (20 active,
                         // 120 a minute) would refuse the bursts some tests submit; quotas stay on, out of the way.
-                        "t2i.gateway.quotas.max-active-jobs", "10000",
-                        "t2i.gateway.quotas.submissions-per-minute", "100000")),
+                        // Environment variables: a gateway without quotas ignores them (a -D would stop it).
+                        "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
+                        "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000")),
                 Duration.ofMinutes(10), Duration.ofMinutes(10), SERVICE_JVM_OPTIONS);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }

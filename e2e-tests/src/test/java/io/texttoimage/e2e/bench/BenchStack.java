@@ -102,7 +102,7 @@ final class BenchStack {
         Map<ServiceKind, Map<String, String>> all = new java.util.EnumMap<>(ServiceKind.class);
         all.putAll(extra);
         Map<String, String> gateway = new java.util.LinkedHashMap<>(extra.getOrDefault(ServiceKind.GATEWAY, Map.of()));
-        gateway.putIfAbsent("t2i.gateway.quotas.enabled", "false");
+        gateway.putIfAbsent("T2I_GATEWAY_QUOTAS_ENABLED", "false"); // environment: harmless to a gateway without quotas
         all.put(ServiceKind.GATEWAY, gateway);
         return all;
     }

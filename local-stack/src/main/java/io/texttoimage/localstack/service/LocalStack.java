@@ -42,7 +42,10 @@ public final class LocalStack implements AutoCloseable {
      * @param model               {@code t2i.generator.model}: a local folder or a Hugging Face repo id
      * @param modelRevision       {@code t2i.generator.model-revision}
      * @param preferDefaultPorts  8080/8081/8082 when free (the quick start), else any free port (tests)
-     * @param extraProperties     more system properties per service kind (e.g. for tests)
+     * @param extraProperties     more settings per service kind (e.g. for tests): system properties, except keys
+     *                            written as environment variables ({@code T2I_GATEWAY_QUOTAS_ENABLED}), which go
+     *                            into the service's environment: a service ignores a variable it has no setting
+     *                            for, while an unknown {@code -Dt2i.gateway.…} stops the gateway (SRCFG00050)
      * @param readyTimeout        how long the gateway and storage adapter may take to be ready
      * @param generatorReadyTimeout how long the generator may take (it may download a model first)
      * @param jvmOptions          extra options for every service JVM (e.g. -Xmx, -XX:TieredStopAtLevel=1)
@@ -189,8 +192,14 @@ public final class LocalStack implements AutoCloseable {
 
     /** False when the gateways were configured with authentication off. */
     public boolean authEnabled() {
-        return !"false".equalsIgnoreCase(options.extraProperties().getOrDefault(ServiceKind.GATEWAY, Map.of())
-                .getOrDefault("t2i.gateway.auth.enabled", "true").trim());
+        Map<String, String> gateway = options.extraProperties().getOrDefault(ServiceKind.GATEWAY, Map.of());
+        String enabled = gateway.getOrDefault("t2i.gateway.auth.enabled", gateway.getOrDefault("T2I_GATEWAY_AUTH_ENABLED", "true"));
+        return !"false".equalsIgnoreCase(enabled.trim());
+    }
+
+    /** {@code T2I_GATEWAY_QUOTAS_ENABLED} is an environment variable's name; {@code t2i.gateway.quotas.enabled} is not. */
+    static boolean isEnvironmentName(String key) {
+        return key.matches("[A-Z][A-Z0-9_]*");
     }
 
     /** Launches one instance (not yet ready: see {@link #awaitReady}). The gateway talks to the first storage adapter. */
@@ -205,10 +214,13 @@ public final class LocalStack implements AutoCloseable {
             case STORAGE_ADAPTER -> storageProperties(properties, secrets);
             case GENERATOR -> generatorProperties(properties, instanceName);
         }
-        properties.putAll(options.extraProperties().getOrDefault(kind, Map.of()));
+        Map<String, String> environment = new HashMap<>();
+        options.extraProperties().getOrDefault(kind, Map.of()).forEach((key, value) ->
+                (isEnvironmentName(key) ? environment : properties).put(key, value));
         secretValues.addAll(secrets.values());
+        environment.putAll(secrets);
         ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port, managementPort,
-                options.jvmOptions(), properties, secrets, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
+                options.jvmOptions(), properties, environment, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
         services.add(process);
         log.accept("started " + instanceName + " (pid " + process.pid() + ") on " + process.baseUri() + ", log "
                 + process.logFile());
