@@ -1,7 +1,9 @@
 package io.texttoimage.gateway.api;
 
 import io.texttoimage.gateway.api.problem.ProblemException;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -12,8 +14,10 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class ContentTypeRequired {
 
     @ServerRequestFilter
-    public void requireContentType(ContainerRequestContext request) {
-        if ("POST".equals(request.getMethod()) && request.getMediaType() == null) {
+    public void requireContentType(ContainerRequestContext request, ResourceInfo resource) {
+        // only where a body is read: POST /generated-images/{id}/stream-token takes none
+        if ("POST".equals(request.getMethod()) && request.getMediaType() == null
+                && resource.getResourceMethod().isAnnotationPresent(Consumes.class)) {
             throw ProblemException.unsupportedMediaType(null);
         }
     }

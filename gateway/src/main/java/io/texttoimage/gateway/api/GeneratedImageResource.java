@@ -4,6 +4,7 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.texttoimage.gateway.api.problem.Problem;
 import io.texttoimage.gateway.api.problem.ProblemException;
+import io.texttoimage.gateway.auth.StreamTokens;
 import io.texttoimage.gateway.config.GatewayConfig;
 import io.texttoimage.gateway.events.JobEventStreams;
 import io.texttoimage.gateway.events.JobEventView;
@@ -62,14 +63,16 @@ public class GeneratedImageResource {
     private final SignedUrlIssuer signedUrls;
     private final GatewayConfig config;
     private final WebhookTargets webhooks;
+    private final StreamTokens streamTokens;
 
     public GeneratedImageResource(JobService jobs, JobEventStreams eventStreams, SignedUrlIssuer signedUrls,
-                                  GatewayConfig config, WebhookTargets webhooks) {
+                                  GatewayConfig config, WebhookTargets webhooks, StreamTokens streamTokens) {
         this.jobs = jobs;
         this.eventStreams = eventStreams;
         this.signedUrls = signedUrls;
         this.config = config;
         this.webhooks = webhooks;
+        this.streamTokens = streamTokens;
     }
 
     @POST
@@ -164,6 +167,22 @@ public class GeneratedImageResource {
         UUID jobId = parseId(id);
         long resumeAfter = lastEventId == null || lastEventId.isBlank() ? -1 : eventId(lastEventId.trim());
         eventStreams.stream(jobId, resumeAfter, booleanParam("previews", previews, true), sink, sse, response);
+    }
+
+    @POST
+    @Path("{id}/stream-token")
+    @Operation(summary = "A short-lived token for following the job over SSE without an Authorization header",
+            description = "For browsers, whose EventSource cannot send headers: GET /generated-images/{id}/events"
+                    + "?stream_token=… accepts it instead, for this job only, until it expires (a stream it opened "
+                    + "may outlive it).")
+    @APIResponse(responseCode = "201", content = @Content(schema = @Schema(
+            implementation = StreamTokens.StreamToken.class)))
+    @APIResponse(responseCode = "404", description = "Unknown id, or not a UUID",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> streamToken(@PathParam("id") String id) {
+        UUID jobId = parseId(id);
+        StreamTokens.StreamToken token = streamTokens.issue(jobId); // the caller: read while the request is current
+        return jobs.read(jobId).map(job -> Response.status(Response.Status.CREATED).entity(token).build());
     }
 
     @GET

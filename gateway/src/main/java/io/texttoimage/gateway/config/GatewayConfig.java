@@ -125,6 +125,47 @@ public interface GatewayConfig {
         Duration progressInterval();
     }
 
+    /** Authentication: API keys, the bootstrap admin key, stream tokens and JWTs ({@code auth} package). */
+    Auth auth();
+
+    interface Auth {
+        /**
+         * Off: every request is the unauthenticated caller (one owner that sees everything) and the gateway warns
+         * at start. On by default; off only in dev and test mode.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The server secret (at least 32 characters): API keys are stored as HMAC-SHA-256 under it, stream tokens
+         * are signed with it. Required when authentication is on; the gateway refuses to start without it.
+         */
+        Optional<String> secret();
+
+        /** A key (at least 32 characters) accepted as an admin with owner {@code admin}; never stored. */
+        Optional<String> bootstrapAdminKey();
+
+        /** Lifetime of the tokens of {@code POST /generated-images/{id}/stream-token}. */
+        @WithDefault("PT5M")
+        Duration streamTokenTtl();
+
+        /** Bearer credentials that are not API keys, verified as JWTs by SmallRye JWT ({@code mp.jwt.verify.*}). */
+        Jwt jwt();
+
+        interface Jwt {
+            @WithDefault("false")
+            boolean enabled();
+
+            /** The claim whose value is the caller's owner. */
+            @WithDefault("sub")
+            String ownerClaim();
+
+            /** A token whose {@code groups} claim holds this is an admin. */
+            @WithDefault("t2i-admin")
+            String adminGroup();
+        }
+    }
+
     /**
      * Identity of this replica; names its own auto-delete event queue. Defaults to a random UUID
      * ({@link InstanceIdConfigSource}); set it to the pod name to make queues recognisable.

@@ -14,7 +14,7 @@ import java.util.List;
 public record Problem(String type, String title, int status, String detail, String instance, List<FieldError> errors) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
-    static final String TYPE_BASE = "https://texttoimage.io/problems/";
+    public static final String TYPE_BASE = "https://texttoimage.io/problems/";
 
     /** One invalid input value: {@code field} uses the JSON (snake_case) name. */
     public record FieldError(String field, String message) {
