@@ -32,7 +32,7 @@ function authHeaders() {
  */
 function showAuthProblem(json) {
   const given = $('api-key').value.trim() !== '';
-  const detail = json && json.detail ? ' (' + json.detail + ')' : '';
+  const detail = json && json.detail ? ' (' + json.detail.replace(/\.$/, '') + ')' : '';
   const message = $('auth-message');
   message.textContent = given
     ? 'The gateway did not accept this API key' + detail + '. Check it, or ask for a new one, then press “Use key”.'

@@ -223,7 +223,7 @@ public final class GatewayClient {
         String message = switch (status) {
             case 400, 422 -> "The gateway rejected the request: " + detail;
             case 401 -> unauthorized(detail);
-            case 403 -> "This needs an admin key (" + detail + "), and the key from " + apiKey.source()
+            case 403 -> "This needs an admin key (" + detail.replaceFirst("\\.$", "") + "), and the key from " + apiKey.source()
                     + " is not one: pass an admin key with --api-key (bin/text-to-image writes one to"
                     + " <checkout>/.t2i/" + ApiKey.ADMIN_KEY_FILE + ").";
             case 404 -> "Not found: " + detail;
@@ -235,7 +235,8 @@ public final class GatewayClient {
         return new CliException(exitCode, message, problem, null);
     }
 
-    private String unauthorized(String detail) {
+    private String unauthorized(String problemDetail) {
+        String detail = problemDetail.endsWith(".") ? problemDetail.substring(0, problemDetail.length() - 1) : problemDetail;
         if (!apiKey.present()) {
             return "The gateway wants an API key: pass --api-key or set " + ApiKey.ENV + " (" + detail + ").";
         }

@@ -537,7 +537,7 @@ class T2iTest {
         gateway.acceptKey(USER_KEY, false);
         Run run = t2i("--api-key", "t2i_wrong-key-value", "list");
         assertEquals(ExitCodes.USAGE, run.exitCode(), run.stderr());
-        assertEquals("t2i: The gateway refused the API key from --api-key (Unknown API key.): pass a valid one with"
+        assertEquals("t2i: The gateway refused the API key from --api-key (Unknown API key): pass a valid one with"
                 + " --api-key or set T2I_API_KEY.", run.stderr().strip());
         assertFalse(run.stderr().contains("wrong-key-value"), run.stderr());
     }
@@ -559,7 +559,7 @@ class T2iTest {
             Run given = t2i("--api-key", USER_KEY, "admin", "keys", "list");
             assertEquals("Bearer " + USER_KEY, gateway.requests().getLast().authorization(), "--api-key wins");
             assertEquals(ExitCodes.USAGE, given.exitCode());
-            assertTrue(given.stderr().startsWith("t2i: This needs an admin key (Only admin keys may use /admin.), and"
+            assertTrue(given.stderr().startsWith("t2i: This needs an admin key (Only admin keys may use /admin), and"
                     + " the key from --api-key is not one: pass an admin key with --api-key"), given.stderr());
 
             Files.writeString(checkout.resolve(".t2i/api-key"), "t2i_stale-key-of-an-earlier-run\n");
