@@ -59,6 +59,18 @@ public final class GatewayClient {
         return expect(201, http.send(post, HttpResponse.BodyHandlers.ofString()));
     }
 
+    /** GET /admin/api-keys (an admin key needed): {"items":[…]}, newest first, revoked ones too. */
+    public JsonNode listApiKeys() throws IOException, InterruptedException {
+        return expect(200, http.send(jsonGet("/admin/api-keys"), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** DELETE /admin/api-keys/{id} (an admin key needed): the record, revoked. */
+    public JsonNode revokeApiKey(String id) throws IOException, InterruptedException {
+        HttpRequest delete = request("/admin/api-keys/" + id).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json").DELETE().build();
+        return expect(200, http.send(delete, HttpResponse.BodyHandlers.ofString()));
+    }
+
     /** GET {@code path} with the credential, the body as text: for endpoints this client has no method for. */
     public HttpResponse<String> getText(String path) throws IOException, InterruptedException {
         return http.send(request(path).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());

@@ -265,15 +265,16 @@ public final class LocalStack implements AutoCloseable {
         if (apiKey != null) {
             return;
         }
-        com.fasterxml.jackson.databind.JsonNode created =
-                new io.texttoimage.localstack.client.GatewayClient(gateway.baseUri(), bootstrapAdminKey)
-                        .createApiKey(RUN_KEY_NAME);
+        io.texttoimage.localstack.client.GatewayClient admin =
+                new io.texttoimage.localstack.client.GatewayClient(gateway.baseUri(), bootstrapAdminKey);
+        com.fasterxml.jackson.databind.JsonNode created = admin.createApiKey(RUN_KEY_NAME);
         String key = created.path("key").asText(null);
         if (key == null || key.isBlank()) {
             throw new IOException("POST /admin/api-keys on " + gateway.name() + " answered without a key: " + created.path("id"));
         }
         secretValues.add(key);
         apiKey = key;
+        revokeEarlierRunKeys(admin, created.path("id").asText());
         java.util.Optional<Path> file = apiKeyFile();
         if (file.isPresent()) {
             writeOwnerOnly(file.get(), key);
@@ -281,6 +282,20 @@ public final class LocalStack implements AutoCloseable {
                     + " (bin/t2i uses it; the admin key is in " + adminKeyFile().orElseThrow() + ")");
         } else {
             log.accept("created the API key \"" + RUN_KEY_NAME + "\" for this run (id " + created.path("id").asText() + ")");
+        }
+    }
+
+    /**
+     * The "local-run" keys of earlier runs on this database no longer verify (each run has a new secret): revoked,
+     * so that {@code t2i admin keys list} does not show them as active. Their jobs stay the owner's.
+     */
+    private void revokeEarlierRunKeys(io.texttoimage.localstack.client.GatewayClient admin, String currentId)
+            throws IOException, InterruptedException {
+        for (com.fasterxml.jackson.databind.JsonNode key : admin.listApiKeys().path("items")) {
+            if (key.path("name").asText().equals(RUN_KEY_NAME) && key.path("owner").asText().equals(RUN_KEY_NAME)
+                    && key.path("revoked_at").isNull() && !key.path("id").asText().equals(currentId)) {
+                admin.revokeApiKey(key.path("id").asText());
+            }
         }
     }
 
