@@ -38,7 +38,7 @@ class ApiKeyIdentityProvider implements IdentityProvider<CredentialRequests.ApiK
             return Uni.createFrom().failure(InvalidCredential.of("The API key is malformed: API keys are "
                     + ApiKeyFormat.PREFIX + " followed by 43 base64url characters."));
         }
-        return keys.findByHash(secret.hmac(key)).flatMap(found -> {
+        return keys.findByHash(secret.hmac(key)).onFailure().transform(KeyStoreUnavailable::new).flatMap(found -> {
             if (found.isEmpty()) {
                 return Uni.createFrom().failure(InvalidCredential.of("The API key is unknown to this gateway."));
             }

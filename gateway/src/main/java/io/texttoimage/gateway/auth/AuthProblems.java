@@ -26,6 +26,8 @@ public class AuthProblems {
     private static final Logger LOG = Logger.getLogger(AuthProblems.class);
     /** Routing context key of the refusal of this request's credential, if it had one. */
     static final String FAILURE = AuthProblems.class.getName() + ".failure";
+    /** As {@code api.problem.ProblemMappers} answers a database outage. */
+    private static final int RETRY_AFTER_SECONDS = 5;
     static final String CHALLENGE = "Bearer realm=\"text-to-image\"";
     static final String INVALID_TOKEN_CHALLENGE = CHALLENGE + ", error=\"invalid_token\"";
     static final String MISSING_CREDENTIAL = "This API needs a credential: send an API key as 'Authorization: "
@@ -39,12 +41,16 @@ public class AuthProblems {
     }
 
     void register(@Observes Router router) {
-        router.route().failureHandler(this::forbidden);
+        router.route().failureHandler(this::failed);
     }
 
     /** A 401: no credential, or a refused one (then the challenge says invalid_token and the detail why). */
     void unauthorized(RoutingContext context) {
         AuthenticationFailedException failure = context.get(FAILURE);
+        if (KeyStoreUnavailable.isCause(failure)) {
+            unavailable(context);
+            return;
+        }
         String detail = failure == null ? MISSING_CREDENTIAL : detail(failure);
         context.response().putHeader("WWW-Authenticate", challenge(context));
         respond(context, new Problem(Problem.TYPE_BASE + "unauthorized", "Unauthorized", 401, detail,
@@ -55,8 +61,12 @@ public class AuthProblems {
         return context.get(FAILURE) == null ? CHALLENGE : INVALID_TOKEN_CHALLENGE;
     }
 
-    /** The path rules' refusal of an authenticated caller (a non-admin on /admin). */
-    private void forbidden(RoutingContext context) {
+    /** The path rules' refusal of an authenticated caller (a non-admin on /admin); a key that could not be checked. */
+    private void failed(RoutingContext context) {
+        if (KeyStoreUnavailable.isCause(context.failure())) {
+            unavailable(context);
+            return;
+        }
         if (!(context.failure() instanceof ForbiddenException)
                 && !(context.failure() == null && context.statusCode() == 403)) {
             context.next();
@@ -65,6 +75,14 @@ public class AuthProblems {
         respond(context, new Problem(Problem.TYPE_BASE + "forbidden", "Forbidden", 403,
                 "Only admin callers (an admin API key, the bootstrap admin key or a JWT of the admin group) may use "
                         + context.request().path() + ".", context.request().path(), null));
+    }
+
+    private void unavailable(RoutingContext context) {
+        LOG.debugf("API key lookup failed on %s: %s", context.request().path(), context.failure());
+        context.response().putHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+        respond(context, new Problem(Problem.TYPE_BASE + "database-unavailable", "Database unavailable", 503,
+                "PostgreSQL, where the gateway keeps the API keys, cannot be reached right now, so the key could "
+                        + "not be checked; nothing was done. Please retry later.", context.request().path(), null));
     }
 
     /**

@@ -47,10 +47,12 @@ public class BearerAuthenticationMechanism implements HttpAuthenticationMechanis
     private static final String BEARER = "Bearer ";
 
     private final GatewayConfig config;
+    private final ServerSecret secret;
     private final AuthProblems problems;
 
-    BearerAuthenticationMechanism(GatewayConfig config, AuthProblems problems) {
+    BearerAuthenticationMechanism(GatewayConfig config, ServerSecret secret, AuthProblems problems) {
         this.config = config;
+        this.secret = secret;
         this.problems = problems;
     }
 
@@ -91,8 +93,9 @@ public class BearerAuthenticationMechanism implements HttpAuthenticationMechanis
             throw InvalidCredential.of("The Authorization header must be 'Bearer <credential>'.");
         }
         String credential = authorization.substring(BEARER.length()).trim();
-        if (ApiKeyFormat.claims(credential) || !config.auth().jwt().enabled()) {
-            // the bootstrap admin key need not look like an API key: the provider compares it first
+        if (secret.isBootstrapAdminKey(credential) || ApiKeyFormat.claims(credential)
+                || !config.auth().jwt().enabled()) {
+            // the bootstrap admin key need not look like an API key (the provider compares it first again)
             return new CredentialRequests.ApiKeyRequest(credential);
         }
         return new TokenAuthenticationRequest(new JsonWebTokenCredential(credential));
