@@ -1,8 +1,11 @@
 // Browser test of the gateway's web page, in the system's headless Chromium (/usr/bin/chromium; Playwright never
 // downloads a browser here). Run by WebPageE2eTest against a real stack (tiny model, one generator), or by hand:
 //
-//   node web-page-test.mjs --gateway http://127.0.0.1:8080 --screenshots ../target/screenshots --result /tmp/r.json
+//   T2I_API_KEY=$(cat ../../.t2i/api-key) node web-page-test.mjs --gateway http://127.0.0.1:8080 \
+//     --screenshots ../target/screenshots --result /tmp/r.json
 //
+// The API key (--api-key, else T2I_API_KEY; none for a gateway with authentication off) is typed into the page's
+// field like a user would, after checking that the page asks for one and refuses a wrong one.
 // Each scenario is a step; the result file lists every step as passed or failed, with a detail. Exit code 0 when
 // none failed. The steps share one page and run in order: later ones use the jobs of earlier ones.
 // --phase outage (run after the generator was killed) checks the page with no worker alive, then prints
@@ -23,8 +26,10 @@ const { values: options } = parseArgs({
     // main: the steps below against a working stack; outage: with no generator alive, and then with the gateway
     // stopped by the caller once the script prints STOP_THE_GATEWAY (it answers with a line on stdin)
     phase: { type: 'string', default: 'main' },
+    'api-key': { type: 'string', default: process.env.T2I_API_KEY || '' },
   },
 });
+const API_KEY = options['api-key'];
 if (!options.gateway || !options.screenshots || !options.result) {
   console.error('usage: node web-page-test.mjs --gateway URL --screenshots DIR --result FILE [--chromium PATH]');
   process.exit(2);
@@ -56,9 +61,13 @@ function check(condition, message) {
 }
 
 async function api(method, path, body) {
+  const headers = body ? { 'Content-Type': 'application/json' } : {};
+  if (API_KEY) {
+    headers.Authorization = 'Bearer ' + API_KEY;
+  }
   const response = await fetch(GATEWAY + path, {
     method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
+    headers,
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
@@ -94,9 +103,12 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 });
 const page = context.pages()[0] || await context.newPage();
 page.setDefaultTimeout(JOB_TIMEOUT_MS);
+let refusalsExpected = false; // while the steps about the key run, the 401s they cause are the point
 page.on('console', (message) => {
   // Chromium logs every HTTP error a fetch gets; the 400 of the bad-size step is one the page handles.
-  if (message.type() === 'error' && !/status of 400 \(Bad Request\)/.test(message.text())) {
+  const handled = /status of 400 \(Bad Request\)/.test(message.text())
+    || (refusalsExpected && /status of 401 \(Unauthorized\)/.test(message.text()));
+  if (message.type() === 'error' && !handled) {
     problems.push('console: ' + message.text());
   }
 });
@@ -118,7 +130,56 @@ let followed;
 let followedRecord;
 let completed = false; // every step ran (each may have failed), the script did not stop half-way
 
+/** Types the key into the page's field as a user would, and presses Enter ("Use key"). */
+async function typeKey(key) {
+  await page.locator('#api-key').fill('');
+  await page.locator('#api-key').click();
+  await page.keyboard.type(key);
+  await page.keyboard.press('Enter');
+}
+
+const authMessage = (reason) => page.locator('#auth-message[data-reason="' + reason + '"]:not([hidden])');
+
 async function mainPhase() {
+  await step('the page asks for an API key, refuses a wrong one and works with the right one', async () => {
+    refusalsExpected = true;
+    try {
+      await page.goto(GATEWAY + '/');
+      const field = page.locator('#api-key');
+      check(await field.getAttribute('type') === 'password', 'the key field is not a password field');
+      check(await page.locator('label[for="api-key"]').textContent() === 'API key', 'the key field has no label');
+      if (!API_KEY) {
+        await page.waitForSelector('#job-form:not([hidden])');
+        check(await page.locator('#auth-message').isHidden(), 'a gateway without authentication asks for a key');
+        return 'no key given: authentication is off, and the page did not ask for one';
+      }
+      await authMessage('missing').waitFor();
+      const asked = await page.locator('#auth-message').textContent();
+      check(/needs an API key/.test(asked), 'message without a key: ' + asked);
+      check(await page.locator('#auth-message').getAttribute('role') === 'alert', 'the message is not an alert');
+      check(await page.locator('#job-form').isHidden(), 'the form was built without a key');
+      await screenshot('key-missing');
+
+      await typeKey('t2i_' + 'A'.repeat(43));
+      await authMessage('refused').waitFor();
+      const refused = await page.locator('#auth-message').textContent();
+      check(/did not accept this API key/.test(refused), 'message for a wrong key: ' + refused);
+      check(!refused.includes('AAAA'), 'the message shows the key: ' + refused);
+      check(await field.getAttribute('aria-invalid') === 'true', 'the wrong key is not marked invalid');
+      await screenshot('key-refused');
+
+      await typeKey(API_KEY);
+      await page.waitForSelector('#job-form:not([hidden])');
+      await page.locator('#auth-message').waitFor({ state: 'hidden' });
+      const stored = await page.evaluate(() => sessionStorage.getItem('t2i.api-key'));
+      check(stored === API_KEY, 'the key is not kept in sessionStorage');
+      check(await page.evaluate(() => localStorage.length) === 0, 'something went to localStorage');
+      return '"' + asked + '" / "' + refused + '"';
+    } finally {
+      refusalsExpected = false;
+    }
+  });
+
   await step('form is built from /capabilities', async () => {
     capabilities = (await api('GET', '/capabilities')).json;
     const response = await page.goto(GATEWAY + '/');
@@ -140,7 +201,7 @@ async function mainPhase() {
   });
 
   await step('every control is labelled and reachable by keyboard', async () => {
-    const unlabelled = await page.locator('#job-form input, #job-form select, #job-form textarea')
+    const unlabelled = await page.locator('#key-form input, #job-form input, #job-form select, #job-form textarea')
       .evaluateAll((controls) => controls.filter((c) => !c.closest('[hidden]') && c.labels.length === 0)
         .map((c) => c.id));
     check(unlabelled.length === 0, 'controls without a label: ' + unlabelled);
@@ -381,6 +442,25 @@ async function mainPhase() {
     return 'scroll width ' + width;
   });
 
+  await step('"forget key" empties the field and the tab\'s storage, and the page asks again', async () => {
+    if (!API_KEY) {
+      return 'no key given: nothing to forget';
+    }
+    refusalsExpected = true;
+    try {
+      await page.locator('#api-key-forget').click();
+      check(await page.locator('#api-key').inputValue() === '', 'the field still has the key');
+      check(await page.evaluate(() => sessionStorage.getItem('t2i.api-key')) === null, 'sessionStorage keeps it');
+      await authMessage('missing').waitFor();
+      await page.reload();
+      await authMessage('missing').waitFor();
+      await page.waitForTimeout(500); // the page's other refused requests, logged a moment later
+      return await page.locator('#auth-message').textContent();
+    } finally {
+      refusalsExpected = false;
+    }
+  });
+
   await step('no script errors and no CSP violations', async () => {
     check(problems.length === 0, problems.join('\n'));
   });
@@ -391,7 +471,13 @@ const STOP_THE_GATEWAY = '[browser] waiting: stop the gateway now, then write a 
 async function outagePhase() {
   await step('no worker alive: the page says so, and a job waits in the queue', async () => {
     await page.goto(GATEWAY + '/');
+    if (API_KEY) {
+      refusalsExpected = true; // the first requests, before the key is typed
+      await authMessage('missing').waitFor();
+      await typeKey(API_KEY);
+    }
     await page.waitForSelector('#job-form:not([hidden])');
+    refusalsExpected = false;
     const banner = page.locator('#banner.banner-warning');
     await banner.waitFor({ state: 'visible' });
     const text = await banner.textContent();

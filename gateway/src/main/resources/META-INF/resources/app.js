@@ -7,6 +7,7 @@ const GALLERY_PAGE_SIZE = 8;
 const CAPABILITIES_REFRESH_MS = 15000;
 const JOB_IN_URL = /^#job=([0-9a-f-]{36})$/i;
 const STORAGE_KEY = 't2i.current-job';
+const API_KEY_STORAGE = 't2i.api-key';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const FIELDS = ['prompt', 'negative_prompt', 'width', 'height', 'num_steps', 'guidance_scale', 'num_images',
   'scheduler', 'seed', 'previews'];
@@ -16,12 +17,42 @@ const $ = (id) => document.getElementById(id);
 // ------------------------------------------------------------------ talking to the gateway
 
 /**
- * API key: authentication does not exist yet. Once keys exist, return {Authorization: ...} here from the key
- * field (kept in sessionStorage only). EventSource cannot send headers: the stream will need a cookie or a
- * query token then.
+ * The API key field's value (kept in sessionStorage, see the start below) as a Bearer header; none when it is
+ * empty, which is all a gateway with authentication off needs. EventSource cannot send headers: the stream gets a
+ * short-lived stream token instead (openStream).
  */
 function authHeaders() {
-  return {};
+  const key = $('api-key').value.trim();
+  return key ? { Authorization: 'Bearer ' + key } : {};
+}
+
+/**
+ * A 401: the gateway wants a key (none given) or refused the one given (its detail says why: unknown, expired,
+ * revoked — never the key itself).
+ */
+function showAuthProblem(json) {
+  const given = $('api-key').value.trim() !== '';
+  const detail = json && json.detail ? ' (' + json.detail.replace(/\.$/, '') + ')' : '';
+  const message = $('auth-message');
+  message.textContent = given
+    ? 'The gateway did not accept this API key' + detail + '. Check it, or ask for a new one, then press “Use key”.'
+    : 'This gateway needs an API key: enter yours in the “API key” field above and press “Use key”.';
+  message.dataset.reason = given ? 'refused' : 'missing';
+  message.hidden = false;
+  $('form-loading').textContent = 'Waiting for an API key…';
+  $('api-key').setAttribute('aria-invalid', String(given));
+}
+
+function clearAuthProblem() {
+  if (!$('auth-message').hidden) {
+    $('auth-message').hidden = true;
+    $('auth-message').textContent = '';
+    $('api-key').removeAttribute('aria-invalid');
+  }
+}
+
+/** Thrown by api() for a 401: what asked for the key stops and is started again once a key is entered. */
+class Unauthorized extends Error {
 }
 
 /** The gateway could not be reached at all, or answered 503 for a dependency it lacks. */
@@ -62,6 +93,13 @@ async function api(method, path, body) {
   if (response.status === 503 || (response.status >= 502 && json === null)) {
     const detail = json && json.detail ? json.detail : 'HTTP ' + response.status;
     throw new Unavailable('The service is unavailable: ' + detail, Number(response.headers.get('Retry-After')) || 5);
+  }
+  if (response.status === 401) {
+    showAuthProblem(json);
+    throw new Unauthorized(problemText(json, 401));
+  }
+  if (response.ok) {
+    clearAuthProblem();
   }
   return { status: response.status, ok: response.ok, json };
 }
@@ -106,8 +144,15 @@ function clearUnavailable() {
 // ------------------------------------------------------------------ the form, from GET /capabilities
 
 let capabilities = null;
+let capabilitiesTimer = null;
+
+function scheduleCapabilities(millis) {
+  clearTimeout(capabilitiesTimer);
+  capabilitiesTimer = setTimeout(loadCapabilities, millis);
+}
 
 async function loadCapabilities() {
+  clearTimeout(capabilitiesTimer);
   try {
     const { ok, status, json } = await api('GET', '/capabilities');
     if (!ok) {
@@ -121,13 +166,16 @@ async function loadCapabilities() {
     }
     capabilities = json;
     $('previews-field').hidden = !json.previews_available;
-    setTimeout(loadCapabilities, CAPABILITIES_REFRESH_MS);
+    scheduleCapabilities(CAPABILITIES_REFRESH_MS);
   } catch (e) {
+    if (e instanceof Unauthorized) {
+      return; // until a key is entered (useKey)
+    }
     if (!(e instanceof Unavailable)) {
       throw e;
     }
     showUnavailable(e);
-    setTimeout(loadCapabilities, e.retryAfter * 1000);
+    scheduleCapabilities(e.retryAfter * 1000);
   }
 }
 
@@ -238,6 +286,10 @@ async function submitForm(event) {
     follow(json.id, json);
     loadGallery(0);
   } catch (e) {
+    if (e instanceof Unauthorized) {
+      $('api-key').focus(); // nothing was submitted; the message above says what to do
+      return;
+    }
     if (!(e instanceof Unavailable)) {
       throw e;
     }
@@ -390,6 +442,18 @@ function follow(id, record) {
   openStream(job);
 }
 
+/** Follows the current job again from scratch (a new key may see it now, a new stream token is needed). */
+function refollow() {
+  if (current) {
+    follow(current.id, null);
+  } else {
+    const id = jobFromUrl();
+    if (id) {
+      follow(id);
+    }
+  }
+}
+
 /** The record fills in what the stream does not carry (queue place before the first "queue" event). */
 function applyRecord(job, record) {
   if (job.stateSeen) {
@@ -418,8 +482,39 @@ function showNote(text) {
   $('job-note').hidden = !text;
 }
 
-function openStream(job) {
-  const source = new EventSource('/generated-images/' + job.id + '/events');
+/**
+ * A stream token for the job (POST …/stream-token): EventSource cannot send the key, so the URL carries this
+ * short-lived token instead, one per connection the page opens. Null when there is none to be had.
+ */
+async function streamToken(job) {
+  const { ok, status, json } = await api('POST', '/generated-images/' + job.id + '/stream-token');
+  // Anything else (404: unknown job, or a gateway without stream tokens): the stream without one says the rest.
+  return ok && json && json.token ? json.token : null;
+}
+
+async function openStream(job) {
+  let token;
+  try {
+    token = await streamToken(job);
+  } catch (e) {
+    if (current !== job || e instanceof Unauthorized) {
+      return; // a key is needed first: entering one follows the job again
+    }
+    if (e instanceof Unavailable) {
+      showUnavailable(e);
+      setTimeout(() => current === job && openStream(job), e.retryAfter * 1000);
+      return;
+    }
+    throw e;
+  }
+  if (current !== job) {
+    return;
+  }
+  const url = '/generated-images/' + job.id + '/events' + (token ? '?stream_token=' + encodeURIComponent(token) : '');
+  listen(job, new EventSource(url));
+}
+
+function listen(job, source) {
   job.source = source;
   const on = (name, handler) => source.addEventListener(name, (event) => {
     if (current === job) {
@@ -483,7 +578,7 @@ function openStream(job) {
         if (e instanceof Unavailable) {
           showUnavailable(e);
           setTimeout(() => current === job && openStream(job), e.retryAfter * 1000);
-        }
+        } // Unauthorized: the message asks for a key, and entering one follows the job again
       });
     } else {
       showNote('Lost the connection to the job; reconnecting…'); // EventSource retries with Last-Event-ID
@@ -584,6 +679,8 @@ async function cancelCurrent() {
   } catch (e) {
     if (e instanceof Unavailable) {
       showUnavailable(e);
+    }
+    if (e instanceof Unavailable || e instanceof Unauthorized) {
       $('cancel').disabled = false;
     }
   }
@@ -601,7 +698,7 @@ async function loadGallery(page) {
     if (e instanceof Unavailable) {
       showUnavailable(e);
     }
-    return;
+    return; // Unauthorized too: entering a key loads it again
   }
   if (!response.ok) {
     return;
@@ -653,7 +750,39 @@ function jobFromUrl() {
   return match ? match[1] : sessionStorage.getItem(STORAGE_KEY);
 }
 
+/** "Use key" (or Enter in the field): what needed a key is loaded again with it. */
+function useKey(event) {
+  event.preventDefault();
+  storeKey();
+  clearAuthProblem();
+  loadCapabilities();
+  loadGallery(gallery.page);
+  refollow();
+}
+
+function storeKey() {
+  const key = $('api-key').value.trim();
+  if (key) {
+    sessionStorage.setItem(API_KEY_STORAGE, key);
+  } else {
+    sessionStorage.removeItem(API_KEY_STORAGE);
+  }
+}
+
+function forgetKey() {
+  $('api-key').value = '';
+  sessionStorage.removeItem(API_KEY_STORAGE);
+  stopFollowing(); // its stream was opened with the key's token
+  $('api-key').focus();
+  loadCapabilities(); // a gateway that needs a key says so now
+  loadGallery(0);
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  $('api-key').value = sessionStorage.getItem(API_KEY_STORAGE) || '';
+  $('api-key').addEventListener('input', storeKey);
+  $('key-form').addEventListener('submit', useKey);
+  $('api-key-forget').addEventListener('click', forgetKey);
   $('job-form').addEventListener('submit', submitForm);
   $('seed-random').addEventListener('change', () => {
     $('seed').disabled = $('seed-random').checked;

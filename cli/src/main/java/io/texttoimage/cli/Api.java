@@ -108,6 +108,25 @@ public final class Api {
     public record TruncatedText(Integer tokens, Integer maxTokens, String droppedText) {
     }
 
+    /** Body of {@code POST /admin/api-keys}: only the name is required; the owner defaults to it on the server. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CreateKeyRequest(String name, String owner, Boolean admin, String expiresAt) {
+    }
+
+    /** An API key as the admin API shows it; {@code key} is only in the answer to its creation. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ApiKeyRecord(String id, String key, String name, String owner, Boolean admin, String createdAt,
+                               String expiresAt, String lastUsedAt, String revokedAt, KeyLimits limits) {
+    }
+
+    /** A key's quota overrides; each null when the gateway's defaults apply. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record KeyLimits(Integer maxActiveJobs, Integer submissionsPerMinute, Integer imagesPerDay) {
+    }
+
+    public record ApiKeyList(List<ApiKeyRecord> items) {
+    }
+
     public record FieldError(String field, String message) {
     }
 

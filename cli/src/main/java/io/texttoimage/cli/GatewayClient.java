@@ -26,8 +26,16 @@ public final class GatewayClient {
 
     private final URI baseUrl;
     private final HttpClient http;
+    private final ApiKey apiKey;
 
+    /** A client that sends no credential (a gateway with authentication off). */
     public GatewayClient(URI baseUrl) {
+        this(baseUrl, ApiKey.NONE);
+    }
+
+    /** A client that sends {@code apiKey} as {@code Authorization: Bearer} to the gateway, never to image URLs. */
+    public GatewayClient(URI baseUrl, ApiKey apiKey) {
+        this.apiKey = apiKey == null ? ApiKey.NONE : apiKey;
         String text = baseUrl.toString();
         this.baseUrl = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         if (this.baseUrl.getScheme() == null || this.baseUrl.getHost() == null) {
@@ -44,6 +52,10 @@ public final class GatewayClient {
         return baseUrl;
     }
 
+    public ApiKey apiKey() {
+        return apiKey;
+    }
+
     public Api.JobRecord submit(Api.GenerateRequest request) {
         byte[] body;
         try {
@@ -51,7 +63,7 @@ public final class GatewayClient {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot serialise the request", e);
         }
-        HttpRequest httpRequest = HttpRequest.newBuilder(uri("/generated-images")).timeout(REQUEST_TIMEOUT)
+        HttpRequest httpRequest = gatewayRequest("/generated-images").timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return read(send(httpRequest), Api.JobRecord.class);
@@ -66,7 +78,7 @@ public final class GatewayClient {
     }
 
     public Api.JobRecord cancel(String id) {
-        HttpRequest request = HttpRequest.newBuilder(uri("/generated-images/" + encode(id))).timeout(REQUEST_TIMEOUT)
+        HttpRequest request = gatewayRequest("/generated-images/" + encode(id)).timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json").DELETE().build();
         return read(send(request), Api.JobRecord.class);
     }
@@ -81,7 +93,7 @@ public final class GatewayClient {
      * @param lastEventId resume after this event id, or null for the whole stream
      */
     public InputStream openEvents(String id, String lastEventId) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/generated-images/" + encode(id) + "/events"))
+        HttpRequest.Builder request = gatewayRequest("/generated-images/" + encode(id) + "/events")
                 .header("Accept", "text/event-stream").GET();
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
@@ -89,12 +101,40 @@ public final class GatewayClient {
         HttpResponse<InputStream> response = exchange(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             byte[] body = readQuietly(response.body());
-            throw failure(response.statusCode(), body, response.uri());
+            throw failure(response, body);
         }
         return response.body();
     }
 
-    /** Downloads a (signed) image URL to {@code target}, atomically: a partial file never has the final name. */
+    // ---- admin: API keys (admin callers only) ---------------------------------------------------------------------
+
+    public Api.ApiKeyRecord createKey(Api.CreateKeyRequest request) {
+        byte[] body;
+        try {
+            body = Api.JSON.writeValueAsBytes(request);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialise the request", e);
+        }
+        HttpRequest httpRequest = gatewayRequest("/admin/api-keys").timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return read(send(httpRequest), Api.ApiKeyRecord.class);
+    }
+
+    public Api.ApiKeyList listKeys() {
+        return read(send(jsonGet("/admin/api-keys")), Api.ApiKeyList.class);
+    }
+
+    public Api.ApiKeyRecord revokeKey(String id) {
+        HttpRequest request = gatewayRequest("/admin/api-keys/" + encode(id)).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").DELETE().build();
+        return read(send(request), Api.ApiKeyRecord.class);
+    }
+
+    /**
+     * Downloads a (signed) image URL to {@code target}, atomically: a partial file never has the final name. No
+     * credential: the URL's signature is the permission, and the key must not travel to the storage.
+     */
     public Path download(URI url, Path target) {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET().build();
         try {
@@ -118,7 +158,16 @@ public final class GatewayClient {
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
     private HttpRequest jsonGet(String path) {
-        return HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).header("Accept", "application/json").GET().build();
+        return gatewayRequest(path).timeout(REQUEST_TIMEOUT).header("Accept", "application/json").GET().build();
+    }
+
+    /** A request to the gateway itself, with the credential when there is one. */
+    private HttpRequest.Builder gatewayRequest(String pathAndQuery) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri(pathAndQuery));
+        if (apiKey.present()) {
+            builder.header("Authorization", "Bearer " + apiKey.value());
+        }
+        return builder;
     }
 
     private URI uri(String pathAndQuery) {
@@ -132,7 +181,7 @@ public final class GatewayClient {
     private HttpResponse<byte[]> send(HttpRequest request) {
         HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() / 100 != 2) {
-            throw failure(response.statusCode(), response.body(), request.uri());
+            throw failure(response, response.body());
         }
         return response;
     }
@@ -161,22 +210,38 @@ public final class GatewayClient {
     }
 
     /** Maps an HTTP error to an exit code and the server's problem detail. */
-    private static CliException failure(int status, byte[] body, URI uri) {
+    private CliException failure(HttpResponse<?> response, byte[] body) {
+        int status = response.statusCode();
         Api.Problem problem = parseProblem(body);
         String detail = problem != null ? problem.describe() : snippet(body);
         int exitCode = switch (status) {
-            case 400, 422 -> ExitCodes.USAGE;
+            case 400, 401, 403, 422, 429 -> ExitCodes.USAGE;
             case 404 -> ExitCodes.NOT_FOUND;
             case 409 -> ExitCodes.JOB_FAILED;
             default -> status >= 500 ? ExitCodes.UNREACHABLE : ExitCodes.USAGE;
         };
-        String prefix = switch (status) {
-            case 400, 422 -> "The gateway rejected the request";
-            case 404 -> "Not found";
-            case 409 -> "Not possible in the job's current state";
-            default -> "The gateway answered HTTP " + status + " for " + uri.getPath();
+        String message = switch (status) {
+            case 400, 422 -> "The gateway rejected the request: " + detail;
+            case 401 -> unauthorized(detail);
+            case 403 -> "This needs an admin key (" + detail.replaceFirst("\\.$", "") + "), and the key from " + apiKey.source()
+                    + " is not one: pass an admin key with --api-key (bin/text-to-image writes one to"
+                    + " <checkout>/.t2i/" + ApiKey.ADMIN_KEY_FILE + ").";
+            case 404 -> "Not found: " + detail;
+            case 409 -> "Not possible in the job's current state: " + detail;
+            case 429 -> "Over a quota: " + detail + response.headers().firstValue("Retry-After")
+                    .map(seconds -> " (try again in " + seconds + " s)").orElse("");
+            default -> "The gateway answered HTTP " + status + " for " + response.uri().getPath() + ": " + detail;
         };
-        return new CliException(exitCode, prefix + ": " + detail, problem, null);
+        return new CliException(exitCode, message, problem, null);
+    }
+
+    private String unauthorized(String problemDetail) {
+        String detail = problemDetail.endsWith(".") ? problemDetail.substring(0, problemDetail.length() - 1) : problemDetail;
+        if (!apiKey.present()) {
+            return "The gateway wants an API key: pass --api-key or set " + ApiKey.ENV + " (" + detail + ").";
+        }
+        return "The gateway refused the API key from " + apiKey.source() + " (" + detail + "): pass a valid one with"
+                + " --api-key or set " + ApiKey.ENV + ".";
     }
 
     private static Api.Problem parseProblem(byte[] body) {

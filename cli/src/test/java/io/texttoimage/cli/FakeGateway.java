@@ -29,7 +29,7 @@ final class FakeGateway implements AutoCloseable {
     /** How a job submitted to the fake ends. */
     enum Outcome { SUCCEED, FAIL, CANCEL, NEVER }
 
-    record Request(String method, String pathAndQuery, String lastEventId, String body) {
+    record Request(String method, String pathAndQuery, String lastEventId, String body, String authorization) {
     }
 
     /** The two live previews a job submitted with previews gets, after steps 1 and 2 (stand-ins: bytes only). */
@@ -107,18 +107,102 @@ final class FakeGateway implements AutoCloseable {
         server.stop(0);
     }
 
+    // ---- authentication, as the contract has it ----------------------------------------------------------------
+
+    /** Keys the fake accepts (key → admin?); empty: authentication is off, every request is let through. */
+    private final Map<String, Boolean> acceptedKeys = new ConcurrentHashMap<>();
+    private final Map<String, ObjectNode> apiKeys = new java.util.LinkedHashMap<>();
+
+    /** Turns authentication on: {@code key} is accepted, as an admin key when {@code admin}. */
+    void acceptKey(String key, boolean admin) {
+        acceptedKeys.put(key, admin);
+    }
+
+    /** The stored API keys, as GET /admin/api-keys lists them. */
+    synchronized List<ObjectNode> apiKeys() {
+        return List.copyOf(apiKeys.values());
+    }
+
+    private boolean authorized(HttpExchange exchange, boolean adminPath) throws IOException {
+        if (acceptedKeys.isEmpty()) {
+            return !adminPath || forbidden(exchange); // auth off: nobody is an admin
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.startsWith("Bearer ")) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"text-to-image\"");
+            problem(exchange, 401, "This gateway needs an API key: send it as 'Authorization: Bearer <key>'.", null);
+            return false;
+        }
+        Boolean admin = acceptedKeys.get(header.substring("Bearer ".length()));
+        if (admin == null) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"text-to-image\", error=\"invalid_token\"");
+            problem(exchange, 401, "Unknown API key.", null);
+            return false;
+        }
+        return !adminPath || admin || forbidden(exchange);
+    }
+
+    private static boolean forbidden(HttpExchange exchange) throws IOException {
+        problem(exchange, 403, "Only admin keys may use /admin.", null);
+        return false;
+    }
+
+    private synchronized void apiKeys(HttpExchange exchange, String[] parts, String body) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (parts.length == 2 && method.equals("POST")) {
+            JsonNode request = Api.JSON.readTree(body);
+            String name = request.path("name").asText("");
+            if (name.isBlank()) {
+                problem(exchange, 400, "The key request is invalid.", List.of(new Api.FieldError("name", "must not be blank")));
+                return;
+            }
+            String id = UUID.randomUUID().toString();
+            String key = "t2i_" + UUID.randomUUID().toString().replace("-", "") + "0123456789a";
+            ObjectNode record = Api.JSON.createObjectNode().put("id", id).put("name", name)
+                    .put("owner", request.path("owner").asText(name)).put("admin", request.path("admin").asBoolean(false))
+                    .put("created_at", "2026-12-01T19:00:00.123456Z");
+            record.set("expires_at", request.get("expires_at"));
+            record.putNull("last_used_at").putNull("revoked_at");
+            record.putObject("limits");
+            apiKeys.put(id, record);
+            acceptedKeys.put(key, record.get("admin").asBoolean());
+            exchange.getResponseHeaders().add("Location", "/admin/api-keys/" + id);
+            json(exchange, 201, record.deepCopy().put("key", key));
+        } else if (parts.length == 2 && method.equals("GET")) {
+            ObjectNode list = Api.JSON.createObjectNode();
+            ArrayNode items = list.putArray("items");
+            List<ObjectNode> newestFirst = new ArrayList<>(apiKeys.values());
+            java.util.Collections.reverse(newestFirst);
+            newestFirst.forEach(items::add);
+            json(exchange, 200, list);
+        } else if (parts.length == 3 && method.equals("DELETE") && apiKeys.containsKey(parts[2])) {
+            ObjectNode record = apiKeys.get(parts[2]);
+            if (record.get("revoked_at").isNull()) {
+                record.put("revoked_at", "2026-12-01T20:00:00Z");
+            }
+            json(exchange, 200, record);
+        } else {
+            problem(exchange, 404, "No API key with id " + (parts.length > 2 ? parts[2] : "") + ".", null);
+        }
+    }
+
     // ---- routing -------------------------------------------------------------------------------------------------
 
     private void handle(HttpExchange exchange) throws IOException {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         URI uri = exchange.getRequestURI();
         requests.add(new Request(exchange.getRequestMethod(), uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()),
-                exchange.getRequestHeaders().getFirst("Last-Event-ID"), body));
+                exchange.getRequestHeaders().getFirst("Last-Event-ID"), body,
+                exchange.getRequestHeaders().getFirst("Authorization")));
         try (exchange) {
             String[] parts = uri.getPath().substring(1).split("/");
             String method = exchange.getRequestMethod();
             if (parts[0].equals("storage")) {
                 send(exchange, 200, "image/png", PNG);
+            } else if (!authorized(exchange, parts[0].equals("admin"))) {
+                return; // answered 401 or 403
+            } else if (parts[0].equals("admin") && parts.length > 1 && parts[1].equals("api-keys")) {
+                apiKeys(exchange, parts, body);
             } else if (!parts[0].equals("generated-images")) {
                 problem(exchange, 404, "No route " + uri.getPath(), null);
             } else if (parts.length == 1 && method.equals("POST")) {

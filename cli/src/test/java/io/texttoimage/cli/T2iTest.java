@@ -483,11 +483,14 @@ class T2iTest {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), T2i.class.getName(), "--json", "list");
         builder.environment().put("T2I_URL", gateway.url().toString());
+        builder.environment().put("T2I_API_KEY", "t2i_from-the-environment");
+        gateway.acceptKey("t2i_from-the-environment", false);
         builder.redirectErrorStream(true);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
         assertEquals(1, Api.JSON.readTree(output).get("total").asInt(), output);
+        assertEquals("Bearer t2i_from-the-environment", gateway.requests().getLast().authorization());
     }
 
     @Test
@@ -495,5 +498,126 @@ class T2iTest {
         Run run = t2iRaw("--url", "not a url", "list");
         assertEquals(ExitCodes.USAGE, run.exitCode(), run.stderr());
         assertThrows(CliException.class, () -> new GatewayClient(java.net.URI.create("localhost")));
+    }
+
+    // ---- API keys ------------------------------------------------------------------------------------------------
+
+    static final String USER_KEY = "t2i_user0000000000000000000000000000000000000";
+    static final String ADMIN_KEY = "t2i_admin000000000000000000000000000000000000";
+
+    @Test
+    void withoutAKeyTheRefusalSaysHowToSendOne() {
+        gateway.acceptKey(USER_KEY, false);
+        Run run = t2i("list");
+        assertEquals(ExitCodes.USAGE, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().startsWith("t2i: The gateway wants an API key: pass --api-key or set T2I_API_KEY"
+                + " (This gateway needs an API key"), run.stderr());
+        Run json = t2i("--json", "list");
+        assertEquals(401, t2iJson(json).at("/problem/status").asInt(), json.stdout());
+    }
+
+    @Test
+    void theKeyGoesToTheGatewayAndItsStreamButNeverToTheImageUrls() {
+        gateway.acceptKey(USER_KEY, false);
+        Run run = t2i("--api-key", USER_KEY, "generate", "a red fox", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<FakeGateway.Request> toGateway = gateway.requests().stream()
+                .filter(r -> !r.pathAndQuery().startsWith("/storage")).toList();
+        assertTrue(toGateway.stream().anyMatch(r -> r.pathAndQuery().endsWith("/events")), "followed the stream");
+        for (FakeGateway.Request request : toGateway) {
+            assertEquals("Bearer " + USER_KEY, request.authorization(), request.method() + " " + request.pathAndQuery());
+        }
+        assertEquals(1, requestsTo("/storage"));
+        gateway.requests().stream().filter(r -> r.pathAndQuery().startsWith("/storage"))
+                .forEach(r -> assertEquals(null, r.authorization(), "the signed URL is the permission"));
+    }
+
+    @Test
+    void aRefusedKeyIsNamedByWhereItCameFromNeverByItsValue() {
+        gateway.acceptKey(USER_KEY, false);
+        Run run = t2i("--api-key", "t2i_wrong-key-value", "list");
+        assertEquals(ExitCodes.USAGE, run.exitCode(), run.stderr());
+        assertEquals("t2i: The gateway refused the API key from --api-key (Unknown API key): pass a valid one with"
+                + " --api-key or set T2I_API_KEY.", run.stderr().strip());
+        assertFalse(run.stderr().contains("wrong-key-value"), run.stderr());
+    }
+
+    @Test
+    void theCheckoutsKeyFilesAreUsedTheAdminOneForAdminCommands() throws IOException {
+        gateway.acceptKey(USER_KEY, false);
+        gateway.acceptKey(ADMIN_KEY, true);
+        Path checkout = out.resolve("checkout");
+        Files.createDirectories(checkout.resolve(".t2i"));
+        Files.writeString(checkout.resolve(".t2i/api-key"), USER_KEY + "\n");
+        Files.writeString(checkout.resolve(".t2i/admin-key"), ADMIN_KEY + "\n");
+        System.setProperty(ApiKey.REPO_ROOT_PROPERTY, checkout.toString());
+        try {
+            assertEquals(0, t2i("list").exitCode());
+            assertEquals("Bearer " + USER_KEY, gateway.requests().getLast().authorization());
+            assertEquals(0, t2i("admin", "keys", "list").exitCode());
+            assertEquals("Bearer " + ADMIN_KEY, gateway.requests().getLast().authorization());
+            Run given = t2i("--api-key", USER_KEY, "admin", "keys", "list");
+            assertEquals("Bearer " + USER_KEY, gateway.requests().getLast().authorization(), "--api-key wins");
+            assertEquals(ExitCodes.USAGE, given.exitCode());
+            assertTrue(given.stderr().startsWith("t2i: This needs an admin key (Only admin keys may use /admin), and"
+                    + " the key from --api-key is not one: pass an admin key with --api-key"), given.stderr());
+
+            Files.writeString(checkout.resolve(".t2i/api-key"), "t2i_stale-key-of-an-earlier-run\n");
+            Run stale = t2i("list");
+            assertTrue(stale.stderr().contains("refused the API key from " + checkout.resolve(".t2i/api-key")),
+                    stale.stderr());
+        } finally {
+            System.clearProperty(ApiKey.REPO_ROOT_PROPERTY);
+        }
+    }
+
+    @Test
+    void adminKeysCreatePrintsTheKeyOnceThenListAndRevoke() throws IOException {
+        gateway.acceptKey(ADMIN_KEY, true);
+        Run created = t2i("--api-key", ADMIN_KEY, "admin", "keys", "create", "--name", "ci-bot", "--owner", "team-a",
+                "--expires-at", "2027-01-01T00:00:00Z");
+        assertEquals(0, created.exitCode(), created.stderr());
+        JsonNode sent = Api.JSON.readTree(gateway.requests().getLast().body());
+        assertEquals("{\"name\":\"ci-bot\",\"owner\":\"team-a\",\"expires_at\":\"2027-01-01T00:00:00Z\"}", sent.toString());
+        String key = created.stdout().strip();
+        assertTrue(key.matches("t2i_\\S+") && created.stdout().lines().count() == 1, "the key alone: " + created.stdout());
+        assertTrue(created.stderr().contains("created API key ") && created.stderr().contains("\"ci-bot\" for owner"
+                + " team-a, expires 2027-01-01T00:00:00Z"), created.stderr());
+        assertTrue(created.stderr().contains("will not be shown again"), created.stderr());
+        assertEquals(0, t2i("--api-key", key, "list").exitCode(), "the new key works");
+
+        Run json = t2i("--api-key", ADMIN_KEY, "--json", "admin", "keys", "create", "--name", "ops", "--admin");
+        JsonNode record = t2iJson(json);
+        assertTrue(record.get("key").asText().startsWith("t2i_") && record.get("admin").asBoolean(), json.stdout());
+
+        Run list = t2i("--api-key", ADMIN_KEY, "admin", "keys", "list");
+        assertEquals(0, list.exitCode(), list.stderr());
+        List<String> lines = list.stdout().lines().toList();
+        assertTrue(lines.get(0).startsWith("ID ") && lines.get(1).contains(" ops ") && lines.get(2).contains(" ci-bot "),
+                "newest first: " + list.stdout());
+        assertTrue(lines.get(2).matches(".* active +ci-bot +team-a +no +2026-12-01T19:00:00Z +2027-01-01T00:00:00Z +never"),
+                lines.get(2));
+        assertFalse(list.stdout().contains(key), "the list never shows a key");
+
+        String id = gateway.apiKeys().getFirst().get("id").asText();
+        Run revoked = t2i("--api-key", ADMIN_KEY, "admin", "keys", "revoke", id);
+        assertEquals("revoked API key " + id + " \"ci-bot\" (owner team-a) at 2026-12-01T20:00:00Z", revoked.stdout().strip());
+        Run after = t2i("--api-key", ADMIN_KEY, "--json", "admin", "keys", "list");
+        assertEquals("2026-12-01T20:00:00Z", t2iJson(after).at("/items/1/revoked_at").asText(), after.stdout());
+        Run unknown = t2i("--api-key", ADMIN_KEY, "admin", "keys", "revoke", UUID.randomUUID().toString());
+        assertEquals(ExitCodes.NOT_FOUND, unknown.exitCode(), unknown.stderr());
+    }
+
+    @Test
+    void adminArgumentsAreCheckedBeforeAnyRequest() {
+        for (String[] args : List.of(new String[]{"admin"}, new String[]{"admin", "keys"},
+                new String[]{"admin", "keys", "create"},
+                new String[]{"admin", "keys", "create", "--name", "x", "--expires-at", "next year"},
+                new String[]{"admin", "keys", "revoke"})) {
+            Run run = t2i(args);
+            assertEquals(ExitCodes.USAGE, run.exitCode(), String.join(" ", args) + " → " + run.stderr());
+        }
+        assertEquals(List.of(), gateway.requests());
+        assertTrue(t2i("admin", "keys", "create", "--help").stdout().startsWith("Usage: t2i admin keys create"));
     }
 }

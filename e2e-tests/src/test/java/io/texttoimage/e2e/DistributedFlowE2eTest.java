@@ -70,8 +70,8 @@ class DistributedFlowE2eTest {
                 generators.put(process.name(), process);
             }
         }
-        gatewayA = new GatewayClient(started.get(3).baseUri());
-        gatewayB = new GatewayClient(started.get(4).baseUri());
+        gatewayA = e2e.client(started.get(3));
+        gatewayB = e2e.client(started.get(4));
         bus = JobBus.listen(e2e.amqpConnectionFactory(), e2e.prefixInUse());
     }
 
@@ -231,7 +231,7 @@ class DistributedFlowE2eTest {
                 new Api.GenerateRequest(" ", tooLong, null, 0.0, 64, 64, "k_euler", -1L, 0),
                 new Api.GenerateRequest(tooLong, null, null, null, null, null, "dpmpp-2m-karras", 0L, 5),
                 new Api.GenerateRequest("a fox", null, -3, null, null, null, "unipc ", null, 4));
-        io.texttoimage.cli.GatewayClient gateway = new io.texttoimage.cli.GatewayClient(gatewayA.baseUri());
+        io.texttoimage.cli.GatewayClient gateway = e2e.cliClient(gatewayA.baseUri());
         for (Api.GenerateRequest request : invalid) {
             List<Api.FieldError> launcher = RequestCheck.violations(request);
             assertFalse(launcher.isEmpty(), "the launcher accepts " + request);
@@ -244,12 +244,12 @@ class DistributedFlowE2eTest {
     @Order(8)
     void t2iWatchGetListAndDownloadWorkOnARealJob() throws Exception {
         String url = gatewayB.baseUri().toString();
-        List<String> submitted = LauncherE2eTest.t2i("--url", url, "--json", "generate", "a cli fox", "--steps", "12",
+        List<String> submitted = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "--json", "generate", "a cli fox", "--steps", "12",
                 "--width", "128", "--height", "128", "--no-wait");
         assertEquals("0", submitted.get(0), submitted.toString());
         String id = Api.JSON.readTree(submitted.get(1)).get("id").asText();
 
-        List<String> watch = LauncherE2eTest.t2i("--url", url, "--json", "watch", id);
+        List<String> watch = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "--json", "watch", id);
         assertEquals("0", watch.get(0), watch.toString());
         List<String> lines = watch.get(1).strip().lines().toList();
         long previous = -1;
@@ -260,16 +260,16 @@ class DistributedFlowE2eTest {
         }
         assertEquals("succeeded", Api.JSON.readTree(lines.get(lines.size() - 1)).get("status").asText(), watch.get(1));
 
-        List<String> get = LauncherE2eTest.t2i("--url", url, "get", id);
+        List<String> get = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "get", id);
         assertTrue(get.get(1).contains("size:      128x128"), get.get(1));
         assertTrue(get.get(1).matches("(?s).*scheduler: [a-z0-9-]+\n.*"), "the worker's scheduler, not a default: " + get.get(1));
 
         Path out = Files.createTempDirectory(Path.of("target"), "t2i-download-");
-        List<String> download = LauncherE2eTest.t2i("--url", url, "download", id, "--out", out.toString());
+        List<String> download = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "download", id, "--out", out.toString());
         assertEquals("0", download.get(0), download.toString());
         assertEquals(128, Pngs.decode(Files.readAllBytes(out.resolve(id + "-0.png"))).getWidth());
 
-        List<String> list = LauncherE2eTest.t2i("--url", url, "list", "--size", "50");
+        List<String> list = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "list", "--size", "50");
         assertEquals("0", list.get(0), list.toString());
         List<String> rows = list.get(1).lines().toList();
         int created = rows.get(0).indexOf("CREATED");
@@ -287,19 +287,19 @@ class DistributedFlowE2eTest {
         String id = record.get("id").asText();
         bus.await(e -> JobBus.event(id, "PROGRESS").test(e) && e.path("step").asInt() >= 2, JOB_TIMEOUT, "progress of " + id);
 
-        List<String> cancel = LauncherE2eTest.t2i("--url", url, "cancel", id);
+        List<String> cancel = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "cancel", id);
         assertEquals("0", cancel.get(0), cancel.toString());
         assertTrue(cancel.get(1).contains("cancel requested for " + id), cancel.get(1));
 
-        List<String> watch = LauncherE2eTest.t2i("--url", url, "watch", id);
+        List<String> watch = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "watch", id);
         assertEquals("1", watch.get(0), "a cancelled job is exit code 1: " + watch);
         assertTrue(watch.get(1).contains(id + " cancelled"), watch.get(1));
 
-        List<String> again = LauncherE2eTest.t2i("--url", url, "cancel", id);
+        List<String> again = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "cancel", id);
         assertEquals("1", again.get(0), "cancelling a finished job is a 409, exit code 1: " + again);
-        List<String> download = LauncherE2eTest.t2i("--url", url, "download", id);
+        List<String> download = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "download", id);
         assertEquals("1", download.get(0), "a cancelled job has no images: " + download);
-        List<String> unknown = LauncherE2eTest.t2i("--url", url, "get", "00000000-0000-0000-0000-000000000000");
+        List<String> unknown = LauncherE2eTest.t2i("--api-key", e2e.stack.apiKey(), "--url", url, "get", "00000000-0000-0000-0000-000000000000");
         assertEquals("4", unknown.get(0), unknown.toString());
     }
 

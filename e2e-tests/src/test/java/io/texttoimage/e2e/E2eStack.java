@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.rabbitmq.client.ConnectionFactory;
 
+import io.texttoimage.localstack.client.GatewayClient;
 import io.texttoimage.localstack.infra.Databases;
 import io.texttoimage.localstack.infra.Endpoints;
 import io.texttoimage.localstack.infra.Infrastructure;
@@ -61,9 +62,29 @@ final class E2eStack implements AutoCloseable {
                 // A loaded CI machine can take more than the default 5 s for the storage adapter's first signature.
                 Map.of(ServiceKind.GATEWAY, Map.of("t2i.gateway.sse-heartbeat", "PT2S",
                         "quarkus.rest-client.storage-adapter.read-timeout", "30000",
-                        "t2i.gateway.signed-url-expiry", SIGNED_URL_EXPIRY.toString())),
+                        "t2i.gateway.signed-url-expiry", SIGNED_URL_EXPIRY.toString(),
+                        // Every job of a test is the run's key's ("local-run"): the per-owner defaults (20 active,
+                        // 120 a minute) would refuse the bursts some tests submit; quotas stay on, out of the way.
+                        // Environment variables: a gateway without quotas ignores them (a -D would stop it).
+                        "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
+                        "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000")),
                 Duration.ofMinutes(10), Duration.ofMinutes(10), SERVICE_JVM_OPTIONS);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
+    }
+
+    /** A client of {@code gateway} that sends the run's API key. */
+    GatewayClient client(ServiceProcess gateway) {
+        return new GatewayClient(gateway.baseUri(), stack.apiKey());
+    }
+
+    /** The same, for a gateway at {@code uri} (a restarted one). */
+    GatewayClient client(java.net.URI uri) {
+        return new GatewayClient(uri, stack.apiKey());
+    }
+
+    /** The t2i client (cli module) with the run's API key. */
+    io.texttoimage.cli.GatewayClient cliClient(java.net.URI uri) {
+        return new io.texttoimage.cli.GatewayClient(uri, io.texttoimage.cli.ApiKey.of(stack.apiKey(), "the e2e stack"));
     }
 
     String prefixInUse() {

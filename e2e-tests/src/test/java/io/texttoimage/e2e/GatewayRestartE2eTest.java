@@ -47,7 +47,7 @@ class GatewayRestartE2eTest {
         e2e = E2eStack.startInfrastructure();
         List<ServiceProcess> started = e2e.startTwoGeneratorsAndTwoGateways();
         gatewayA = started.get(3);
-        gatewayB = new GatewayClient(started.get(4).baseUri());
+        gatewayB = e2e.client(started.get(4));
     }
 
     @AfterAll
@@ -69,7 +69,7 @@ class GatewayRestartE2eTest {
         CountDownLatch streaming = new CountDownLatch(JOBS);
         List<FollowedStream> streams = new ArrayList<>();
         for (String id : ids) {
-            FollowedStream stream = new FollowedStream(id, gatewayA.baseUri(), restarted, streaming);
+            FollowedStream stream = new FollowedStream(id, gatewayA.baseUri(), restarted, streaming, e2e::client);
             streams.add(stream);
             stream.thread.start();
         }
@@ -118,13 +118,14 @@ class GatewayRestartE2eTest {
         int connections;
         private String lastEventId;
 
-        FollowedStream(String id, URI first, CompletableFuture<URI> restarted, CountDownLatch streaming) {
+        FollowedStream(String id, URI first, CompletableFuture<URI> restarted, CountDownLatch streaming,
+                       java.util.function.Function<URI, GatewayClient> clients) {
             this.id = id;
             this.thread = Thread.ofPlatform().daemon().name("follow-" + id).unstarted(() -> {
                 try {
-                    follow(new GatewayClient(first), streaming);
+                    follow(clients.apply(first), streaming);
                     while (!ended()) {
-                        follow(new GatewayClient(restarted.get(STREAM_BOUND.toMillis(), TimeUnit.MILLISECONDS)), null);
+                        follow(clients.apply(restarted.get(STREAM_BOUND.toMillis(), TimeUnit.MILLISECONDS)), null);
                     }
                     endedAtNanos = System.nanoTime();
                 } catch (Throwable e) {

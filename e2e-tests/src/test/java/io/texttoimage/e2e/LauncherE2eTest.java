@@ -17,6 +17,7 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,13 +139,18 @@ class LauncherE2eTest {
         try (second) {
             URI gateway = second.gatewayUri();
             second.awaitLine(line -> line.contains("the stack keeps running"), START);
-            List<String> watch = t2i("--url", gateway.toString(), "--json", "watch", id);
+            assertKeyFilesAreTheOwnersOnly(second);
+            String key = second.apiKey();
+            List<String> refused = t2i("--url", gateway.toString(), "get", id);
+            assertEquals("2", refused.get(0), "no key: " + refused);
+            assertTrue(refused.get(2).contains("The gateway wants an API key: pass --api-key or set T2I_API_KEY"), refused.get(2));
+            List<String> watch = t2i("--api-key", key, "--url", gateway.toString(), "--json", "watch", id);
             assertEquals("0", watch.get(0), "t2i watch after the restart: " + watch);
             JsonNode record = Api.JSON.readTree(watch.get(1).strip().lines().reduce((a, b) -> b).orElseThrow());
             assertEquals("succeeded", record.get("status").asText(), watch.get(1));
 
             Path out = data.resolve("downloaded");
-            List<String> download = t2i("--url", gateway.toString(), "download", id, "--out", out.toString());
+            List<String> download = t2i("--api-key", key, "--url", gateway.toString(), "download", id, "--out", out.toString());
             assertEquals("0", download.get(0), download.toString());
             assertEquals(256, Pngs.decode(Files.readAllBytes(out.resolve(id + "-0.png"))).getWidth());
             second.terminate();
@@ -152,6 +158,34 @@ class LauncherE2eTest {
         } finally {
             second.dropSharedNames();
         }
+    }
+
+    /**
+     * The launcher wrote its admin key and API key to T2I_KEY_DIR, owner-only, said where, and printed neither; the
+     * admin key manages keys and the run's key does not.
+     */
+    private static void assertKeyFilesAreTheOwnersOnly(LauncherProcess launcher) throws Exception {
+        Path dir = launcher.keyDir();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        for (String name : List.of("api-key", "admin-key")) {
+            Path file = dir.resolve(name);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), name);
+            String key = Files.readString(file).strip();
+            assertTrue(key.startsWith("t2i_") && key.length() >= 32, name);
+            assertFalse(launcher.output().contains(key), "the launcher printed its " + name);
+        }
+        assertTrue(launcher.output().contains(LauncherProcess.KEY_LINE + dir.resolve("api-key")
+                + " (bin/t2i uses it; the admin key is in " + dir.resolve("admin-key") + ")"), launcher.output());
+        String url = launcher.gatewayUri().toString();
+        assertTrue(launcher.output().contains("web page:   " + url + "/ (its API key field wants the key in "
+                + dir.resolve("api-key") + ")"), launcher.output());
+        String admin = Files.readString(dir.resolve("admin-key")).strip();
+        List<String> keys = t2i("--api-key", admin, "--url", url, "--json", "admin", "keys", "list");
+        assertEquals("0", keys.get(0), keys.toString());
+        assertTrue(keys.get(1).contains("\"name\":\"local-run\""), keys.get(1));
+        List<String> notAdmin = t2i("--api-key", launcher.apiKey(), "--url", url, "admin", "keys", "list");
+        assertEquals("2", notAdmin.get(0), notAdmin.toString());
+        assertTrue(notAdmin.get(2).contains("This needs an admin key"), notAdmin.get(2));
     }
 
     /** Exit code, standard output, standard error of one t2i command line. */

@@ -67,6 +67,8 @@ final class LauncherProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile()).redirectErrorStream(true);
         builder.environment().put("T2I_SKIP_BUILD", "1");
         builder.environment().put("T2I_SERVICE_JAVA_OPTS", String.join(" ", E2eStack.SERVICE_JVM_OPTIONS));
+        // Its keys in its own data folder: the checkout's .t2i/ is the developer's, and two launchers would share it.
+        builder.environment().put("T2I_KEY_DIR", keyDir(dataDir).toString());
         builder.environment().putAll(env);
         return new LauncherProcess(builder, dataDir);
     }
@@ -132,6 +134,23 @@ final class LauncherProcess implements AutoCloseable {
     URI gatewayUri() throws InterruptedException {
         return URI.create(group(GATEWAY_LINE, awaitLine(line -> GATEWAY_LINE.matcher(line).find(), Duration.ofMinutes(5))));
     }
+
+    static Path keyDir(Path dataDir) {
+        return dataDir.resolve(".t2i");
+    }
+
+    Path keyDir() {
+        return keyDir(dataDir);
+    }
+
+    /** The run's API key, once the launcher said it wrote it (to {@code <data>/.t2i/api-key}). */
+    String apiKey() throws InterruptedException, IOException {
+        awaitLine(line -> line.contains(KEY_LINE), Duration.ofMinutes(5));
+        return Files.readString(keyDir().resolve("api-key")).strip();
+    }
+
+    /** What the launcher says once it made the run's API key. */
+    static final String KEY_LINE = "created the API key \"local-run\" for this run in ";
 
     String jobId(Duration timeout) throws InterruptedException {
         return group(JOB_LINE, awaitLine(line -> JOB_LINE.matcher(line).find(), timeout));

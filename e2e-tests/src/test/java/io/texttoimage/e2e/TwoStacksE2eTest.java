@@ -39,15 +39,17 @@ class TwoStacksE2eTest {
         try (LauncherProcess one = LauncherProcess.start(LauncherProcess.freshDataDir(), Map.of(), "--keep-running", "--model", tiny);
              LauncherProcess two = LauncherProcess.prepare(LauncherProcess.freshDataDir(), Map.of(), "--keep-running", "--model", tiny)) {
             try {
-                GatewayClient first = new GatewayClient(awaitRunning(one));
+                GatewayClient first = new GatewayClient(awaitRunning(one), one.apiKey());
                 two.start(); // after the first holds its ports: two launchers choosing ports at once could pick the same
-                GatewayClient second = new GatewayClient(awaitRunning(two));
+                GatewayClient second = new GatewayClient(awaitRunning(two), two.apiKey());
                 // All six are queued at once, so that each generator would find the other stack's jobs on a shared queue.
                 List<String> ofFirst = submitThree(first);
                 List<String> ofSecond = submitThree(second);
 
                 assertOwnJobsSucceedWithTheirImages(first, ofFirst);
                 assertOwnJobsSucceedWithTheirImages(second, ofSecond);
+                assertEquals(401, assertThrows(ApiException.class, () -> second.withApiKey(one.apiKey()).get(ofSecond.get(0)))
+                        .status(), "stack two accepts the key of stack one");
                 for (String id : ofFirst) {
                     assertEquals(404, assertThrows(ApiException.class, () -> second.get(id)).status(), "stack two knows " + id);
                 }

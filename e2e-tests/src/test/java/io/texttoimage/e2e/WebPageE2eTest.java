@@ -139,13 +139,16 @@ class WebPageE2eTest {
      * Runs the script's {@code phase} against the gateway; {@code onStopRequest} (if any) runs when the script
      * asks for the gateway to be stopped, and the script is then told to go on.
      */
-    private static Run runScript(String phase, ServiceProcess gateway, Path result, ThrowingAction onStopRequest)
+    private Run runScript(String phase, ServiceProcess gateway, Path result, ThrowingAction onStopRequest)
             throws Exception {
         Files.deleteIfExists(result);
-        Process script = new ProcessBuilder("node", "web-page-test.mjs", "--phase", phase,
+        // The key in the environment, not on the command line (ps shows that); the script types it into the page.
+        ProcessBuilder builder = new ProcessBuilder("node", "web-page-test.mjs", "--phase", phase,
                 "--gateway", gateway.baseUri().toString(), "--screenshots", SCREENSHOTS.toString(),
                 "--result", result.toString(), "--chromium", CHROMIUM.toString())
-                .directory(BROWSER_TESTS.toFile()).redirectErrorStream(true).start();
+                .directory(BROWSER_TESTS.toFile()).redirectErrorStream(true);
+        builder.environment().put("T2I_API_KEY", e2e.stack.apiKey());
+        Process script = builder.start();
         Thread echo = Thread.ofVirtual().start(() -> follow(script, onStopRequest));
         if (!script.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             script.destroyForcibly();
@@ -183,9 +186,9 @@ class WebPageE2eTest {
      * Waits until the gateway's capabilities say {@code available} about workers: the first heartbeat it hears after
      * a start, or three missed heartbeats (5 s each) after a kill.
      */
-    private static void awaitWorkersAvailable(ServiceProcess gateway, boolean available) throws Exception {
+    private void awaitWorkersAvailable(ServiceProcess gateway, boolean available) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpRequest capabilities = HttpRequest.newBuilder(gateway.baseUri().resolve("/capabilities")).build();
+        HttpRequest capabilities = e2e.client(gateway).request("/capabilities").build();
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
             String body = http.send(capabilities, HttpResponse.BodyHandlers.ofString()).body();

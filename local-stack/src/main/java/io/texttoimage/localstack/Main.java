@@ -1,6 +1,7 @@
 package io.texttoimage.localstack;
 
 import io.texttoimage.cli.Api;
+import io.texttoimage.cli.ApiKey;
 import io.texttoimage.cli.CliException;
 import io.texttoimage.cli.ExitCodes;
 import io.texttoimage.cli.GenerateCommand;
@@ -150,7 +151,15 @@ public final class Main implements Callable<Integer> {
                 Infrastructure.Options.fromEnvironment(data, env("T2I_DATABASE", names.database()), 9000),
                 env("T2I_MESSAGING_PREFIX", names.messagingPrefix()), resolveModel(model), modelRevision, true, Map.of(),
                 Duration.ofMinutes(5), Duration.ofMinutes(Long.parseLong(env("T2I_GENERATOR_READY_MINUTES", "60"))),
-                splitOptions(env("T2I_SERVICE_JAVA_OPTS", "")));
+                splitOptions(env("T2I_SERVICE_JAVA_OPTS", "")), keyDir(repoRoot));
+    }
+
+    /**
+     * Where the run's admin key and API key go: T2I_KEY_DIR, else {@code <checkout>/.t2i} — where bin/t2i, run from
+     * the same checkout, looks for them.
+     */
+    static Path keyDir(Path repoRoot) {
+        return Path.of(env(ApiKey.KEY_DIR_ENV, repoRoot.resolve(".t2i").toString())).toAbsolutePath().normalize();
     }
 
     private int run(LocalStack.Options options) throws InterruptedException {
@@ -178,6 +187,8 @@ public final class Main implements Callable<Integer> {
         int exitCode = prompt != null ? generate(stack) : 0;
         if (keepRunning && !stopping.get()) {
             say("gateway:    " + stack.gatewayUri());
+            say("web page:   " + stack.gatewayUri().resolve("/") + stack.apiKeyFile().filter(f -> stack.apiKey() != null)
+                    .map(file -> " (its API key field wants the key in " + file + ")").orElse(""));
             say("Swagger UI: " + stack.gatewayUri().resolve("/q/swagger-ui"));
             say("the stack keeps running (on 127.0.0.1 only, see docs/local-stack.md); press Ctrl-C to stop it");
         }
@@ -322,7 +333,8 @@ public final class Main implements Callable<Integer> {
             }
         };
         try {
-            GenerateCommand.Result result = GenerateCommand.run(new io.texttoimage.cli.GatewayClient(stack.gatewayUri()),
+            ApiKey key = ApiKey.of(stack.apiKey(), stack.apiKeyFile().map(Path::toString).orElse("the local stack"));
+            GenerateCommand.Result result = GenerateCommand.run(new io.texttoimage.cli.GatewayClient(stack.gatewayUri(), key),
                     request(), out, listener);
             currentJobId = null;
             printImages(result.images(), signedUrlsOutliveTheRun(stack));

@@ -60,7 +60,7 @@ public final class EtaBenchmark {
                     started.add(stack.startService(ServiceKind.GENERATOR, "generator-b"));
                     started.add(stack.startService(ServiceKind.GATEWAY, "gateway"));
                     stack.awaitReady(started);
-                    GatewayClient gateway = new GatewayClient(stack.gatewayUri());
+                    GatewayClient gateway = stack.gatewayClient();
                     warmUp(gateway, settings);
                     String loadBefore = BenchStack.loadAverage();
                     List<Sample> samples = measure(gateway, settings);
@@ -107,10 +107,7 @@ public final class EtaBenchmark {
     }
 
     private static JsonNode workers(GatewayClient gateway) throws Exception {
-        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(gateway.baseUri().resolve("/workers")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        return GatewayClient.json(response.body());
+        return GatewayClient.json(gateway.getText("/workers").body());
     }
 
     private static JsonNode awaitEnd(GatewayClient gateway, String id) throws Exception {

@@ -73,7 +73,7 @@ public final class FirstStepBenchmark {
                     Instant readySince = Instant.now();
                     stack.awaitReady(started);
                     say("all ready after " + Duration.between(readySince, Instant.now()).toSeconds() + " s");
-                    GatewayClient gateway = new GatewayClient(stack.gatewayUri());
+                    GatewayClient gateway = stack.gatewayClient();
 
                     say("load average before: " + BenchStack.loadAverage() + " (before the stack started: "
                             + loadBeforeStart + ")");

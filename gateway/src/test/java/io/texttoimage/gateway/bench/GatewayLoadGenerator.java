@@ -43,7 +43,8 @@ import java.util.stream.Stream;
  * <p>Arguments ({@code --name value}): base (http://127.0.0.1:18080), management (http://127.0.0.1:19080: its
  * metrics), prefix (t2i), rabbitmq-host (127.0.0.1),
  * warmup-submissions (40000), warmup-reads (30000), submissions (20000), reads (50000), concurrency (8), sse (1000),
- * sse-jobs (10), sse-events (60), sse-interval-ms (100), sse-warmup-rounds (2).
+ * sse-jobs (10), sse-events (60), sse-interval-ms (100), sse-warmup-rounds (2), api-key (the environment's
+ * T2I_API_KEY; sent as Authorization: Bearer on every API request, none when empty).
  */
 public final class GatewayLoadGenerator {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
@@ -52,6 +53,8 @@ public final class GatewayLoadGenerator {
     private final Map<String, String> options;
     private final String base;
     private final String management;
+    /** "Bearer <key>", or null for a gateway with authentication off. */
+    private final String authorization;
     private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -64,6 +67,8 @@ public final class GatewayLoadGenerator {
         this.options = options;
         this.base = option("base", "http://127.0.0.1:18080");
         this.management = option("management", "http://127.0.0.1:19080");
+        String apiKey = option("api-key", System.getenv().getOrDefault("T2I_API_KEY", ""));
+        this.authorization = apiKey.isBlank() ? null : "Bearer " + apiKey.strip();
         URI uri = URI.create(base);
         client = VERTX.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
                 .setDefaultPort(uri.getPort()).setKeepAlive(true).setTcpNoDelay(true)
@@ -186,7 +191,7 @@ public final class GatewayLoadGenerator {
         Result result = closedLoop(count, concurrency, i -> {
             String body = "{\"prompt\":\"benchmark prompt " + i + "\",\"num_steps\":20,\"seed\":" + i + "}";
             return client.request(HttpMethod.POST, "/generated-images")
-                    .compose(request -> request.putHeader("Content-Type", "application/json").send(body))
+                    .compose(request -> authorized(request).putHeader("Content-Type", "application/json").send(body))
                     .compose(response -> response.body().map(ignored -> {
                         String location = response.getHeader("Location");
                         if (response.statusCode() != 201 || location == null) {
@@ -205,11 +210,15 @@ public final class GatewayLoadGenerator {
         Result result = closedLoop(count, concurrency, i -> {
             String id = ids.get(i % ids.size());
             return client.request(HttpMethod.GET, "/generated-images/" + id)
-                    .compose(request -> request.send())
+                    .compose(request -> authorized(request).send())
                     .compose(response -> response.body().map(ignored -> response.statusCode() == 200));
         });
         System.out.printf("  %s reads done: %d ok, %d failed%n", label, result.ok, result.failed);
         return result;
+    }
+
+    private io.vertx.core.http.HttpClientRequest authorized(io.vertx.core.http.HttpClientRequest request) {
+        return authorization == null ? request : request.putHeader("Authorization", authorization);
     }
 
     interface Call {
@@ -332,7 +341,8 @@ public final class GatewayLoadGenerator {
                 open.handler(parser::feed);
                 open.closeHandler(closed -> parser.closed());
                 socket.result().write("GET /generated-images/" + job + "/events HTTP/1.1\r\nHost: " + uri.getHost()
-                        + ":" + uri.getPort() + "\r\nAccept: text/event-stream\r\n\r\n");
+                        + ":" + uri.getPort() + "\r\nAccept: text/event-stream\r\n"
+                        + (authorization == null ? "" : "Authorization: " + authorization + "\r\n") + "\r\n");
             }));
         }
         double[] ageBefore = timer("t2i_gateway_job_event_age_seconds", "");

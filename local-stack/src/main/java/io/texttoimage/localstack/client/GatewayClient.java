@@ -28,9 +28,17 @@ public final class GatewayClient {
 
     private final URI baseUri;
     private final HttpClient http;
+    /** Sent as {@code Authorization: Bearer} to the gateway (never to signed URLs); null: none. */
+    private final String apiKey;
 
+    /** A client that sends no credential (a gateway with authentication off). */
     public GatewayClient(URI baseUri) {
+        this(baseUri, null);
+    }
+
+    public GatewayClient(URI baseUri, String apiKey) {
         this.baseUri = baseUri;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -38,9 +46,48 @@ public final class GatewayClient {
         return baseUri;
     }
 
+    /** The same gateway with another credential (null: none). */
+    public GatewayClient withApiKey(String otherKey) {
+        return new GatewayClient(baseUri, otherKey);
+    }
+
+    /** POST /admin/api-keys {"name": name} (an admin key needed): the record with its "key", shown only this once. */
+    public JsonNode createApiKey(String name) throws IOException, InterruptedException {
+        HttpRequest post = request("/admin/api-keys").timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Map.of("name", name)))).build();
+        return expect(201, http.send(post, HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** GET /admin/api-keys (an admin key needed): {"items":[…]}, newest first, revoked ones too. */
+    public JsonNode listApiKeys() throws IOException, InterruptedException {
+        return expect(200, http.send(jsonGet("/admin/api-keys"), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** DELETE /admin/api-keys/{id} (an admin key needed): the record, revoked. */
+    public JsonNode revokeApiKey(String id) throws IOException, InterruptedException {
+        HttpRequest delete = request("/admin/api-keys/" + id).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json").DELETE().build();
+        return expect(200, http.send(delete, HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** GET {@code path} with the credential, the body as text: for endpoints this client has no method for. */
+    public HttpResponse<String> getText(String path) throws IOException, InterruptedException {
+        return http.send(request(path).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to the gateway, with the credential when there is one. */
+    public HttpRequest.Builder request(String path) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUri.resolve(path));
+        if (apiKey != null) {
+            builder.header("Authorization", "Bearer " + apiKey);
+        }
+        return builder;
+    }
+
     /** POST /generated-images; returns the stored record (201). */
     public JsonNode submit(Map<String, ?> request) throws IOException, InterruptedException {
-        HttpRequest post = HttpRequest.newBuilder(baseUri.resolve("/generated-images"))
+        HttpRequest post = request("/generated-images")
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
@@ -60,7 +107,7 @@ public final class GatewayClient {
 
     /** DELETE /generated-images/{id}: asks for cancellation (202). */
     public JsonNode cancel(String id) throws IOException, InterruptedException {
-        HttpRequest delete = HttpRequest.newBuilder(baseUri.resolve("/generated-images/" + id))
+        HttpRequest delete = request("/generated-images/" + id)
                 .timeout(Duration.ofSeconds(30)).header("Accept", "application/json").DELETE().build();
         return expect(202, http.send(delete, HttpResponse.BodyHandlers.ofString()));
     }
@@ -81,7 +128,7 @@ public final class GatewayClient {
      * the stream or {@code onEvent} returns false. Returns the last event seen (null if none).
      */
     public SseEvent follow(String id, String lastEventId, Predicate<SseEvent> onEvent) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(baseUri.resolve("/generated-images/" + id + "/events"))
+        HttpRequest.Builder request = request("/generated-images/" + id + "/events")
                 .header("Accept", "text/event-stream");
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
@@ -118,7 +165,7 @@ public final class GatewayClient {
     }
 
     private HttpRequest jsonGet(String path) {
-        return HttpRequest.newBuilder(baseUri.resolve(path)).timeout(Duration.ofSeconds(30)).header("Accept", "application/json").build();
+        return request(path).timeout(Duration.ofSeconds(30)).header("Accept", "application/json").build();
     }
 
     private static JsonNode expect(int status, HttpResponse<String> response) {

@@ -42,16 +42,38 @@ public final class LocalStack implements AutoCloseable {
      * @param model               {@code t2i.generator.model}: a local folder or a Hugging Face repo id
      * @param modelRevision       {@code t2i.generator.model-revision}
      * @param preferDefaultPorts  8080/8081/8082 when free (the quick start), else any free port (tests)
-     * @param extraProperties     more system properties per service kind (e.g. for tests)
+     * @param extraProperties     more settings per service kind (e.g. for tests): system properties, except keys
+     *                            written as environment variables ({@code T2I_GATEWAY_QUOTAS_ENABLED}), which go
+     *                            into the service's environment: a service ignores a variable it has no setting
+     *                            for, while an unknown {@code -Dt2i.gateway.…} stops the gateway (SRCFG00050)
      * @param readyTimeout        how long the gateway and storage adapter may take to be ready
      * @param generatorReadyTimeout how long the generator may take (it may download a model first)
      * @param jvmOptions          extra options for every service JVM (e.g. -Xmx, -XX:TieredStopAtLevel=1)
+     * @param keyDir              where the run's admin key and API key are written ({@value #ADMIN_KEY_FILE},
+     *                            {@value #API_KEY_FILE}; folder 0700, files 0600) for bin/t2i and the user, or null:
+     *                            kept in memory only ({@link #apiKey()}, {@link #adminKey()})
      */
     public record Options(Path repoRoot, Path dataDir, Infrastructure.Options infrastructure, String messagingPrefix,
                           String model, String modelRevision, boolean preferDefaultPorts,
                           Map<ServiceKind, Map<String, String>> extraProperties, Duration readyTimeout,
-                          Duration generatorReadyTimeout, List<String> jvmOptions) {
+                          Duration generatorReadyTimeout, List<String> jvmOptions, Path keyDir) {
+
+        /** Options whose keys are not written anywhere (tests and benchmarks use {@link #apiKey()}). */
+        public Options(Path repoRoot, Path dataDir, Infrastructure.Options infrastructure, String messagingPrefix,
+                       String model, String modelRevision, boolean preferDefaultPorts,
+                       Map<ServiceKind, Map<String, String>> extraProperties, Duration readyTimeout,
+                       Duration generatorReadyTimeout, List<String> jvmOptions) {
+            this(repoRoot, dataDir, infrastructure, messagingPrefix, model, modelRevision, preferDefaultPorts,
+                    extraProperties, readyTimeout, generatorReadyTimeout, jvmOptions, null);
+        }
     }
+
+    /** The file in {@link Options#keyDir()} with the bootstrap admin key (what {@code bin/t2i admin} reads). */
+    public static final String ADMIN_KEY_FILE = "admin-key";
+    /** The file in {@link Options#keyDir()} with the run's API key "local-run" (what {@code bin/t2i} reads). */
+    public static final String API_KEY_FILE = "api-key";
+    /** The name of the API key every run creates for itself (and its jobs' owner). */
+    public static final String RUN_KEY_NAME = "local-run";
 
     private final Options options;
     private final Consumer<String> log;
@@ -62,6 +84,14 @@ public final class LocalStack implements AutoCloseable {
     private final Set<String> secretValues = ConcurrentHashMap.newKeySet();
     /** What this stack's gateways send the storage adapter and it accepts: random per run, never written to disk. */
     private final String storageAdapterToken = randomToken();
+    /**
+     * The gateways' HMAC secret for API keys and stream tokens, and their bootstrap admin key: random per run, in
+     * their environment only. A new secret per run also means keys made in an earlier run no longer verify.
+     */
+    private final String authSecret = base64Url(32);
+    private final String bootstrapAdminKey = "t2i_" + base64Url(32);
+    /** The API key "local-run", made through the admin API once the first gateway is ready. */
+    private volatile String apiKey;
     private volatile boolean closed;
 
     private LocalStack(Options options, Consumer<String> log, DataDirLock lock, Infrastructure infrastructure) {
@@ -132,6 +162,46 @@ public final class LocalStack implements AutoCloseable {
         return first(ServiceKind.GATEWAY).baseUri();
     }
 
+    /**
+     * The run's API key ("local-run", owner "local-run"), made once a gateway was ready; null before that and when
+     * the gateways run with authentication off ({@code t2i.gateway.auth.enabled=false}).
+     */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** The gateways' bootstrap admin key (owner "admin"); for {@code /admin/**}, and to see every owner's jobs. */
+    public String adminKey() {
+        return bootstrapAdminKey;
+    }
+
+    /** A client of the first gateway that sends the run's API key. */
+    public io.texttoimage.localstack.client.GatewayClient gatewayClient() {
+        return new io.texttoimage.localstack.client.GatewayClient(gatewayUri(), apiKey);
+    }
+
+    /** {@code <keyDir>/api-key}, where the run's API key was written; empty when the options name no folder. */
+    public java.util.Optional<Path> apiKeyFile() {
+        return java.util.Optional.ofNullable(options.keyDir()).map(dir -> dir.resolve(API_KEY_FILE));
+    }
+
+    /** {@code <keyDir>/admin-key}; empty when the options name no folder. */
+    public java.util.Optional<Path> adminKeyFile() {
+        return java.util.Optional.ofNullable(options.keyDir()).map(dir -> dir.resolve(ADMIN_KEY_FILE));
+    }
+
+    /** False when the gateways were configured with authentication off. */
+    public boolean authEnabled() {
+        Map<String, String> gateway = options.extraProperties().getOrDefault(ServiceKind.GATEWAY, Map.of());
+        String enabled = gateway.getOrDefault("t2i.gateway.auth.enabled", gateway.getOrDefault("T2I_GATEWAY_AUTH_ENABLED", "true"));
+        return !"false".equalsIgnoreCase(enabled.trim());
+    }
+
+    /** {@code T2I_GATEWAY_QUOTAS_ENABLED} is an environment variable's name; {@code t2i.gateway.quotas.enabled} is not. */
+    static boolean isEnvironmentName(String key) {
+        return key.matches("[A-Z][A-Z0-9_]*");
+    }
+
     /** Launches one instance (not yet ready: see {@link #awaitReady}). The gateway talks to the first storage adapter. */
     public ServiceProcess startService(ServiceKind kind, String instanceName) throws IOException {
         int port = options.preferDefaultPorts() ? Ports.preferred(kind.defaultPort()) : Ports.free();
@@ -144,10 +214,13 @@ public final class LocalStack implements AutoCloseable {
             case STORAGE_ADAPTER -> storageProperties(properties, secrets);
             case GENERATOR -> generatorProperties(properties, instanceName);
         }
-        properties.putAll(options.extraProperties().getOrDefault(kind, Map.of()));
+        Map<String, String> environment = new HashMap<>();
+        options.extraProperties().getOrDefault(kind, Map.of()).forEach((key, value) ->
+                (isEnvironmentName(key) ? environment : properties).put(key, value));
         secretValues.addAll(secrets.values());
+        environment.putAll(secrets);
         ServiceProcess process = ServiceProcess.start(instanceName, kind, kind.runJar(options.repoRoot()), port, managementPort,
-                options.jvmOptions(), properties, secrets, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
+                options.jvmOptions(), properties, environment, options.dataDir().resolve("logs"), options.dataDir().resolve("run"));
         services.add(process);
         log.accept("started " + instanceName + " (pid " + process.pid() + ") on " + process.baseUri() + ", log "
                 + process.logFile());
@@ -178,6 +251,66 @@ public final class LocalStack implements AutoCloseable {
         if (closed) {
             throw new java.util.concurrent.CancellationException("the stack was stopped while it was starting");
         }
+        java.util.Optional<ServiceProcess> gateway = processes.stream().filter(p -> p.kind() == ServiceKind.GATEWAY).findFirst();
+        if (gateway.isPresent() && apiKey == null && authEnabled()) {
+            createRunKey(gateway.get());
+        }
+    }
+
+    /**
+     * Makes the API key "local-run" through the admin API (all gateways share the database and the secret, so it
+     * works on each), keeps it among the secrets, and writes it next to the admin key when the options name a folder.
+     */
+    private synchronized void createRunKey(ServiceProcess gateway) throws IOException, InterruptedException {
+        if (apiKey != null) {
+            return;
+        }
+        io.texttoimage.localstack.client.GatewayClient admin =
+                new io.texttoimage.localstack.client.GatewayClient(gateway.baseUri(), bootstrapAdminKey);
+        com.fasterxml.jackson.databind.JsonNode created = admin.createApiKey(RUN_KEY_NAME);
+        String key = created.path("key").asText(null);
+        if (key == null || key.isBlank()) {
+            throw new IOException("POST /admin/api-keys on " + gateway.name() + " answered without a key: " + created.path("id"));
+        }
+        secretValues.add(key);
+        apiKey = key;
+        revokeEarlierRunKeys(admin, created.path("id").asText());
+        java.util.Optional<Path> file = apiKeyFile();
+        if (file.isPresent()) {
+            writeOwnerOnly(file.get(), key);
+            log.accept("created the API key \"" + RUN_KEY_NAME + "\" for this run in " + file.get()
+                    + " (bin/t2i uses it; the admin key is in " + adminKeyFile().orElseThrow() + ")");
+        } else {
+            log.accept("created the API key \"" + RUN_KEY_NAME + "\" for this run (id " + created.path("id").asText() + ")");
+        }
+    }
+
+    /**
+     * The "local-run" keys of earlier runs on this database no longer verify (each run has a new secret): revoked,
+     * so that {@code t2i admin keys list} does not show them as active. Their jobs stay the owner's.
+     */
+    private void revokeEarlierRunKeys(io.texttoimage.localstack.client.GatewayClient admin, String currentId)
+            throws IOException, InterruptedException {
+        for (com.fasterxml.jackson.databind.JsonNode key : admin.listApiKeys().path("items")) {
+            if (key.path("name").asText().equals(RUN_KEY_NAME) && key.path("owner").asText().equals(RUN_KEY_NAME)
+                    && key.path("revoked_at").isNull() && !key.path("id").asText().equals(currentId)) {
+                admin.revokeApiKey(key.path("id").asText());
+            }
+        }
+    }
+
+    /** Writes {@code secret} to {@code file}, owner-only from the start (folder 0700, file 0600). */
+    private static void writeOwnerOnly(Path file, String secret) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Files.deleteIfExists(file); // a file of an earlier run may have other permissions
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(dir); // not a POSIX file system: the folder's own permissions apply
+        }
+        Files.writeString(file, secret + "\n");
     }
 
     private void awaitOne(ServiceProcess process, BooleanSupplier abandoned) {
@@ -217,6 +350,12 @@ public final class LocalStack implements AutoCloseable {
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
         secrets.put("T2I_STORAGE_ADAPTER_TOKEN", storageAdapterToken);
         secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
+        secrets.put("T2I_GATEWAY_AUTH_SECRET", authSecret);
+        secrets.put("T2I_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", bootstrapAdminKey);
+        java.util.Optional<Path> adminFile = adminKeyFile();
+        if (adminFile.isPresent() && authEnabled()) {
+            writeOwnerOnly(adminFile.get(), bootstrapAdminKey); // before the gateway starts: bin/t2i admin finds it
+        }
     }
 
     /**
@@ -259,7 +398,11 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private static String randomToken() {
-        byte[] bytes = new byte[24];
+        return base64Url(24);
+    }
+
+    private static String base64Url(int randomBytes) {
+        byte[] bytes = new byte[randomBytes];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
