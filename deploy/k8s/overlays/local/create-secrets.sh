@@ -30,4 +30,10 @@ if ! exists t2i-service-token; then
     --from-literal=token="$service_token" --from-literal=accepted="$service_token"
 fi
 
-echo "Secrets t2i-postgresql, t2i-rabbitmq, t2i-s3 and t2i-service-token are in namespace $namespace."
+if ! exists t2i-gateway-auth; then
+  kubectl -n "$namespace" create secret generic t2i-gateway-auth \
+    --from-literal=secret="$(random)$(random)$(random)" --from-literal=bootstrap-admin-key="$(random)$(random)$(random)"
+fi
+
+echo "Secrets t2i-postgresql, t2i-rabbitmq, t2i-s3, t2i-service-token and t2i-gateway-auth are in namespace $namespace."
+echo "The bootstrap admin key: kubectl -n $namespace get secret t2i-gateway-auth -o jsonpath='{.data.bootstrap-admin-key}' | base64 -d"

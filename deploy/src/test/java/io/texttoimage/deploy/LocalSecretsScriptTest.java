@@ -70,14 +70,18 @@ class LocalSecretsScriptTest {
         Map<String, Map<String, String>> first = run(false);
         Map<String, Map<String, String>> second = run(false);
 
-        assertEquals(List.of("t2i-postgresql", "t2i-rabbitmq", "t2i-s3", "t2i-service-token"), List.copyOf(first.keySet()));
+        assertEquals(List.of("t2i-postgresql", "t2i-rabbitmq", "t2i-s3", "t2i-service-token", "t2i-gateway-auth"),
+                List.copyOf(first.keySet()));
         first.forEach((name, keys) -> assertEquals(ManifestRenderingTest.EXTERNAL_SECRETS.get(name), keys.keySet(), name));
         for (String[] secret : new String[][] {{"t2i-postgresql", "password"}, {"t2i-rabbitmq", "password"}, {"t2i-s3", "secret-key"},
-                {"t2i-service-token", "token"}}) {
+                {"t2i-service-token", "token"}, {"t2i-gateway-auth", "secret"}, {"t2i-gateway-auth", "bootstrap-admin-key"}}) {
             String value = first.get(secret[0]).get(secret[1]);
             assertTrue(value.length() >= 16, secret[0] + " " + secret[1] + " is too short: " + value.length());
             assertNotEquals(value, second.get(secret[0]).get(secret[1]), "two runs made the same " + secret[0]);
         }
+        // The gateway refuses to start with an authentication secret or bootstrap admin key under 32 characters.
+        first.get("t2i-gateway-auth").forEach((key, value) -> assertTrue(value.length() >= 32,
+                "t2i-gateway-auth " + key + " is too short for the gateway: " + value.length()));
 
         // KEDA's management URI carries the same RabbitMQ user and password, towards the in-cluster service.
         Map<String, String> rabbit = first.get("t2i-rabbitmq");

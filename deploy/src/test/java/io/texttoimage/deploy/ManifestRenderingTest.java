@@ -40,6 +40,7 @@ class ManifestRenderingTest {
             "t2i-rabbitmq", Set.of("username", "password", "management-uri"),
             "t2i-s3", Set.of("access-key", "secret-key"),
             "t2i-service-token", Set.of("token", "accepted"),
+            "t2i-gateway-auth", Set.of("secret", "bootstrap-admin-key"),
             "t2i-huggingface", Set.of("token"));
 
     static List<String> overlays() {
