@@ -96,8 +96,10 @@ for image in "${IMAGES[@]}"; do
 done
 
 # --- 3. apply --------------------------------------------------------------------------------------------------
+auth_dir=""
 cleanup() {
   jobs -p | xargs -r kill 2>/dev/null || true
+  [ -n "$auth_dir" ] && rm -rf "$auth_dir"
   if [ "$KEEP" = 1 ]; then
     say "kept namespace $NAMESPACE (kubectl delete namespace $NAMESPACE when done)"
   else
@@ -158,26 +160,41 @@ done
 kubectl -n "$NAMESPACE" port-forward svc/gateway 18080:8080 >/dev/null 2>&1 &
 kubectl -n "$NAMESPACE" port-forward svc/minio 9000:9000 >/dev/null 2>&1 &
 # (health is on the management port, which the Service does not expose; the API answering is what counts here)
-for _ in $(seq 1 30); do curl -fs -o /dev/null http://127.0.0.1:18080/capabilities && break; sleep 1; done
+# (/capabilities wants a key: any HTTP answer, 401 included, means the gateway is up)
+for _ in $(seq 1 30); do curl -s -o /dev/null http://127.0.0.1:18080/capabilities && break; sleep 1; done
 # field NAME... : the value at that path of the JSON document on stdin ("images 0 url" = d["images"][0]["url"])
 field() { python3 -c 'import json,sys
 d = json.load(sys.stdin)
 for k in sys.argv[1:]: d = d[int(k)] if isinstance(d, list) else d[k]
 print(d)' "$@"; }
 
-job="$(curl -fsS -X POST http://127.0.0.1:18080/generated-images -H 'Content-Type: application/json' \
+# Authentication is on, as in production: the bootstrap admin key from the Secret creates an API key for this run.
+# Headers go through files (curl -H @file), so no key shows in the process list.
+auth_dir="$(mktemp -d)"; chmod 700 "$auth_dir"   # removed by cleanup
+admin_key="$(kubectl -n "$NAMESPACE" get secret t2i-gateway-auth -o jsonpath='{.data.bootstrap-admin-key}' | base64 -d)" \
+  || fail "could not read the bootstrap admin key from the Secret t2i-gateway-auth"
+printf 'Authorization: Bearer %s\n' "$admin_key" > "$auth_dir/admin"
+api_key="$(curl -fsS -X POST http://127.0.0.1:18080/admin/api-keys -H @"$auth_dir/admin" \
+  -H 'Content-Type: application/json' -d '{"name":"smoke-test"}' | field key)" \
+  || fail "the gateway did not create an API key with the bootstrap admin key"
+printf 'Authorization: Bearer %s\n' "$api_key" > "$auth_dir/api"
+say "created the API key smoke-test"
+curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/generated-images | grep -qx 401 \
+  || fail "the gateway answered a request without a key with something other than 401"
+
+job="$(curl -fsS -X POST http://127.0.0.1:18080/generated-images -H @"$auth_dir/api" -H 'Content-Type: application/json' \
   -d '{"prompt":"a lighthouse at dawn","num_steps":2,"width":64,"height":64,"seed":42}')" \
   || fail "the gateway refused the job"
 id="$(echo "$job" | field id)"
 say "submitted job $id"
 status=queued
 for _ in $(seq 1 300); do
-  status="$(curl -fsS "http://127.0.0.1:18080/generated-images/$id" | field status)"
+  status="$(curl -fsS -H @"$auth_dir/api" "http://127.0.0.1:18080/generated-images/$id" | field status)"
   case "$status" in succeeded|failed|cancelled) break ;; esac
   sleep 1
 done
 [ "$status" = succeeded ] || fail "job $id ended $status (kubectl -n $NAMESPACE logs deployment/generator)"
-url="$(curl -fsS "http://127.0.0.1:18080/generated-images/$id/url" | field images 0 url)"
+url="$(curl -fsS -H @"$auth_dir/api" "http://127.0.0.1:18080/generated-images/$id/url" | field images 0 url)"
 png="$ROOT/deploy/target/smoke-$id.png"
 curl -fsS -o "$png" "$url" || fail "could not download the image from its signed URL"
 [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$png is not a PNG"
