@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.rabbitmq.client.ConnectionFactory;
 
 import io.texttoimage.localstack.client.GatewayClient;
-import io.texttoimage.localstack.infra.Databases;
 import io.texttoimage.localstack.infra.Endpoints;
-import io.texttoimage.localstack.infra.Infrastructure;
 import io.texttoimage.localstack.service.LocalStack;
 import io.texttoimage.localstack.service.ServiceKind;
 import io.texttoimage.localstack.service.ServiceProcess;
@@ -15,10 +13,9 @@ import io.texttoimage.localstack.service.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -30,11 +27,7 @@ final class E2eStack implements AutoCloseable {
     static final Path REPO_ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path TINY_MODEL = REPO_ROOT.resolve("testdata/sd-reference/model");
 
-    /**
-     * Five service JVMs start at once on what may be a busy 2-core CI machine: C1-only JIT and the serial GC cut
-     * their start-up CPU a lot, and the tiny model's work is native (ONNX Runtime) anyway.
-     */
-    static final List<String> SERVICE_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m");
+    static final List<String> SERVICE_JVM_OPTIONS = TestStacks.SERVICE_JVM_OPTIONS;
 
     /** What the gateways are configured to sign download URLs for: not the default (an hour), so a lost setting shows. */
     static final Duration SIGNED_URL_EXPIRY = Duration.ofMinutes(17);
@@ -46,19 +39,11 @@ final class E2eStack implements AutoCloseable {
     }
 
     static E2eStack startInfrastructure() throws Exception {
-        for (ServiceKind kind : ServiceKind.values()) {
-            assumeTrue(Files.isRegularFile(kind.runJar(REPO_ROOT)), kind.runJar(REPO_ROOT)
-                    + " is missing: the end-to-end tests run the packaged services; run them with `./mvnw verify` (or"
-                    + " package storage-adapter, generator and gateway first)");
-        }
+        Optional<String> missing = TestStacks.missingJar(REPO_ROOT);
+        assumeTrue(missing.isEmpty(), missing.orElse(""));
         String runId = UUID.randomUUID().toString().substring(0, 8);
         Path dataDir = Files.createDirectories(REPO_ROOT.resolve("e2e-tests/target/e2e-data/" + runId));
-        Set<Infrastructure.Server> embedded = EnumSet.of(Infrastructure.Server.S3);
-        embedded.addAll(Infrastructure.Options.parseForced(System.getenv("T2I_EMBEDDED")));
-        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, System.getenv(),
-                "t2i_e2e_" + runId, embedded, 0);
-        LocalStack.Options options = new LocalStack.Options(REPO_ROOT, dataDir, infrastructure, "t2i-e2e-" + runId,
-                TINY_MODEL.toString(), "main", false,
+        LocalStack.Options options = TestStacks.options(REPO_ROOT, dataDir, "e2e", runId,
                 // A loaded CI machine can take more than the default 5 s for the storage adapter's first signature.
                 Map.of(ServiceKind.GATEWAY, Map.of("t2i.gateway.sse-heartbeat", "PT2S",
                         "quarkus.rest-client.storage-adapter.read-timeout", "30000",
@@ -68,7 +53,7 @@ final class E2eStack implements AutoCloseable {
                         // Environment variables: a gateway without quotas ignores them (a -D would stop it).
                         "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
                         "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000")),
-                Duration.ofMinutes(10), Duration.ofMinutes(10), SERVICE_JVM_OPTIONS);
+                SERVICE_JVM_OPTIONS);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }
 
@@ -123,21 +108,8 @@ final class E2eStack implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         stack.close();
-        Endpoints.Postgres postgres = stack.infrastructure().postgres();
-        if (!postgres.origin().startsWith("embedded")) {
-            Databases.drop(postgres);
-            deleteDurableNames();
-        }
-    }
-
-    /** The durable queues and exchanges of this run would otherwise stay on the shared broker forever. */
-    private void deleteDurableNames() {
-        try {
-            BrokerNames.deleteDurable(amqp(), prefixInUse());
-        } catch (Exception e) {
-            System.out.println("[e2e] could not clean up broker names of " + prefixInUse() + ": " + e);
-        }
+        TestStacks.cleanUp(stack, line -> System.out.println("[e2e] " + line));
     }
 }

@@ -1,21 +1,15 @@
 package io.texttoimage.e2e.bench;
 
-import io.texttoimage.e2e.BrokerNames;
-import io.texttoimage.localstack.infra.Databases;
-import io.texttoimage.localstack.infra.Endpoints;
-import io.texttoimage.localstack.infra.Infrastructure;
+import io.texttoimage.e2e.TestStacks;
 import io.texttoimage.localstack.service.LocalStack;
 import io.texttoimage.localstack.service.ServiceKind;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -28,9 +22,8 @@ import java.util.function.Consumer;
  */
 final class BenchStack {
     static final Path REPO_ROOT = Path.of(System.getProperty("t2i.repo-root", ".")).toAbsolutePath().normalize();
-    static final Path TINY_MODEL = REPO_ROOT.resolve("testdata/sd-reference/model");
-    /** The same options as E2eStack.SERVICE_JVM_OPTIONS, unless --service-jvm-options overrides them. */
-    static final String E2E_SERVICE_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx512m";
+    /** The e2e tests' service JVM options, unless BENCH_SERVICE_JAVA_OPTS overrides them. */
+    static final String E2E_SERVICE_JVM_OPTIONS = String.join(" ", TestStacks.SERVICE_JVM_OPTIONS);
 
     /** What a benchmark does with the running infrastructure (it starts the services it needs). */
     interface Body {
@@ -46,12 +39,10 @@ final class BenchStack {
      */
     static void runAndExit(String name, Map<ServiceKind, Map<String, String>> extraProperties, List<String> jvmOptions,
                            Consumer<String> say, Body body) throws Exception {
-        for (ServiceKind kind : ServiceKind.values()) {
-            if (!Files.isRegularFile(kind.runJar(REPO_ROOT))) {
-                System.err.println("benchmark-" + name + ": " + kind.runJar(REPO_ROOT) + " is missing; build it with"
-                        + " ./mvnw -B -pl gateway,generator,storage-adapter -am package -DskipTests");
-                System.exit(2);
-            }
+        Optional<String> missing = TestStacks.missingJar(REPO_ROOT);
+        if (missing.isPresent()) {
+            System.err.println("benchmark-" + name + ": " + missing.get());
+            System.exit(2);
         }
         LocalStack stack = LocalStack.startInfrastructure(options(name, extraProperties, jvmOptions), say);
         AtomicBoolean stopped = new AtomicBoolean();
@@ -59,7 +50,7 @@ final class BenchStack {
             if (stopped.compareAndSet(false, true)) {
                 say.accept("stopping the stack");
                 stack.close();
-                cleanUp(stack, say);
+                TestStacks.cleanUp(stack, say);
                 say.accept("stopped");
             }
         };
@@ -88,13 +79,7 @@ final class BenchStack {
                                               List<String> jvmOptions) throws IOException {
         String runId = UUID.randomUUID().toString().substring(0, 8);
         Path dataDir = Files.createDirectories(REPO_ROOT.resolve("e2e-tests/target/benchmark-" + name));
-        Set<Infrastructure.Server> embedded = EnumSet.of(Infrastructure.Server.S3);
-        embedded.addAll(Infrastructure.Options.parseForced(System.getenv("T2I_EMBEDDED")));
-        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, System.getenv(),
-                "t2i_" + name.replace('-', '_') + "_" + runId, embedded, 0);
-        return new LocalStack.Options(REPO_ROOT, dataDir, infrastructure, "t2i-" + name + "-" + runId,
-                TINY_MODEL.toString(), "main", false, withoutQuotas(extraProperties), Duration.ofMinutes(10),
-                Duration.ofMinutes(10), jvmOptions);
+        return TestStacks.options(REPO_ROOT, dataDir, name, runId, withoutQuotas(extraProperties), jvmOptions);
     }
 
     /** A benchmark submits as fast as the stack takes jobs: the per-owner quotas would measure themselves. */
@@ -105,56 +90,5 @@ final class BenchStack {
         gateway.putIfAbsent("T2I_GATEWAY_QUOTAS_ENABLED", "false"); // environment: harmless to a gateway without quotas
         all.put(ServiceKind.GATEWAY, gateway);
         return all;
-    }
-
-    /** Drops the run's database and deletes its durable queues and exchanges on the shared servers. */
-    private static void cleanUp(LocalStack stack, Consumer<String> say) {
-        Endpoints.Postgres postgres = stack.infrastructure().postgres();
-        if (postgres == null || postgres.origin().startsWith("embedded")) {
-            return;
-        }
-        try {
-            Databases.drop(postgres);
-        } catch (Exception e) {
-            say.accept("could not drop database " + postgres.database() + ": " + e);
-        }
-        String prefix = stack.options().messagingPrefix();
-        try {
-            BrokerNames.deleteDurable(stack.infrastructure().amqp(), prefix);
-        } catch (Exception e) {
-            say.accept("could not clean up broker names of " + prefix + ": " + e);
-        }
-    }
-
-    static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "n/a";
-        }
-    }
-
-    static String machine() {
-        String cpu = "unknown CPU";
-        String memory = "";
-        try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
-            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-                    .findFirst().map(l -> ", " + Long.parseLong(l.replaceAll("\\D", "")) / 1024 / 1024 + " GiB RAM")
-                    .orElse("");
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux: the rest is still useful
-        }
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "?";
-        }
-        return host + ": " + Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + ")" + memory + ", "
-                + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", Java "
-                + System.getProperty("java.version");
     }
 }

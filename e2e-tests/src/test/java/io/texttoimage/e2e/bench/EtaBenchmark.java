@@ -1,5 +1,6 @@
 package io.texttoimage.e2e.bench;
 
+import io.texttoimage.e2e.TestStacks;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.texttoimage.localstack.client.GatewayClient;
@@ -49,7 +50,7 @@ public final class EtaBenchmark {
 
     public static void main(String[] args) throws Exception {
         Settings settings = parse(args);
-        say("machine: " + BenchStack.machine() + "; load average " + BenchStack.loadAverage());
+        say("machine: " + TestStacks.machine() + "; load average " + TestStacks.loadAverage());
         BenchStack.runAndExit("eta",
                 Map.of(ServiceKind.GATEWAY, Map.of("quarkus.rest-client.storage-adapter.read-timeout", "30000"),
                         ServiceKind.GENERATOR, Map.of("t2i.generator.heartbeat-interval", "PT1S")),
@@ -62,9 +63,9 @@ public final class EtaBenchmark {
                     stack.awaitReady(started);
                     GatewayClient gateway = stack.gatewayClient();
                     warmUp(gateway, settings);
-                    String loadBefore = BenchStack.loadAverage();
+                    String loadBefore = TestStacks.loadAverage();
                     List<Sample> samples = measure(gateway, settings);
-                    report(settings, samples, loadBefore, BenchStack.loadAverage());
+                    report(settings, samples, loadBefore, TestStacks.loadAverage());
                 });
     }
 
@@ -197,7 +198,7 @@ public final class EtaBenchmark {
         row("at start, relative (%)", atStart.get(1));
         row("at start, signed p50 (s, + = late)", atStart.get(2));
         System.out.println("load average before: " + loadBefore + "   after: " + loadAfter);
-        System.out.println("machine: " + BenchStack.machine());
+        System.out.println("machine: " + TestStacks.machine());
     }
 
     /** Absolute (s), relative (%) and signed (s; positive: the job finished later than predicted) errors. */

@@ -1,5 +1,6 @@
 package io.texttoimage.e2e.bench;
 
+import io.texttoimage.e2e.TestStacks;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.texttoimage.localstack.client.GatewayClient;
@@ -59,10 +60,10 @@ public final class FirstStepBenchmark {
 
     public static void main(String[] args) throws Exception {
         Settings settings = parse(args);
-        say("machine: " + BenchStack.machine());
+        say("machine: " + TestStacks.machine());
         say("service jars: " + jarDates());
         say("service JVM options: " + String.join(" ", settings.serviceJvmOptions()));
-        String loadBeforeStart = BenchStack.loadAverage();
+        String loadBeforeStart = TestStacks.loadAverage();
         BenchStack.runAndExit("first-step",
                 Map.of(ServiceKind.GATEWAY, Map.of("quarkus.rest-client.storage-adapter.read-timeout", "30000")),
                 settings.serviceJvmOptions(), FirstStepBenchmark::say, stack -> {
@@ -75,14 +76,14 @@ public final class FirstStepBenchmark {
                     say("all ready after " + Duration.between(readySince, Instant.now()).toSeconds() + " s");
                     GatewayClient gateway = stack.gatewayClient();
 
-                    say("load average before: " + BenchStack.loadAverage() + " (before the stack started: "
+                    say("load average before: " + TestStacks.loadAverage() + " (before the stack started: "
                             + loadBeforeStart + ")");
                     for (int i = 0; i < settings.warmup(); i++) {
                         Sample sample = runOne(gateway, settings, "warm-up " + i);
                         say(String.format("warm-up %d: %s", i + 1, describe(sample)));
                         Thread.sleep(settings.pauseMillis());
                     }
-                    String loadBefore = BenchStack.loadAverage();
+                    String loadBefore = TestStacks.loadAverage();
                     List<Sample> samples = new ArrayList<>();
                     for (int i = 0; i < settings.jobs(); i++) {
                         Sample sample = runOne(gateway, settings, "benchmark job " + i);
@@ -90,7 +91,7 @@ public final class FirstStepBenchmark {
                         say(String.format("job %2d: %s", i + 1, describe(sample)));
                         Thread.sleep(settings.pauseMillis());
                     }
-                    report(settings, samples, loadBefore, BenchStack.loadAverage());
+                    report(settings, samples, loadBefore, TestStacks.loadAverage());
                 });
     }
 
@@ -189,7 +190,7 @@ public final class FirstStepBenchmark {
                 + " %d of %d (upper bounds); running inferred from a later state: %d%n", fromSnapshot, samples.size(),
                 runningFromSnapshot);
         System.out.println("load average before: " + loadBefore + "   after: " + loadAfter);
-        System.out.println("machine: " + BenchStack.machine());
+        System.out.println("machine: " + TestStacks.machine());
     }
 
     private static void row(String name, long[] nanos) {
