@@ -118,10 +118,17 @@ class LauncherE2eTest {
         Path data = LauncherProcess.freshDataDir();
         Map<String, String> embeddedBroker = Map.of("T2I_EMBEDDED", "rabbitmq");
         String id;
+        String keptKey;
         LauncherProcess first = LauncherProcess.start(data, embeddedBroker, "a lighthouse", "--model", TINY_MODEL,
                 "--steps", "60", "--width", "256", "--height", "256", "--scheduler", "ddim");
         try (first) {
             id = first.jobId(START);
+            // A key made by hand in this run must still verify in the next (the secret stays with the data folder).
+            String adminKey = Files.readString(first.keyDir().resolve("admin-key")).strip();
+            List<String> created = t2i("--api-key", adminKey, "--url", first.gatewayUri().toString(),
+                    "admin", "keys", "create", "--name", "kept-across-restarts", "--owner", "local-run");
+            assertEquals("0", created.get(0), "admin keys create: " + created);
+            keptKey = created.get(1).strip();
             first.awaitLine(line -> line.matches(".*step ([2-9]|\\d\\d+)/60.*"), Duration.ofMinutes(5));
             first.terminate();
             assertEquals(143, first.awaitExit(Duration.ofMinutes(2)), first.output());
@@ -148,6 +155,9 @@ class LauncherE2eTest {
             assertEquals("0", watch.get(0), "t2i watch after the restart: " + watch);
             JsonNode record = Api.JSON.readTree(watch.get(1).strip().lines().reduce((a, b) -> b).orElseThrow());
             assertEquals("succeeded", record.get("status").asText(), watch.get(1));
+
+            List<String> withKeptKey = t2i("--api-key", keptKey, "--url", gateway.toString(), "--json", "get", id);
+            assertEquals("0", withKeptKey.get(0), "the key made in the first run, after the restart: " + withKeptKey);
 
             Path out = data.resolve("downloaded");
             List<String> download = t2i("--api-key", key, "--url", gateway.toString(), "download", id, "--out", out.toString());

@@ -85,10 +85,10 @@ public final class LocalStack implements AutoCloseable {
     /** What this stack's gateways send the storage adapter and it accepts: random per run, never written to disk. */
     private final String storageAdapterToken = randomToken();
     /**
-     * The gateways' HMAC secret for API keys and stream tokens, and their bootstrap admin key: random per run, in
-     * their environment only. A new secret per run also means keys made in an earlier run no longer verify.
+     * The gateways' bootstrap admin key: random per run, in their environment only (and in the admin key file, when
+     * the stack has a key folder). Their HMAC secret for API keys and stream tokens is kept in the data folder
+     * instead ({@link #authSecret()}): the API keys in the database stay valid across runs on it.
      */
-    private final String authSecret = base64Url(32);
     private final String bootstrapAdminKey = "t2i_" + base64Url(32);
     /** The API key "local-run", made through the admin API once the first gateway is ready. */
     private volatile String apiKey;
@@ -286,8 +286,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * The "local-run" keys of earlier runs on this database no longer verify (each run has a new secret): revoked,
-     * so that {@code t2i admin keys list} does not show them as active. Their jobs stay the owner's.
+     * The "local-run" keys of earlier runs on this database: revoked, so that only this run's is active (each run
+     * makes its own and forgets the last). Their jobs stay the owner's, which this run's key shares.
      */
     private void revokeEarlierRunKeys(io.texttoimage.localstack.client.GatewayClient admin, String currentId)
             throws IOException, InterruptedException {
@@ -350,7 +350,7 @@ public final class LocalStack implements AutoCloseable {
         properties.put("t2i.storage-adapter.url", first(ServiceKind.STORAGE_ADAPTER).baseUri().toString());
         secrets.put("T2I_STORAGE_ADAPTER_TOKEN", storageAdapterToken);
         secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
-        secrets.put("T2I_GATEWAY_AUTH_SECRET", authSecret);
+        secrets.put("T2I_GATEWAY_AUTH_SECRET", authSecret());
         secrets.put("T2I_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", bootstrapAdminKey);
         java.util.Optional<Path> adminFile = adminKeyFile();
         if (adminFile.isPresent() && authEnabled()) {
@@ -360,28 +360,45 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * The secret webhook deliveries are signed with: the environment's {@code T2I_GATEWAY_WEBHOOKS_SECRET}, or one
-     * made once and kept in the data folder ({@code webhook-secret}, owner-only), so that a receiver set up with it
-     * keeps verifying across restarts.
+     * made once and kept in the data folder ({@code webhook-secret}), so that a receiver set up with it keeps
+     * verifying across restarts.
      */
     private String webhookSecret() throws IOException {
-        String given = options.infrastructure().env().get("T2I_GATEWAY_WEBHOOKS_SECRET");
+        return keptSecret("T2I_GATEWAY_WEBHOOKS_SECRET", "webhook-secret", "webhook signing secret", () -> {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            return "whsec_" + Base64.getEncoder().encodeToString(key);
+        });
+    }
+
+    /**
+     * The gateways' HMAC secret for API-key hashes and stream tokens: the environment's
+     * {@code T2I_GATEWAY_AUTH_SECRET}, or one made once and kept in the data folder ({@code auth-secret}): a new one
+     * per run would invalidate every API key made in an earlier run on the same database.
+     */
+    private String authSecret() throws IOException {
+        return keptSecret("T2I_GATEWAY_AUTH_SECRET", "auth-secret", "API-key secret", () -> base64Url(32));
+    }
+
+    /** {@code variable} from the environment, else the content of {@code fileName} in the data folder, made once. */
+    private synchronized String keptSecret(String variable, String fileName, String what,
+                                           java.util.function.Supplier<String> make) throws IOException {
+        String given = options.infrastructure().env().get(variable);
         if (given != null && !given.isBlank()) {
             return given;
         }
-        Path file = options.dataDir().resolve("webhook-secret");
+        Path file = options.dataDir().resolve(fileName);
         if (Files.isRegularFile(file)) {
             return Files.readString(file).trim();
         }
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        String secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+        String secret = make.get();
         try { // owner-only from the start: never readable by others, not even for a moment
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: the data folder's own permissions apply
         }
         Files.writeString(file, secret + "\n");
-        log.accept("webhook signing secret made and kept in " + file);
+        log.accept(what + " made and kept in " + file);
         return secret;
     }
 
