@@ -38,7 +38,10 @@ public class OwnerQuotas implements SubmissionQuota {
 
     /**
      * $1 owner, $2 the new job's created_at, $3 submissions per minute, $4 images per day (null: none), $5 the new
-     * job's images. minute_full_since: the newest submission that, once out of the window, leaves room for one more
+     * job's images, $6 the most active jobs. active_jobs counts up to $6 only: an owner with a long queue (made while
+     * quotas were off, or under a larger override) costs each submission the limit's rows, not the whole queue's.
+     * Likewise the day's sum reads the newest $4 jobs at most: each has at least one image, so the job that frees
+     * room is among them. Every part is bounded by a limit, whatever the owner's history. minute_full_since: the newest submission that, once out of the window, leaves room for one more
      * (null: there is room now). day_full_since: likewise for the images (null: room now, or no daily limit). Each
      * reads the owner's newest rows on generated_images_owner_created_idx; the active count reads the partial
      * generated_images_owner_active_idx. No upper bound on the windows: a concurrent submission stamped a moment
@@ -46,16 +49,17 @@ public class OwnerQuotas implements SubmissionQuota {
      */
     private static final String USAGE = """
             SELECT
-                (SELECT count(*) FROM generated_images
-                 WHERE owner = $1 AND status IN ('%s', '%s')) AS active_jobs,
+                (SELECT count(*) FROM (SELECT 1 FROM generated_images
+                     WHERE owner = $1 AND status IN ('%s', '%s') LIMIT $6::int) capped) AS active_jobs,
                 (SELECT created_at FROM generated_images
                  WHERE owner = $1 AND created_at > $2::timestamptz - make_interval(secs => %d)
                  ORDER BY created_at DESC, id DESC OFFSET $3::int - 1 LIMIT 1) AS minute_full_since,
                 (SELECT created_at FROM (
                      SELECT created_at, id, sum(num_images) OVER (ORDER BY created_at DESC, id DESC) AS images_since
-                     FROM generated_images
-                     WHERE $4::int IS NOT NULL AND owner = $1
-                         AND created_at > $2::timestamptz - make_interval(secs => %d)) newest
+                     FROM (SELECT created_at, id, num_images FROM generated_images
+                           WHERE $4::int IS NOT NULL AND owner = $1
+                               AND created_at > $2::timestamptz - make_interval(secs => %d)
+                           ORDER BY created_at DESC, id DESC LIMIT $4::int) newest_jobs) newest
                  WHERE images_since + $5::int > $4::int
                  ORDER BY created_at DESC, id DESC LIMIT 1) AS day_full_since""".formatted(
             JobStatus.QUEUED.name(), JobStatus.RUNNING.name(), MINUTE.toSeconds(), DAY.toSeconds());
@@ -82,7 +86,7 @@ public class OwnerQuotas implements SubmissionQuota {
         OffsetDateTime now = job.createdAt.atOffset(ZoneOffset.UTC);
         return transaction.preparedQuery(USAGE)
                 .execute(Tuple.of(job.owner, now, limits.submissionsPerMinute(), limits.imagesPerDay(),
-                        job.numImages))
+                        job.numImages, limits.maxActiveJobs()))
                 .map(rows -> {
                     QuotaExceeded refusal = refusal(job, limits, rows.iterator().next());
                     if (refusal != null) {
@@ -98,8 +102,8 @@ public class OwnerQuotas implements SubmissionQuota {
         long active = usage.getLong("active_jobs");
         if (active >= limits.maxActiveJobs()) {
             return new QuotaExceeded(QuotaLimit.ACTIVE_JOBS, limits.maxActiveJobs(), ACTIVE_JOBS_RETRY_AFTER_SECONDS,
-                    "Owner '" + job.owner + "' has " + active + " jobs queued or running, and at most "
-                            + limits.maxActiveJobs() + " may be at once; submit again when one has finished.");
+                    "Owner '" + job.owner + "' has " + limits.maxActiveJobs() + " jobs queued or running, the most "
+                            + "allowed at once; submit again when one has finished.");
         }
         OffsetDateTime minuteFullSince = usage.getOffsetDateTime("minute_full_since");
         if (minuteFullSince != null) {
