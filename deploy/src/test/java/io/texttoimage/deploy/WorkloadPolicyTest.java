@@ -256,6 +256,16 @@ class WorkloadPolicyTest {
                 .filter(p -> port.getStrVal().equals(p.getName())).findFirst().orElseThrow().getContainerPort();
     }
 
+    /** MinIO answers CORS for every origin unless told otherwise; the local overlay names the web page's only. */
+    @org.junit.jupiter.api.Test
+    void theLocalObjectStoreAllowsBrowsersOnlyFromTheWebPage() {
+        Container minio = Manifests.overlay("local").get(io.fabric8.kubernetes.api.model.apps.StatefulSet.class, "minio")
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        String origins = minio.getEnv().stream().filter(env -> env.getName().equals("MINIO_API_CORS_ALLOW_ORIGIN"))
+                .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst().orElse("* (MinIO's default)");
+        assertEquals("http://localhost:8080", origins, "origins the local MinIO answers CORS for");
+    }
+
     static void assertHttpProbe(String where, Probe probe, String path, Container container) {
         assertNotNull(probe, where + " probe missing");
         assertNotNull(probe.getHttpGet(), where + " probe is not an HTTP GET");
