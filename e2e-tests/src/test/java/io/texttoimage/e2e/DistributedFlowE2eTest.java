@@ -397,14 +397,68 @@ class DistributedFlowE2eTest {
     }
 
     /**
+     * Read-your-writes across replicas (issue 10, part 6): 50 jobs, each submitted on one replica and followed on the
+     * other; the moment a stream delivers the terminal event, the client reads the record and the download links on
+     * both replicas. None may lag: every read says succeeded and every /url answers 200.
+     */
+    @Test
+    @Order(11)
+    void recordsAndLinksAgreeWithTheTerminalEventOnBothReplicasAtOnce() throws Exception {
+        int jobs = 50;
+        List<String> lagging = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<String>> followed = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < jobs; i++) {
+                GatewayClient submitter = i % 2 == 0 ? gatewayA : gatewayB;
+                GatewayClient follower = i % 2 == 0 ? gatewayB : gatewayA;
+                String id = submitter.submit(Map.of("prompt", "read your own writes " + i, "num_steps", 2,
+                        "width", 64, "height", 64, "seed", i)).get("id").asText();
+                followed.add(CompletableFuture.supplyAsync(() -> followAndReadAtOnce(follower, id, lagging), threads));
+            }
+            for (CompletableFuture<String> end : followed) {
+                assertEquals("succeeded", end.get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            }
+        }
+        System.out.println("[e2e] read-your-writes: " + jobs + " jobs, " + (jobs * 4) + " reads right after the"
+                + " terminal event on two replicas, " + lagging.size() + " lagging");
+        assertEquals(List.of(), lagging, "reads that lagged behind the stream's terminal event");
+    }
+
+    /** Follows {@code id} on {@code follower}; at its terminal event, reads record and links on both replicas. */
+    private String followAndReadAtOnce(GatewayClient follower, String id, List<String> lagging) {
+        try {
+            SseEvent end = follower.follow(id, null, event -> !TERMINAL.contains(event.event()));
+            for (GatewayClient replica : List.of(gatewayA, gatewayB)) {
+                String status = replica.get(id).path("status").asText();
+                if (!status.equals(end.event())) {
+                    lagging.add(id + ": " + replica.baseUri() + " says " + status + " after the stream said "
+                            + end.event());
+                }
+                try {
+                    replica.signedUrls(id);
+                } catch (ApiException e) {
+                    lagging.add(id + ": " + replica.baseUri() + " /url answered " + e.status() + " after "
+                            + end.event());
+                }
+            }
+            return end.event();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * After everything above: no service logged a prompt (they are user content, not logged at INFO) or any of the
      * secrets the stack handed out (S3 and database passwords, the storage-adapter token, the webhook secret).
      */
     @Test
-    @Order(11)
+    @Order(12)
     void noServiceLogShowsAPromptOrASecret() throws Exception {
         List<String> prompts = List.of("a photo of an astronaut riding a horse on mars", "a lighthouse at dusk",
-                "two red apples on a wooden table", "survives a crash", "cancelled from the cli");
+                "two red apples on a wooden table", "survives a crash", "cancelled from the cli", "read your own writes");
         // Short values are well-known defaults (RabbitMQ's guest/guest), indistinguishable from user names in a log.
         List<String> secrets = e2e.stack.secretValues().stream().filter(v -> v.length() >= 12).toList();
         assertFalse(secrets.isEmpty(), "the stack handed out no secrets to look for");
