@@ -1,11 +1,9 @@
 package io.texttoimage.gateway.auth;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.texttoimage.gateway.api.problem.Problem;
-import io.vertx.core.http.HttpHeaders;
+import io.texttoimage.gateway.api.problem.RouteProblems;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,18 +24,16 @@ public class AuthProblems {
     private static final Logger LOG = Logger.getLogger(AuthProblems.class);
     /** Routing context key of the refusal of this request's credential, if it had one. */
     static final String FAILURE = AuthProblems.class.getName() + ".failure";
-    /** As {@code api.problem.ProblemMappers} answers a database outage. */
-    private static final int RETRY_AFTER_SECONDS = 5;
     static final String CHALLENGE = "Bearer realm=\"text-to-image\"";
     static final String INVALID_TOKEN_CHALLENGE = CHALLENGE + ", error=\"invalid_token\"";
     static final String MISSING_CREDENTIAL = "This API needs a credential: send an API key as 'Authorization: "
             + "Bearer t2i_…' (an admin creates keys with POST /admin/api-keys; the CLI takes --api-key or "
             + "T2I_API_KEY), or a JWT where the gateway accepts them.";
 
-    private final ObjectMapper json;
+    private final RouteProblems problems;
 
-    AuthProblems(ObjectMapper json) {
-        this.json = json;
+    AuthProblems(RouteProblems problems) {
+        this.problems = problems;
     }
 
     void register(@Observes Router router) {
@@ -53,7 +49,7 @@ public class AuthProblems {
         }
         String detail = failure == null ? MISSING_CREDENTIAL : detail(failure);
         context.response().putHeader("WWW-Authenticate", challenge(context));
-        respond(context, new Problem(Problem.TYPE_BASE + "unauthorized", "Unauthorized", 401, detail,
+        problems.send(context, new Problem(Problem.TYPE_BASE + "unauthorized", "Unauthorized", 401, detail,
                 context.request().path(), null));
     }
 
@@ -72,15 +68,14 @@ public class AuthProblems {
             context.next();
             return;
         }
-        respond(context, new Problem(Problem.TYPE_BASE + "forbidden", "Forbidden", 403,
+        problems.send(context, new Problem(Problem.TYPE_BASE + "forbidden", "Forbidden", 403,
                 "Only admin callers (an admin API key, the bootstrap admin key or a JWT of the admin group) may use "
                         + context.request().path() + ".", context.request().path(), null));
     }
 
     private void unavailable(RoutingContext context) {
         LOG.debugf("API key lookup failed on %s: %s", context.request().path(), context.failure());
-        context.response().putHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
-        respond(context, new Problem(Problem.TYPE_BASE + "database-unavailable", "Database unavailable", 503,
+        problems.send(context, new Problem(Problem.TYPE_BASE + "database-unavailable", "Database unavailable", 503,
                 "PostgreSQL, where the gateway keeps the API keys, cannot be reached right now, so the key could "
                         + "not be checked; nothing was done. Please retry later.", context.request().path(), null));
     }
@@ -115,17 +110,5 @@ public class AuthProblems {
             text.append(cause.getMessage()).append("; ");
         }
         return text.toString();
-    }
-
-    private void respond(RoutingContext context, Problem problem) {
-        if (context.response().ended()) {
-            return;
-        }
-        try {
-            context.response().setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                    .end(json.writeValueAsString(problem));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A problem record is always serialisable", e);
-        }
     }
 }

@@ -1,7 +1,5 @@
 package io.texttoimage.gateway.api.problem;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.http.HttpHeaders;
@@ -21,12 +19,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class BodyTooLarge {
     private final long maxBodySize;
-    private final ObjectMapper json;
+    private final RouteProblems problems;
 
     BodyTooLarge(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize,
-                 ObjectMapper json) {
+                 RouteProblems problems) {
         this.maxBodySize = maxBodySize.asLongValue();
-        this.json = json;
+        this.problems = problems;
     }
 
     void register(@Observes Router router) {
@@ -42,19 +40,10 @@ public class BodyTooLarge {
         Problem problem = new Problem(Problem.TYPE_BASE + "body-too-large", "Request body too large", 413,
                 "The request body has " + length.trim() + " bytes; this API accepts at most " + maxBodySize
                         + " bytes (quarkus.http.limits.max-body-size).", context.request().path(), null);
-        context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
         if (context.request().version() != HttpVersion.HTTP_2) { // HTTP/2 has no Connection header: its stream is reset
             context.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        context.response().end(encode(problem));
-    }
-
-    private String encode(Problem problem) {
-        try {
-            return json.writeValueAsString(problem);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A problem record is always serialisable", e);
-        }
+        problems.send(context, problem);
     }
 
     private boolean isLongerThanLimit(String length) {
