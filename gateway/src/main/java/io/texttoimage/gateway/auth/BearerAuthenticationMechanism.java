@@ -93,9 +93,10 @@ public class BearerAuthenticationMechanism implements HttpAuthenticationMechanis
             throw InvalidCredential.of("The Authorization header must be 'Bearer <credential>'.");
         }
         String credential = authorization.substring(BEARER.length()).trim();
-        if (secret.isBootstrapAdminKey(credential) || ApiKeyFormat.claims(credential)
-                || !config.auth().jwt().enabled()) {
-            // the bootstrap admin key need not look like an API key (the provider compares it first again)
+        // Without JWTs every bearer credential is a key; with them, the bootstrap admin key, which need not look like
+        // an API key, must not be taken for a JWT (compared last: it costs an HMAC, which the provider repeats).
+        if (!config.auth().jwt().enabled() || ApiKeyFormat.claims(credential)
+                || secret.isBootstrapAdminKey(credential)) {
             return new CredentialRequests.ApiKeyRequest(credential);
         }
         return new TokenAuthenticationRequest(new JsonWebTokenCredential(credential));

@@ -48,7 +48,12 @@ public class ServerSecret {
 
     /** Whether the credential is the configured bootstrap admin key; compared in constant time, as HMACs. */
     boolean isBootstrapAdminKey(String credential) {
-        return bootstrapAdminKeyHash.map(expected -> MessageDigest.isEqual(expected, hmac(credential))).orElse(false);
+        return bootstrapAdminKeyHash.isPresent() && isBootstrapAdminKeyHash(hmac(credential));
+    }
+
+    /** The same for a credential whose HMAC the caller has already computed (an API key's lookup needs it too). */
+    boolean isBootstrapAdminKeyHash(byte[] credentialHash) {
+        return bootstrapAdminKeyHash.map(expected -> MessageDigest.isEqual(expected, credentialHash)).orElse(false);
     }
 
     /** A new API key: {@code t2i_} and 43 base64url characters, 32 random bytes. */
