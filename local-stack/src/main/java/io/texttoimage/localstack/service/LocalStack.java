@@ -68,10 +68,9 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The file in {@link Options#keyDir()} with the bootstrap admin key (what {@code bin/t2i admin} reads). */
-    public static final String ADMIN_KEY_FILE = "admin-key";
-    /** The file in {@link Options#keyDir()} with the run's API key "local-run" (what {@code bin/t2i} reads). */
-    public static final String API_KEY_FILE = "api-key";
+    /** The files in {@link Options#keyDir()}: named by the reader, bin/t2i ({@code cli.ApiKey}), so they cannot drift. */
+    public static final String ADMIN_KEY_FILE = io.texttoimage.cli.ApiKey.ADMIN_KEY_FILE;
+    public static final String API_KEY_FILE = io.texttoimage.cli.ApiKey.KEY_FILE;
     /** The name of the API key every run creates for itself (and its jobs' owner). */
     public static final String RUN_KEY_NAME = "local-run";
 
@@ -107,7 +106,9 @@ public final class LocalStack implements AutoCloseable {
         try {
             DataDirLock.stopLeftovers(options.dataDir().resolve("run"), log);
             Infrastructure infrastructure = Infrastructure.start(options.infrastructure(), log);
-            return new LocalStack(options, log, lock, infrastructure);
+            LocalStack stack = new LocalStack(options, log, lock, infrastructure);
+            stack.writeAdminKeyFile();
+            return stack;
         } catch (Exception e) {
             lock.close();
             throw e;
@@ -190,10 +191,15 @@ public final class LocalStack implements AutoCloseable {
         return java.util.Optional.ofNullable(options.keyDir()).map(dir -> dir.resolve(ADMIN_KEY_FILE));
     }
 
-    /** False when the gateways were configured with authentication off. */
+    /**
+     * False when the gateways run with authentication off: set in their extra settings, or in the environment they
+     * inherit from this process.
+     */
     public boolean authEnabled() {
         Map<String, String> gateway = options.extraProperties().getOrDefault(ServiceKind.GATEWAY, Map.of());
-        String enabled = gateway.getOrDefault("t2i.gateway.auth.enabled", gateway.getOrDefault("T2I_GATEWAY_AUTH_ENABLED", "true"));
+        String inherited = options.infrastructure().env().getOrDefault("T2I_GATEWAY_AUTH_ENABLED", "true");
+        String enabled = gateway.getOrDefault("t2i.gateway.auth.enabled",
+                gateway.getOrDefault("T2I_GATEWAY_AUTH_ENABLED", inherited));
         return !"false".equalsIgnoreCase(enabled.trim());
     }
 
@@ -305,10 +311,19 @@ public final class LocalStack implements AutoCloseable {
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            Files.deleteIfExists(file); // a file of an earlier run may have other permissions
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             Files.createDirectories(dir); // not a POSIX file system: the folder's own permissions apply
+        }
+        writeOwnerOnlyFile(file, secret);
+    }
+
+    /** Writes {@code secret} to {@code file} (0600 from the start: never readable by others, not for a moment). */
+    private static void writeOwnerOnlyFile(Path file, String secret) throws IOException {
+        Files.deleteIfExists(file); // a file of an earlier run may have other permissions
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the folder's own permissions apply
         }
         Files.writeString(file, secret + "\n");
     }
@@ -352,9 +367,16 @@ public final class LocalStack implements AutoCloseable {
         secrets.put("T2I_GATEWAY_WEBHOOKS_SECRET", webhookSecret());
         secrets.put("T2I_GATEWAY_AUTH_SECRET", authSecret());
         secrets.put("T2I_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", bootstrapAdminKey);
+    }
+
+    /**
+     * The bootstrap admin key in the key folder, once per stack and before any gateway starts, so that
+     * {@code bin/t2i admin} finds it (not rewritten for each gateway: a reader in between would find no file).
+     */
+    private void writeAdminKeyFile() throws IOException {
         java.util.Optional<Path> adminFile = adminKeyFile();
         if (adminFile.isPresent() && authEnabled()) {
-            writeOwnerOnly(adminFile.get(), bootstrapAdminKey); // before the gateway starts: bin/t2i admin finds it
+            writeOwnerOnly(adminFile.get(), bootstrapAdminKey);
         }
     }
 
@@ -392,12 +414,7 @@ public final class LocalStack implements AutoCloseable {
             return Files.readString(file).trim();
         }
         String secret = make.get();
-        try { // owner-only from the start: never readable by others, not even for a moment
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the data folder's own permissions apply
-        }
-        Files.writeString(file, secret + "\n");
+        writeOwnerOnlyFile(file, secret); // the data folder keeps its own permissions
         log.accept(what + " made and kept in " + file);
         return secret;
     }
