@@ -27,7 +27,6 @@ final class E2eStack implements AutoCloseable {
     static final Path REPO_ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path TINY_MODEL = REPO_ROOT.resolve("testdata/sd-reference/model");
 
-    static final List<String> SERVICE_JVM_OPTIONS = TestStacks.SERVICE_JVM_OPTIONS;
 
     /** What the gateways are configured to sign download URLs for: not the default (an hour), so a lost setting shows. */
     static final Duration SIGNED_URL_EXPIRY = Duration.ofMinutes(17);
@@ -53,7 +52,7 @@ final class E2eStack implements AutoCloseable {
                         // Environment variables: a gateway without quotas ignores them (a -D would stop it).
                         "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
                         "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000")),
-                SERVICE_JVM_OPTIONS);
+                TestStacks.SERVICE_JVM_OPTIONS);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }
 

@@ -66,7 +66,7 @@ final class LauncherProcess implements AutoCloseable {
         command.addAll(List.of("--data-dir", dataDir.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile()).redirectErrorStream(true);
         builder.environment().put("T2I_SKIP_BUILD", "1");
-        builder.environment().put("T2I_SERVICE_JAVA_OPTS", String.join(" ", E2eStack.SERVICE_JVM_OPTIONS));
+        builder.environment().put("T2I_SERVICE_JAVA_OPTS", String.join(" ", TestStacks.SERVICE_JVM_OPTIONS));
         // Its keys in its own data folder: the checkout's .t2i/ is the developer's, and two launchers would share it.
         builder.environment().put("T2I_KEY_DIR", keyDir(dataDir).toString());
         builder.environment().putAll(env);

@@ -87,6 +87,23 @@ public final class TestStacks {
         }
     }
 
+    /**
+     * A field of {@code /proc/<pid>/status} in kB (VmRSS: resident memory now; VmHWM: its peak); -1 off Linux or
+     * when the process is gone.
+     */
+    public static long procStatusKb(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or already gone
+        }
+        return -1;
+    }
+
     /** The 1, 5 and 15 minute load averages, or "n/a" off Linux. */
     public static String loadAverage() {
         try {

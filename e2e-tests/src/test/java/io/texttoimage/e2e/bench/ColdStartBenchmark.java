@@ -1,6 +1,7 @@
 package io.texttoimage.e2e.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.texttoimage.e2e.TestStacks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,7 +108,7 @@ public final class ColdStartBenchmark {
                             Sample sample = runOnce(settings, model, mode, topology, channel, firstProgress);
                             samples.add(sample);
                             say(String.format("run %d %s %s: %s; %s; peak RSS %d MB; load %s", run, name(model), mode,
-                                    sample.marks(), sample.sources(), sample.peakRssMb(), loadAverage()));
+                                    sample.marks(), sample.sources(), sample.peakRssMb(), TestStacks.loadAverage()));
                         }
                     }
                 }
@@ -241,7 +241,7 @@ public final class ColdStartBenchmark {
     private static void report(Settings settings, List<Sample> samples) {
         say("");
         say("all times in ms from the generator's launch (quarkus-started, ready, first-step) or durations (the others);"
-                + " min / median / max over " + settings.runs() + " runs; load now " + loadAverage());
+                + " min / median / max over " + settings.runs() + " runs; load now " + TestStacks.loadAverage());
         for (Path model : settings.models()) {
             for (String mode : settings.modes()) {
                 List<Sample> of = samples.stream().filter(s -> s.model().equals(name(model)) && s.mode().equals(mode))
@@ -303,16 +303,8 @@ public final class ColdStartBenchmark {
     }
 
     private static long peakRssMb(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or already gone
-        }
-        return -1;
+        long kb = TestStacks.procStatusKb(pid, "VmHWM");
+        return kb < 0 ? -1 : kb / 1024;
     }
 
     private static String name(Path model) {
@@ -334,21 +326,13 @@ public final class ColdStartBenchmark {
         }
     }
 
-    static String loadAverage() {
-        try {
-            return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split(" "), 3));
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
     private static String machine() throws IOException {
         String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                 .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
         long memKb = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
                 .findFirst().map(l -> Long.parseLong(l.replaceAll("\\D", ""))).orElse(0L);
         return Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + "), " + memKb / 1024 / 1024 + " GiB, "
-                + "Java " + System.getProperty("java.version") + ", load " + loadAverage();
+                + "Java " + System.getProperty("java.version") + ", load " + TestStacks.loadAverage();
     }
 
     private static void say(String line) {

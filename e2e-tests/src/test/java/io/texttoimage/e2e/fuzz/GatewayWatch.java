@@ -1,12 +1,12 @@
 package io.texttoimage.e2e.fuzz;
 
+import io.texttoimage.e2e.TestStacks;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,16 +64,7 @@ final class GatewayWatch {
 
     /** VmRSS in kB; -1 where /proc is not there (not Linux) or the process is gone. */
     long rssKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", ""));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone
-        }
-        return -1;
+        return TestStacks.procStatusKb(pid, "VmRSS");
     }
 
     synchronized List<Sample> samples() {
