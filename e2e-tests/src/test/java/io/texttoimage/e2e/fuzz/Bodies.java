@@ -226,12 +226,4 @@ final class Bodies {
         {(byte) 0x80}, {(byte) 0xc0, (byte) 0xaf}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xff, (byte) 0xfe},
         {(byte) 0xe2, (byte) 0x82}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
     };
-
-    static List<String> mutationFields() {
-        List<String> names = new ArrayList<>();
-        for (String[] mutation : MUTATIONS) {
-            names.add(mutation[0]);
-        }
-        return names;
-    }
 }

@@ -52,10 +52,10 @@ final class Credentials {
     }
 
     /**
-     * Detects authentication and, where it is on and an admin key is known, creates the keys of every kind.
+     * Detects authentication and, where it is on, creates the keys of every kind with the admin key.
      * Without authentication the keys are random ones of the right form.
      */
-    static Credentials prepare(HttpClient http, URI gateway, Optional<String> adminKey, long seed, Consumer<String> say)
+    static Credentials prepare(HttpClient http, URI gateway, String adminKey, long seed, Consumer<String> say)
             throws Exception {
         HttpResponse<String> probe = http.send(HttpRequest.newBuilder(gateway.resolve("/capabilities"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -68,13 +68,9 @@ final class Credentials {
             return new Credentials(false, "the gateway has no authentication (GET /capabilities without a key answered "
                     + probe.statusCode() + "): credentials are sent but every caller is the same owner", fake);
         }
-        if (adminKey.isEmpty()) {
-            return new Credentials(true, "the gateway has authentication but no admin key is known (LocalStack"
-                    + ".adminKey() or -Dt2i.fuzz.admin-key): only refused credentials can be exercised", fake);
-        }
         Map<Kind, String> real = new EnumMap<>(Kind.class);
-        real.put(Kind.ADMIN, adminKey.get());
-        AdminApi admin = new AdminApi(http, gateway, adminKey.get());
+        real.put(Kind.ADMIN, adminKey);
+        AdminApi admin = new AdminApi(http, gateway, adminKey);
         real.put(Kind.OWNER_A, admin.create("fuzz-a", OWNER_A_NAME, null).path("key").asText());
         real.put(Kind.OWNER_B, admin.create("fuzz-b", OWNER_B_NAME, null).path("key").asText());
         JsonNode revoked = admin.create("fuzz-revoked", OWNER_A_NAME, null);

@@ -28,11 +28,6 @@ record FuzzRequest(int index, String endpoint, String method, String target, Lis
     record Header(String name, String value) {
     }
 
-    FuzzRequest withCredential(Credentials.Kind kind, List<Header> newHeaders) {
-        return new FuzzRequest(index, endpoint, method, target, newHeaders, body, raw, expect, kind, jobId, malformed,
-                rawBytes);
-    }
-
     boolean isHead() {
         return "HEAD".equals(method);
     }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,7 +57,7 @@ final class FuzzRun {
         this.say = say;
     }
 
-    Result run(Optional<String> adminKey, String machine) throws Exception {
+    Result run(String adminKey, String machine) throws Exception {
         say.accept("fuzz: seed " + settings.seed() + " (rerun with -Dt2i.fuzz.seed=" + settings.seed() + " or bin/fuzz"
                 + " --seed " + settings.seed() + "), " + settings.requests() + " requests, " + settings.concurrency()
                 + " at a time");
@@ -87,7 +86,7 @@ final class FuzzRun {
         }
         report.note(transport.staleConnectionRetries.get() + " requests were sent again on a new connection: their"
                 + " pooled keep-alive connection had been closed by the gateway before any answer (RFC 9112 9.3.1)");
-        List<String> failed = criteria(report, watch, credentials);
+        List<String> failed = criteria(report, watch);
         String text = report.text(settings.seed(), watch, credentials, millis, machine)
                 + (failed.isEmpty() ? "PASSED: every criterion held\n" : "FAILED: " + String.join("; ", failed) + "\n");
         return new Result(failed.isEmpty(), text, failed);
@@ -222,7 +221,7 @@ final class FuzzRun {
         }
     }
 
-    private static List<String> criteria(FuzzReport report, GatewayWatch watch, Credentials credentials) {
+    private static List<String> criteria(FuzzReport report, GatewayWatch watch) {
         List<String> failed = new ArrayList<>();
         if (report.fiveHundreds() > 0) {
             failed.add(report.fiveHundreds() + " answers were 5xx");

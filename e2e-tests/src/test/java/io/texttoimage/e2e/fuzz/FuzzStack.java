@@ -54,10 +54,9 @@ final class FuzzStack implements AutoCloseable {
         }
     }
 
-    /** The bootstrap admin key of the stack, or the one -Dt2i.fuzz.admin-key names (a stack started elsewhere). */
-    Optional<String> adminKey() {
-        String property = System.getProperty("t2i.fuzz.admin-key", "");
-        return Optional.of(property.isBlank() ? stack.adminKey() : property);
+    /** The bootstrap admin key of the stack's gateway. */
+    String adminKey() {
+        return stack.adminKey();
     }
 
     @Override

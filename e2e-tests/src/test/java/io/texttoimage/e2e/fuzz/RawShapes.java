@@ -20,8 +20,7 @@ final class RawShapes {
     private RawShapes() {
     }
 
-    static FuzzRequest next(int index, SplittableRandom random, Kind credential, List<Header> auth,
-                            RequestGenerator generator) {
+    static FuzzRequest next(int index, SplittableRandom random, Kind credential, List<Header> auth) {
         String images = RequestGenerator.IMAGES;
         byte[] valid = Bodies.object(Bodies.mutated(random, Ledger.marker(index)));
         List<Header> headers = new ArrayList<>(auth);
@@ -96,7 +95,7 @@ final class RawShapes {
     static FuzzRequest asRaw(int index, String endpoint, String method, String target, List<Header> headers,
                              byte[] body, Expect expect, Kind credential, String jobId, boolean malformed) {
         return new FuzzRequest(index, endpoint, method, target, headers, body, true, expect, credential, jobId,
-                malformed, bytes(method, target, headers, body, true));
+                malformed, bytes(method, target, headers, body));
     }
 
     private static FuzzRequest raw(int index, String endpoint, String method, String target, List<Header> headers,
@@ -107,7 +106,7 @@ final class RawShapes {
     private static FuzzRequest framing(int index, String endpoint, String target, List<Header> headers, byte[] body,
                                        Kind credential, String framing, byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(head("POST", target, headers, true));
+        out.writeBytes(head("POST", target, headers));
         out.writeBytes(("Content-Type: application/json\r\n" + framing + "\r\n").getBytes(StandardCharsets.UTF_8));
         out.writeBytes(payload);
         return new FuzzRequest(index, endpoint, "POST", target, headers, body, true, Expect.JSON, credential, null,
@@ -126,9 +125,9 @@ final class RawShapes {
                 true, out.toByteArray());
     }
 
-    static byte[] bytes(String method, String target, List<Header> headers, byte[] body, boolean close) {
+    static byte[] bytes(String method, String target, List<Header> headers, byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(head(method, target, headers, close));
+        out.writeBytes(head(method, target, headers));
         if (body != null) {
             out.writeBytes(("Content-Length: " + body.length + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
@@ -139,15 +138,14 @@ final class RawShapes {
         return out.toByteArray();
     }
 
-    private static byte[] head(String method, String target, List<Header> headers, boolean close) {
+    /** The request line and headers; every raw request closes its connection after the answer. */
+    private static byte[] head(String method, String target, List<Header> headers) {
         StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
                 .append("Host: 127.0.0.1\r\n");
         for (Header header : headers) {
             head.append(header.name()).append(": ").append(header.value()).append("\r\n");
         }
-        if (close) {
-            head.append("Connection: close\r\n");
-        }
+        head.append("Connection: close\r\n");
         return head.toString().getBytes(StandardCharsets.UTF_8);
     }
 

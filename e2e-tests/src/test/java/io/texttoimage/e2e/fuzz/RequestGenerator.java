@@ -4,7 +4,6 @@ import io.texttoimage.e2e.fuzz.Credentials.Kind;
 import io.texttoimage.e2e.fuzz.FuzzRequest.Expect;
 import io.texttoimage.e2e.fuzz.FuzzRequest.Header;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -79,7 +78,7 @@ final class RequestGenerator {
         } else if (roll < 880) {
             return oversized(index, random, credential);
         }
-        return RawShapes.next(index, random, credential, headersFor(random, credential, false), this);
+        return RawShapes.next(index, random, credential, headersFor(random, credential, false));
     }
 
     private Kind credential(SplittableRandom random) {
@@ -322,10 +321,6 @@ final class RequestGenerator {
 
     static String pick(SplittableRandom random, String[] options) {
         return options[random.nextInt(options.length)];
-    }
-
-    static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static final java.util.Set<String> DOT_SEGMENTS = java.util.Set.of("..", "%2e%2e", ".", "%2e");
