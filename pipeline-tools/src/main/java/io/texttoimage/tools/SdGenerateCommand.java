@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -200,11 +201,20 @@ public final class SdGenerateCommand implements Callable<Integer> {
 
         OrtSettings settings = new OrtSettings(cuda, deviceId, optimization, threads, 0)
                 .withGraphCache(graphCacheFolder(graphCache));
-        GenerationResult result;
-        try (StableDiffusionPipeline pipeline = StableDiffusionPipeline.load(model, settings);
-             ProgressBar bar = new ProgressBar(err, !quiet)) {
-            result = pipeline.generate(request, bar, CancellationToken.NEVER);
+        try (StableDiffusionPipeline pipeline = StableDiffusionPipeline.load(model, settings)) {
+            GenerationResult result;
+            try (ProgressBar bar = new ProgressBar(err, !quiet)) {
+                result = pipeline.generate(request, bar, CancellationToken.NEVER);
+            }
+            writeImages(result);
+            err.printf(Locale.ROOT, "Seed %d, scheduler %s, %d steps, %.1f s%n", result.seed(), result.scheduler(),
+                    steps, result.elapsed().toMillis() / 1000.0);
+            storeOptimisedGraphs(pipeline);
         }
+        return EXIT_OK;
+    }
+
+    private void writeImages(GenerationResult result) throws IOException {
         for (GeneratedImage image : result.images()) {
             Path png = numbered(output, image.index());
             Files.write(png, image.png());
@@ -213,9 +223,18 @@ public final class SdGenerateCommand implements Callable<Integer> {
             }
             err.printf(Locale.ROOT, "Wrote %s (%dx%d)%n", png, image.width(), image.height());
         }
-        err.printf(Locale.ROOT, "Seed %d, scheduler %s, %d steps, %.1f s%n", result.seed(), result.scheduler(), steps,
-                result.elapsed().toMillis() / 1000.0);
-        return EXIT_OK;
+    }
+
+    /** After the images are written, so that a first run on a machine shows its picture as soon as before. */
+    private void storeOptimisedGraphs(StableDiffusionPipeline pipeline) {
+        if (!pipeline.hasOptimisedGraphsToStore()) {
+            return;
+        }
+        long start = System.nanoTime();
+        err.printf(Locale.ROOT, "Storing the optimised graphs for the next run in %s...%n", graphCacheFolder(graphCache));
+        List<String> stored = pipeline.storeOptimisedGraphs();
+        err.printf(Locale.ROOT, "Stored %s in %.1f s%n", stored.isEmpty() ? "nothing" : String.join(", ", stored),
+                (System.nanoTime() - start) / 1e9);
     }
 
     private void printTokens(TokenizedText tokens) throws IOException {

@@ -27,14 +27,29 @@ public final class HubModelResolver {
     private static final System.Logger LOG = System.getLogger(HubModelResolver.class.getName());
 
     private final HubSettings settings;
-    private final HubApiClient api;
-    private final BlobDownloader downloader;
+    private HubApiClient api;
+    private BlobDownloader downloader;
 
     public HubModelResolver(HubSettings settings) {
         this.settings = settings;
-        HubHttp http = new HubHttp(settings);
-        this.api = new HubApiClient(settings, http);
-        this.downloader = new BlobDownloader(settings.cacheDir(), http);
+    }
+
+    /**
+     * The HTTP side, made on first use: a local folder never needs it, and creating the JDK's HTTP client costs a
+     * few hundred milliseconds of a generator's cold start (docs/cold-start.md).
+     */
+    private synchronized HubApiClient api() {
+        if (api == null) {
+            HubHttp http = new HubHttp(settings);
+            api = new HubApiClient(settings, http);
+            downloader = new BlobDownloader(settings.cacheDir(), http);
+        }
+        return api;
+    }
+
+    private synchronized BlobDownloader downloader() {
+        api();
+        return downloader;
     }
 
     public HubSettings settings() {
@@ -67,7 +82,7 @@ public final class HubModelResolver {
         }
         RepoListing listing;
         try {
-            listing = api.listing(model.repoId(), model.revision());
+            listing = api().listing(model.repoId(), model.revision());
         } catch (HubException e) {
             return cachedSnapshotInstead(cache, model, e);
         }
@@ -110,12 +125,12 @@ public final class HubModelResolver {
     /** Downloads the file's blob unless the cache has it (under the blob's lock), then links it into the snapshot. */
     private void fetchFile(String repoId, String commit, RepoFile file, RepoCache cache, DownloadProgress progress)
             throws IOException {
-        FileMetadata metadata = api.fileMetadata(repoId, commit, file);
+        FileMetadata metadata = api().fileMetadata(repoId, commit, file);
         Path blob = cache.blob(metadata.etag());
         Files.createDirectories(blob.getParent());
         try (BlobLock ignored = BlobLock.acquire(cache.lockFile(metadata.etag()))) {
             if (!cache.hasCompleteBlob(metadata.etag(), metadata.size())) {
-                downloader.download(BlobDownloader.Source.of(repoId, file, metadata), blob, progress);
+                downloader().download(BlobDownloader.Source.of(repoId, file, metadata), blob, progress);
             }
         }
         cache.link(commit, file.path(), blob);

@@ -14,8 +14,11 @@ public record LoadReport(Duration total, boolean parallel, List<ComponentLoad> c
     public enum Source {
         /** the optimised graph stored by an earlier start (no optimisation at load) */
         CACHE,
-        /** the model's graph, optimised now and stored for the next start */
-        OPTIMISED_AND_STORED,
+        /**
+         * the model's graph, optimised now because the cache lacked it; {@link StableDiffusionPipeline#storeOptimisedGraphs}
+         * stores it for the next start
+         */
+        OPTIMISED_TO_STORE,
         /** the model's graph, optimised now (no cache, or the cache could not be written) */
         OPTIMISED
     }

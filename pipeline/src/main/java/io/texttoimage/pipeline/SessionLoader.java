@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,8 +21,10 @@ import java.util.concurrent.Future;
 /**
  * Creates the pipeline's ONNX Runtime sessions: all at once on their own threads (session creation is mostly
  * single-threaded inside ONNX Runtime, so the three overlap even on two cores), each from the optimised-graph cache
- * when {@link OrtSettings#graphCache()} is set and holds a valid entry, else from the model's graph (storing the
- * optimised result for the next start).
+ * when {@link OrtSettings#graphCache()} is set and holds a valid entry, else from the model's graph. A graph missing
+ * from the cache is not stored during the load: having ONNX Runtime write it doubles the session's creation time and
+ * memory, which a first start on a new node would pay before it is ready. {@link #store} writes it later, with a
+ * throw-away session, when the caller has time (the generator: once idle; {@code sd-generate}: after its image).
  */
 final class SessionLoader {
 
@@ -36,8 +39,17 @@ final class SessionLoader {
         }
     }
 
-    /** The loaded sessions in the order asked for, and how they were made. */
-    record Loaded(List<OnnxComponent> components, String executionProvider, LoadReport report) {
+    /** The loaded sessions in the order asked for, how they were made, and the optimised graphs still to store. */
+    record Loaded(List<OnnxComponent> components, String executionProvider, LoadReport report,
+                  List<GraphToStore> toStore) {
+    }
+
+    /** A component whose optimised graph the cache lacked: {@link #store} writes it. */
+    record GraphToStore(Part part, OrtGraphCacheKey key) {
+    }
+
+    /** What {@link #store} did for one component. */
+    record Stored(String component, Duration took, boolean stored) {
     }
 
     private final OrtEnvironment env;
@@ -50,7 +62,11 @@ final class SessionLoader {
         this.cache = settings.graphCache() == null ? null : new OrtGraphCache(settings.graphCache());
     }
 
-    private record Result(OnnxComponent component, String provider, LoadReport.ComponentLoad load) {
+    private record Result(OnnxComponent component, String provider, LoadReport.ComponentLoad load,
+                          GraphToStore toStore) {
+        Result(OnnxComponent component, String provider, LoadReport.ComponentLoad load) {
+            this(component, provider, load, null);
+        }
     }
 
     Loaded load(List<Part> parts) {
@@ -88,7 +104,8 @@ final class SessionLoader {
         }
         Duration total = Duration.ofNanos(System.nanoTime() - start);
         LoadReport report = new LoadReport(total, settings.parallelLoad(), results.stream().map(Result::load).toList());
-        return new Loaded(results.stream().map(Result::component).toList(), results.getFirst().provider(), report);
+        return new Loaded(results.stream().map(Result::component).toList(), results.getFirst().provider(), report,
+                results.stream().map(Result::toStore).filter(Objects::nonNull).toList());
     }
 
     private Result loadOne(Part part) {
@@ -111,41 +128,57 @@ final class SessionLoader {
                     cache.discard(key, e.getMessage());
                 }
             }
-            Optional<OrtGraphCache.Pending> pending = cache.begin(key);
-            if (pending.isEmpty()) {
-                return done(part, start, provider, OnnxComponent.load(env, part.file(), part.fileName(),
-                        setup.options()), LoadReport.Source.OPTIMISED);
-            }
-            return buildAndStore(part, start, provider, setup, pending.get());
+            Result built = done(part, start, provider, OnnxComponent.load(env, part.file(), part.fileName(),
+                    setup.options()), LoadReport.Source.OPTIMISED_TO_STORE);
+            return new Result(built.component(), provider, built.load(), new GraphToStore(part, key));
         } catch (OrtException e) {
             throw new ModelFolderException("Cannot create an ONNX Runtime session for " + part.fileName() + ": "
                     + ModelFolder.firstLine(e.getMessage()), e);
         }
     }
 
-    private Result buildAndStore(Part part, long start, String provider, OrtSessionFactory.Setup setup,
-                                 OrtGraphCache.Pending pending) throws OrtException {
-        setup.options().setOptimizedModelFilePath(pending.model().toString());
-        setup.options().addConfigEntry("session.optimized_model_external_initializers_file_name",
-                OrtGraphCache.WEIGHTS_FILE);
-        setup.options().addConfigEntry("session.optimized_model_external_initializers_min_size_in_bytes",
-                EXTERNAL_MIN_BYTES);
-        OnnxComponent component;
-        try {
-            component = OnnxComponent.load(env, part.file(), part.fileName(), setup.options());
-        } catch (ModelFolderException e) {
-            pending.abandon();
-            // Writing the optimised graph may be what failed (a full disk): try once more without storing it.
-            LOG.log(Level.WARNING, "Creating the {0} session while storing its optimised graph failed ({1}); "
-                    + "retrying without storing", part.component(), e.getMessage());
-            try (OrtSessionFactory.Setup plain = OrtSessionFactory.create(settings)) {
-                return done(part, start, provider, OnnxComponent.load(env, part.file(), part.fileName(),
-                        plain.options()), LoadReport.Source.OPTIMISED);
-            }
+    /**
+     * Writes each missing optimised graph into the cache, one component after another, each by creating a
+     * throw-away session that saves its optimised graph (ONNX Runtime offers no other way to get it): the same CPU
+     * time and about the same memory again as the component's own session, for a few tens of seconds per node type.
+     * Never throws: a graph that cannot be stored is logged and left for the next start.
+     */
+    List<Stored> store(List<GraphToStore> graphs) {
+        List<Stored> results = new ArrayList<>();
+        for (GraphToStore graph : graphs) {
+            long start = System.nanoTime();
+            boolean stored = storeOne(graph);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            LOG.log(Level.INFO, "{0} the optimised {1} graph in {2} ms", stored ? "Stored" : "Did not store",
+                    graph.part().component(), took.toMillis());
+            results.add(new Stored(graph.part().component(), took, stored));
         }
-        boolean stored = pending.commit();
-        return done(part, start, provider, component,
-                stored ? LoadReport.Source.OPTIMISED_AND_STORED : LoadReport.Source.OPTIMISED);
+        return results;
+    }
+
+    private boolean storeOne(GraphToStore graph) {
+        if (cache.find(graph.key()).isPresent()) {
+            return false; // another process of this node type stored it meanwhile
+        }
+        Optional<OrtGraphCache.Pending> pending = cache.begin(graph.key());
+        if (pending.isEmpty()) {
+            return false;
+        }
+        try (OrtSessionFactory.Setup setup = OrtSessionFactory.create(settings)) {
+            setup.options().setOptimizedModelFilePath(pending.get().model().toString());
+            setup.options().addConfigEntry("session.optimized_model_external_initializers_file_name",
+                    OrtGraphCache.WEIGHTS_FILE);
+            setup.options().addConfigEntry("session.optimized_model_external_initializers_min_size_in_bytes",
+                    EXTERNAL_MIN_BYTES);
+            OnnxComponent.load(env, graph.part().file(), graph.part().fileName(), setup.options()).close();
+            return pending.get().commit();
+        } catch (OrtException | RuntimeException e) {
+            // A full disk, say: the next start optimises this component again and retries.
+            LOG.log(Level.WARNING, "Storing the optimised {0} graph failed ({1}); the next start optimises it "
+                    + "again", graph.part().component(), e.getMessage());
+            pending.get().abandon();
+            return false;
+        }
     }
 
     /**

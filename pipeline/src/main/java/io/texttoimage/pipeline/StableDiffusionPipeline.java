@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -43,13 +45,18 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final VaeDecoder vae;
     private final ReentrantLock runLock = new ReentrantLock();
     private final LoadReport loadReport;
+    private final SessionLoader loader;
+    private List<SessionLoader.GraphToStore> graphsToStore;
     private volatile boolean closed;
     private volatile OrtCallStats lastStats;
 
     private StableDiffusionPipeline(ModelFolder folder, SchedulerConfig schedulerConfig, String defaultScheduler,
                                     String provider, TextEncoder textEncoder, UnetModel unet, VaeDecoder vae,
-                                    LoadReport loadReport) {
+                                    LoadReport loadReport, SessionLoader loader,
+                                    List<SessionLoader.GraphToStore> graphsToStore) {
         this.folder = folder;
+        this.loader = loader;
+        this.graphsToStore = graphsToStore;
         this.schedulerConfig = schedulerConfig;
         this.defaultScheduler = defaultScheduler;
         this.textEncoder = textEncoder;
@@ -61,22 +68,34 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 folder.latentChannels(), folder.sizeMultiple(), provider);
     }
 
-    /** Reads the model folder and creates the three ONNX Runtime sessions. */
+    /**
+     * Reads the model folder and creates the three ONNX Runtime sessions; the tokenizer's vocabulary is read on a
+     * thread of its own meanwhile (it is on a cold start's critical path otherwise: docs/cold-start.md).
+     */
     public static StableDiffusionPipeline load(Path modelDir, OrtSettings settings) {
         ModelFolder folder = ModelFolder.open(modelDir);
         SchedulerConfig schedulerConfig = loadSchedulerConfig(folder);
         String defaultScheduler = defaultScheduler(schedulerConfig);
-        ClipTokenizer tokenizer = ClipTokenizer.load(folder.tokenizerDir());
+        CompletableFuture<ClipTokenizer> tokenizer = new CompletableFuture<>();
+        Thread.ofPlatform().name("t2i-tokenizer-loader").daemon().start(() -> {
+            try {
+                tokenizer.complete(ClipTokenizer.load(folder.tokenizerDir()));
+            } catch (Throwable e) {
+                tokenizer.completeExceptionally(e);
+            }
+        });
         OrtEnvironment env = OrtSessionFactory.environment();
-        SessionLoader.Loaded loaded = new SessionLoader(env, settings == null ? OrtSettings.cpu() : settings).load(List.of(
+        SessionLoader loader = new SessionLoader(env, settings == null ? OrtSettings.cpu() : settings);
+        SessionLoader.Loaded loaded = loader.load(List.of(
                 new SessionLoader.Part("text_encoder", folder.textEncoder()),
                 new SessionLoader.Part("unet", folder.unet()),
                 new SessionLoader.Part("vae_decoder", folder.vaeDecoder())));
         List<OnnxComponent> graphs = loaded.components();
         try {
             var pipeline = new StableDiffusionPipeline(folder, schedulerConfig, defaultScheduler,
-                    loaded.executionProvider(), new TextEncoder(env, tokenizer, graphs.get(0)),
-                    new UnetModel(env, graphs.get(1)), new VaeDecoder(env, graphs.get(2)), loaded.report());
+                    loaded.executionProvider(), new TextEncoder(env, joined(tokenizer), graphs.get(0)),
+                    new UnetModel(env, graphs.get(1)), new VaeDecoder(env, graphs.get(2)), loaded.report(),
+                    loader, loaded.toStore());
             LOG.log(Level.INFO, "Loaded {0} on {1} in {2} ms (UNet timestep {3}; {4})", folder.name(),
                     loaded.executionProvider(), loaded.report().total().toMillis(), pipeline.unet.timestepType(),
                     loaded.report().summary());
@@ -85,6 +104,33 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             closeAll(new ArrayList<>(graphs));
             throw e;
         }
+    }
+
+    /** The tokenizer loaded beside the sessions, or its own exception (a broken vocabulary file, say). */
+    private static ClipTokenizer joined(CompletableFuture<ClipTokenizer> tokenizer) {
+        try {
+            return tokenizer.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Whether {@link #storeOptimisedGraphs} has work: the graph cache lacked some component at load. */
+    public synchronized boolean hasOptimisedGraphsToStore() {
+        return !graphsToStore.isEmpty();
+    }
+
+    /**
+     * Stores the optimised graphs the load had to make itself (a cache miss) so that the next start loads them
+     * ready-made. It creates a throw-away session per missing component, on the calling thread: tens of seconds of
+     * CPU and, for the UNet, about its memory again, which is why the load itself does not do it. Safe to call while
+     * another thread generates; the second call does nothing. Returns the names of the components stored.
+     */
+    public synchronized List<String> storeOptimisedGraphs() {
+        List<SessionLoader.GraphToStore> pending = graphsToStore;
+        graphsToStore = List.of();
+        return loader.store(pending).stream().filter(SessionLoader.Stored::stored)
+                .map(SessionLoader.Stored::component).toList();
     }
 
     private static SchedulerConfig loadSchedulerConfig(ModelFolder folder) {

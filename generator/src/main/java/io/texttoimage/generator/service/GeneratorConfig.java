@@ -97,6 +97,14 @@ public interface GeneratorConfig {
 
         /** Default: {@code ort-graph-cache} beside the Hugging Face hub cache (on the model-cache volume). */
         Optional<Path> dir();
+
+        /**
+         * After a load that found no stored graph (a first start on this node type), the optimised graphs are stored
+         * once the worker has run no job for this long: storing costs tens of seconds of CPU, which a waiting job
+         * should not share.
+         */
+        @WithDefault("PT10S")
+        Duration storeWhenIdleFor();
     }
 
     /** Live previews of the jobs that ask for them (see docs/generator-service.md, "Live previews"). */

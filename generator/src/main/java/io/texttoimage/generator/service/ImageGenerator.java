@@ -25,6 +25,16 @@ public interface ImageGenerator extends AutoCloseable {
     GenerationResult generate(GenerationRequest request, ProgressListener listener, CancellationToken cancel);
 
     /** How the model's sessions were created (per component, time and cache use), for the startup log line. */
+    /** Whether the model's optimised graphs are still to be stored in the graph cache (it lacked them at load). */
+    default boolean hasOptimisedGraphsToStore() {
+        return false;
+    }
+
+    /** Stores them (tens of seconds of CPU for a full-size model); returns the components stored. */
+    default java.util.List<String> storeOptimisedGraphs() {
+        return java.util.List.of();
+    }
+
     default String loadSummary() {
         return "";
     }

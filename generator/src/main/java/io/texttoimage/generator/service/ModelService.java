@@ -19,6 +19,8 @@ import org.jboss.logging.Logger;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -35,14 +37,16 @@ public class ModelService {
     public enum State { LOADING, READY, FAILED }
 
     private final GeneratorConfig config;
+    private final WorkerActivity activity;
     private final CompletableFuture<ImageGenerator> loaded = new CompletableFuture<>();
     private volatile State state = State.LOADING;
     private volatile String failure;
     private volatile String failureMessage;
     private volatile String failureReason;
 
-    public ModelService(GeneratorConfig config) {
+    public ModelService(GeneratorConfig config, WorkerActivity activity) {
         this.config = config;
+        this.activity = activity;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -70,6 +74,7 @@ public class ModelService {
                     (resolved - started) / 1_000_000, generator.loadSummary(), (ready - loadedAt) / 1_000_000,
                     ManagementFactory.getRuntimeMXBean().getUptime());
             loaded.complete(generator);
+            storeOptimisedGraphsWhenIdle(generator);
         } catch (Throwable e) {
             failure = e.getClass().getSimpleName() + ": " + e.getMessage();
             failureMessage = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
@@ -103,6 +108,35 @@ public class ModelService {
             // Not fatal: a model that cannot do the tiny run will say why on the first real job.
             LOG.warnf("Warm-up generation failed: %s", e.getMessage());
         }
+    }
+
+    /**
+     * A first start on a new node type served from graphs it optimised itself; the next start should not have to.
+     * Storing them means creating each session once more (about 20 s of CPU and the UNet's memory again for SD 1.5
+     * on 2 cores), so it waits until the worker has been idle for a while, on a thread of its own. A job that
+     * arrives meanwhile shares the CPU with it, once per node type.
+     */
+    private void storeOptimisedGraphsWhenIdle(ImageGenerator generator) {
+        if (!generator.hasOptimisedGraphsToStore()) {
+            return;
+        }
+        Duration idle = config.ort().graphCache().storeWhenIdleFor();
+        LOG.infof("The optimised graphs are not stored yet; storing them once no job has run for %d s",
+                idle.toSeconds());
+        Thread.ofPlatform().name("t2i-graph-store").daemon().start(() -> {
+            try {
+                Thread.sleep(idle);
+                while (activity.idleFor().compareTo(idle) < 0) {
+                    Thread.sleep(1_000);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            long started = System.nanoTime();
+            List<String> stored = generator.storeOptimisedGraphs();
+            LOG.infof("Stored the optimised graphs of %s for the next start in %d ms", stored,
+                    (System.nanoTime() - started) / 1_000_000);
+        });
     }
 
     /** Logs download progress at most every 5 seconds per file, so a multi-GB download shows life without noise. */

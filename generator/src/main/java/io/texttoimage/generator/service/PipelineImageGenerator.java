@@ -10,6 +10,7 @@ import io.texttoimage.pipeline.PromptLengths;
 import io.texttoimage.pipeline.StableDiffusionPipeline;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** The ONNX Runtime pipeline behind {@link ImageGenerator}. */
 final class PipelineImageGenerator implements ImageGenerator {
@@ -48,6 +49,16 @@ final class PipelineImageGenerator implements ImageGenerator {
     @Override
     public String loadSummary() {
         return pipeline.loadReport().summary();
+    }
+
+    @Override
+    public boolean hasOptimisedGraphsToStore() {
+        return pipeline.hasOptimisedGraphsToStore();
+    }
+
+    @Override
+    public List<String> storeOptimisedGraphs() {
+        return pipeline.storeOptimisedGraphs();
     }
 
     @Override

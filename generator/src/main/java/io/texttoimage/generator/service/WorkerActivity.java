@@ -27,6 +27,7 @@ public class WorkerActivity {
     }
 
     private volatile Running running;
+    private volatile long idleSince = System.nanoTime();
     private final Map<String, StepTimes> stepTimes = new TreeMap<>();
 
     /** The job is running from now on (its RUNNING event was sent); no step done yet. */
@@ -59,6 +60,12 @@ public class WorkerActivity {
     /** The job ended (whatever the outcome) or was handed back: the worker is idle. */
     void finished() {
         running = null;
+        idleSince = System.nanoTime();
+    }
+
+    /** How long no job has been running (zero while one runs); since start-up if none ran yet. */
+    Duration idleFor() {
+        return running != null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - idleSince);
     }
 
     private synchronized void record(String size, Duration step) {
