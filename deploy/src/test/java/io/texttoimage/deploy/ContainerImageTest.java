@@ -52,8 +52,12 @@ class ContainerImageTest {
         String where = built.tar().getFileName() + " config";
 
         List<String> entrypoint = strings(config.path("Entrypoint"));
-        assertEquals(List.of("java", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-jar",
+        assertEquals(name.equals("generator-cpu") ? List.of("sh", "/deployments/generator-entrypoint.sh")
+                : List.of("java", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-jar",
                 "/deployments/quarkus-run.jar"), entrypoint, where + " Entrypoint");
+        if (name.equals("generator-cpu")) {
+            assertTrue(image.files().contains("deployments/generator-entrypoint.sh"), where + ": no entrypoint script");
+        }
         assertTrue(config.path("Cmd").isMissingNode() || config.path("Cmd").isNull() || config.path("Cmd").isEmpty(),
                 where + ": no Cmd appended to the entrypoint");
         assertEquals("/deployments", config.path("WorkingDir").asText(), where + " WorkingDir");
