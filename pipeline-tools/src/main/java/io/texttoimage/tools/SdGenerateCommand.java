@@ -206,15 +206,15 @@ public final class SdGenerateCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBar(err, !quiet)) {
                 result = pipeline.generate(request, bar, CancellationToken.NEVER);
             }
-            writeImages(result);
+            writeImages(result, err);
             err.printf(Locale.ROOT, "Seed %d, scheduler %s, %d steps, %.1f s%n", result.seed(), result.scheduler(),
                     steps, result.elapsed().toMillis() / 1000.0);
-            storeOptimisedGraphs(pipeline);
+            storeOptimisedGraphs(pipeline, err);
         }
         return EXIT_OK;
     }
 
-    private void writeImages(GenerationResult result) throws IOException {
+    private void writeImages(GenerationResult result, PrintWriter err) throws IOException {
         for (GeneratedImage image : result.images()) {
             Path png = numbered(output, image.index());
             Files.write(png, image.png());
@@ -226,7 +226,7 @@ public final class SdGenerateCommand implements Callable<Integer> {
     }
 
     /** After the images are written, so that a first run on a machine shows its picture as soon as before. */
-    private void storeOptimisedGraphs(StableDiffusionPipeline pipeline) {
+    private void storeOptimisedGraphs(StableDiffusionPipeline pipeline, PrintWriter err) {
         if (!pipeline.hasOptimisedGraphsToStore()) {
             return;
         }

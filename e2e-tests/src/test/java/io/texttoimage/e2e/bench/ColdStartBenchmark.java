@@ -48,19 +48,23 @@ import java.util.stream.Stream;
  * where its graph came from, warm-up), {@code /q/health/ready} UP (polled every 25 ms), and the job's first PROGRESS
  * event (its first denoising step). It reads the generator's peak RSS (VmHWM) just before stopping it.
  *
- * <p>Modes, interleaved run by run so that the machine's load hits all alike: {@code before} = the code path before
+ * <p>The generator is launched as the CPU image launches it, through src/main/docker/generator-entrypoint.sh.
+ * Modes, interleaved run by run so that the machine's load hits all alike: {@code before} = the code path before
  * the cache (no graph cache, sessions one after another), {@code cold} = cache on but empty (first start on a new
- * node; it fills the cache), {@code warm} = cache filled by an earlier start. Needs RabbitMQ on
+ * node; it stores the graphs later, once idle), {@code warm} = cache filled by an earlier start, {@code aot} = warm
+ * plus the JVM AOT cache of the entrypoint (recorded by an untimed launch first). Needs RabbitMQ on
  * {@code RABBITMQ_HOST:RABBITMQ_PORT} (default 127.0.0.1:5672, guest/guest); a random prefix per invocation, whose
  * exchanges and queues are deleted at the end. Run it with {@code bin/benchmark-cold-start}.
  */
 public final class ColdStartBenchmark {
     private static final Path REPO_ROOT = Path.of(System.getProperty("t2i.repo-root", ".")).toAbsolutePath().normalize();
     private static final Path JAR = REPO_ROOT.resolve("generator/target/quarkus-app/quarkus-run.jar");
+    private static final Path ENTRYPOINT = REPO_ROOT.resolve("src/main/docker/generator-entrypoint.sh");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern QUARKUS_STARTED = Pattern.compile("started in ([0-9.]+)s");
     private static final Pattern TIMELINE_PART = Pattern.compile("([a-z_-]+)=([0-9]+)ms(?:\\(([A-Z_]+)\\))?");
     private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
+    private static final Pattern GRAPHS_STORED = Pattern.compile("Stored the optimised graphs of (\\[.*]) for the next start in ([0-9]+) ms");
 
     private record Settings(List<Path> models, List<String> modes, int runs, int size, int steps,
                             List<String> jvmOptions, Path workDir) {
@@ -122,24 +126,40 @@ public final class ColdStartBenchmark {
     private static Sample runOnce(Settings settings, Path model, String mode, Topology topology, Channel channel,
                                   Map<String, Long> firstProgress) throws Exception {
         Path cache = settings.workDir().resolve("graph-cache-" + name(model));
+        Path jvmCache = settings.workDir().resolve("jvm-aot-cache");
+        boolean warmGraphs = mode.equals("warm") || mode.equals("aot");
         if (mode.equals("cold")) {
             deleteTree(cache);
-        } else if (mode.equals("warm") && !Files.isDirectory(cache)) {
-            say("warm: filling the cache for " + name(model) + " first");
-            runOnce(settings, model, "cold", topology, channel, firstProgress);
+        } else if (warmGraphs && !holdsEntries(cache)) {
+            say(mode + ": filling the graph cache for " + name(model) + " first (untimed)");
+            runOnce(settings, model, "fill", topology, channel, firstProgress);
+        }
+        if (mode.equals("aot") && !holdsEntries(jvmCache)) {
+            say("aot: recording the JVM AOT cache first (untimed)");
+            runOnce(settings, model, "record", topology, channel, firstProgress);
         }
         channel.queuePurge(topology.workQueue());
         int port = freePort();
         int managementPort = freePort(); // health is on the management interface
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // As the CPU image starts it: the entrypoint runs `java <these options> -jar quarkus-run.jar`.
+        List<String> command = new ArrayList<>(List.of("sh", ENTRYPOINT.toString()));
         command.addAll(settings.jvmOptions());
         command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
                 "-Dt2i.messaging.prefix=" + topology.prefix(),
                 "-Dt2i.generator.model=" + model.toAbsolutePath(), "-Dt2i.generator.store-timeout=PT5S",
                 "-Dt2i.generator.ort.graph-cache.enabled=" + !mode.equals("before"),
                 "-Dt2i.generator.ort.graph-cache.dir=" + cache, "-Dt2i.generator.ort.parallel-load=" + !mode.equals("before"),
-                "-Drabbitmq-host=" + System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"),
-                "-jar", JAR.toString()));
+                // the fill launch stores the graphs as soon as its job is done
+                "-Dt2i.generator.ort.graph-cache.store-when-idle-for=" + (mode.equals("fill") ? "PT0S" : "PT10S"),
+                "-Drabbitmq-host=" + System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1")));
+        ProcessBuilder launcher = new ProcessBuilder(command).redirectErrorStream(true);
+        launcher.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        launcher.environment().put("T2I_APP_DIR", JAR.getParent().toString());
+        launcher.environment().remove("JAVA_TOOL_OPTIONS");
+        launcher.environment().remove("T2I_JVM_AOT_CACHE_DIR");
+        if (mode.equals("aot") || mode.equals("record")) {
+            launcher.environment().put("T2I_JVM_AOT_CACHE_DIR", jvmCache.toString());
+        }
         String jobId = UUID.randomUUID().toString();
         // The GenerationRequested wire format (contracts), written out so this class needs no JSON time module.
         Map<String, Object> job = new LinkedHashMap<>();
@@ -158,13 +178,15 @@ public final class ColdStartBenchmark {
                 new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2).messageId(jobId).build(),
                 JSON.writeValueAsBytes(job));
         long launch = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process process = launcher.start();
         Map<String, Long> marks = new LinkedHashMap<>();
         StringBuilder sources = new StringBuilder();
         CountDownLatch timeline = new CountDownLatch(1);
         Path log = settings.workDir().resolve("logs/" + name(model) + "-" + mode + "-" + System.currentTimeMillis() + ".log");
         Files.createDirectories(log.getParent());
-        Thread reader = Thread.ofPlatform().daemon().start(() -> readLog(process, launch, log, marks, sources, timeline));
+        CountDownLatch graphsStored = new CountDownLatch(1);
+        Thread reader = Thread.ofPlatform().daemon().start(() -> readLog(process, launch, log, marks, sources, timeline,
+                graphsStored));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         URI ready = URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready");
         long deadline = launch + START_TIMEOUT.toNanos();
@@ -194,10 +216,16 @@ public final class ColdStartBenchmark {
             }
             timeline.await(10, TimeUnit.SECONDS);
             marks.put("first-step", (firstProgress.get(jobId) - launch) / 1_000_000);
-            peakRss = peakRssMb(process.pid());
+            peakRss = peakRssMb(javaPid(process));
+            if (mode.equals("fill") && !graphsStored.await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the optimised graphs were not stored (log: " + log + ")");
+            }
         } finally {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            // SIGTERM to the entrypoint, which passes it on (Process.destroy would also close the output pipe, which
+            // the JVM still writes to while it stores its AOT cache).
+            process.toHandle().destroy();
+            if (!process.waitFor(180, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly().waitFor();
             }
             reader.join(5_000);
@@ -207,13 +235,18 @@ public final class ColdStartBenchmark {
 
     /** Copies the generator's output to its log file and notes when the marks appear. */
     private static void readLog(Process process, long launch, Path log, Map<String, Long> marks, StringBuilder sources,
-                                CountDownLatch timeline) {
+                                CountDownLatch timeline, CountDownLatch graphsStored) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
             for (String line; (line = in.readLine()) != null; ) {
                 out.println(line);
                 if (!marks.containsKey("quarkus-started") && QUARKUS_STARTED.matcher(line).find()) {
                     marks.put("quarkus-started", millisSince(launch));
+                }
+                Matcher stored = GRAPHS_STORED.matcher(line);
+                if (stored.find()) {
+                    say("  stored the optimised graphs " + stored.group(1) + " in " + stored.group(2) + " ms");
+                    graphsStored.countDown();
                 }
                 int at = line.indexOf("Startup timeline: ");
                 if (at >= 0) {
@@ -264,7 +297,7 @@ public final class ColdStartBenchmark {
 
     private static Settings parse(String[] args) {
         List<Path> models = new ArrayList<>();
-        List<String> modes = List.of("before", "cold", "warm");
+        List<String> modes = List.of("before", "cold", "warm", "aot");
         int runs = 3;
         int size = 256;
         int steps = 2;
@@ -299,6 +332,21 @@ public final class ColdStartBenchmark {
             }
         } catch (IOException | RuntimeException e) {
             System.err.println("benchmark-cold-start: could not delete the run's queues: " + e);
+        }
+    }
+
+    /** The generator's JVM: the entrypoint's child, or the entrypoint itself once it exec'd java. */
+    private static long javaPid(Process launcher) {
+        return launcher.children().findFirst().map(ProcessHandle::pid).orElse(launcher.pid());
+    }
+
+    /** A folder with something in it (a graph cache's entries, the JVM's AOT cache file). */
+    private static boolean holdsEntries(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.anyMatch(p -> !p.getFileName().toString().startsWith("."));
         }
     }
 
