@@ -217,8 +217,11 @@ public final class ColdStartBenchmark {
             timeline.await(10, TimeUnit.SECONDS);
             marks.put("first-step", (firstProgress.get(jobId) - launch) / 1_000_000);
             peakRss = peakRssMb(javaPid(process));
-            if (mode.equals("fill") && !graphsStored.await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the optimised graphs were not stored (log: " + log + ")");
+            if (mode.equals("fill")) {
+                if (!graphsStored.await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the optimised graphs were not stored (log: " + log + ")");
+                }
+                say("  peak RSS " + peakRssMb(javaPid(process)) + " MB with the store (" + peakRss + " MB before it)");
             }
         } finally {
             // SIGTERM to the entrypoint, which passes it on (Process.destroy would also close the output pipe, which
