@@ -146,9 +146,9 @@ public class ImageStoreConsumer {
          * channel in between leaves the message unacknowledged, so the broker hands it to another consumer.
          */
         private void store(StoreImageMessage message, Date published, long deliveryTag) throws IOException {
-            Instant received = Instant.now();
-            Instant windowStart = StoreRetries.windowStart(published, received);
+            Instant windowStart = StoreRetries.windowStart(published, Instant.now());
             int failures = 0;
+            boolean waiting = false;
             try {
                 while (true) {
                     try {
@@ -161,36 +161,42 @@ public class ImageStoreConsumer {
                             giveUp(message, failures, windowStart, e, deliveryTag);
                             return;
                         }
-                        retried.increment();
-                        if (failures == 1) {
+                        if (!waiting) {
+                            waiting = true;
                             retrying.incrementAndGet();
-                            // One line when a store starts failing, the attempts after it only at DEBUG: no flood.
-                            LOG.warnf("Storing %s failed, retrying for up to %d s: %s", message.key(),
-                                    Duration.between(Instant.now(), windowStart.plus(retries.window())).toSeconds(),
-                                    ImageBucket.describe(e));
-                        } else {
-                            LOG.debugf("Storing %s failed (attempt %d): %s", message.key(), failures,
-                                    ImageBucket.describe(e));
                         }
+                        retried.increment();
+                        logRetry(message, failures, windowStart, e);
                         if (!pause(pause.get())) {
                             return;
                         }
                     }
                 }
             } finally {
-                if (failures > 0) {
+                if (waiting) {
                     retrying.decrementAndGet();
                 }
             }
             stored.increment();
             if (failures > 0) {
                 LOG.infof("Stored %s after %d attempts over %d s", message.key(), failures + 1,
-                        Duration.between(received, Instant.now()).toSeconds());
+                        Duration.between(windowStart, Instant.now()).toSeconds());
             } else {
                 LOG.debugf("Stored %s (%d bytes)", message.key(), message.png().length);
             }
             notifyThenAck(new ImageStored(ImageStored.SCHEMA_VERSION, message.jobId(), message.index(),
                     message.key(), message.png().length, null), deliveryTag);
+        }
+
+        /** One line when a store starts failing, the attempts after it only at DEBUG: no log flood in an outage. */
+        private void logRetry(StoreImageMessage message, int failures, Instant windowStart, Exception e) {
+            if (failures == 1) {
+                LOG.warnf("Storing %s failed, retrying for up to %d s: %s", message.key(),
+                        Duration.between(Instant.now(), windowStart.plus(retries.window())).toSeconds(),
+                        ImageBucket.describe(e));
+            } else {
+                LOG.debugf("Storing %s failed (attempt %d): %s", message.key(), failures, ImageBucket.describe(e));
+            }
         }
 
         private void giveUp(StoreImageMessage message, int attempts, Instant windowStart, Exception last,

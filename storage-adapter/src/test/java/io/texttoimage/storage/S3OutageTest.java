@@ -143,6 +143,7 @@ class S3OutageTest {
         assertNotNull(failed.error());
         assertTrue(failed.error().startsWith("Gave up after 1 attempt over "), failed.error());
         generator.assertQueueDrained();
+        assertEquals(0.0, gauge("t2i_storage_images_retrying"), "a store that never waited is not counted as waiting");
     }
 
     @Test
@@ -180,7 +181,7 @@ class S3OutageTest {
     }
 
     private double gauge(String name) {
-        return metric(Pattern.quote(name) + "(\\{[^}]*})?");
+        return metric(Pattern.quote(name) + "(?:\\{[^}]*})?");
     }
 
     /** The value of one Prometheus sample; 0 when it is not exported yet. */
