@@ -2,6 +2,7 @@ package io.texttoimage.broker;
 
 import com.rabbitmq.client.AMQP;
 
+import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
 
@@ -22,11 +23,15 @@ public final class StoreImageHeaders {
     private StoreImageHeaders() {
     }
 
-    /** Persistent, {@code image/png}, with the headers of image {@code index} of {@code count} of the job. */
+    /**
+     * Persistent, {@code image/png}, with the headers of image {@code index} of {@code count} of the job, and the
+     * publish time as the AMQP timestamp: the storage adapter's retry window counts from it.
+     */
     public static AMQP.BasicProperties properties(UUID jobId, int index, int count) {
         return new AMQP.BasicProperties.Builder()
                 .contentType("image/png")
                 .deliveryMode(PERSISTENT)
+                .timestamp(new Date())
                 .headers(Map.of(JOB_ID, jobId.toString(), IMAGE_INDEX, index, IMAGE_COUNT, count,
                         SCHEMA, SCHEMA_VERSION))
                 .build();

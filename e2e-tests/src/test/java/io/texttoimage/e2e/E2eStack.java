@@ -13,6 +13,8 @@ import io.texttoimage.localstack.service.ServiceProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,20 +40,29 @@ final class E2eStack implements AutoCloseable {
     }
 
     static E2eStack startInfrastructure() throws Exception {
+        return startInfrastructure(Map.of());
+    }
+
+    /** The same, with more settings for some kinds of service (the gateway's are added to the ones above). */
+    static E2eStack startInfrastructure(Map<ServiceKind, Map<String, String>> moreProperties) throws Exception {
         Optional<String> missing = TestStacks.missingJar(REPO_ROOT);
         assumeTrue(missing.isEmpty(), missing.orElse(""));
         String runId = UUID.randomUUID().toString().substring(0, 8);
         Path dataDir = Files.createDirectories(REPO_ROOT.resolve("e2e-tests/target/e2e-data/" + runId));
-        LocalStack.Options options = TestStacks.options(REPO_ROOT, dataDir, "e2e", runId,
-                // A loaded CI machine can take more than the default 5 s for the storage adapter's first signature.
-                Map.of(ServiceKind.GATEWAY, Map.of("t2i.gateway.sse-heartbeat", "PT2S",
-                        "quarkus.rest-client.storage-adapter.read-timeout", "30000",
-                        "t2i.gateway.signed-url-expiry", SIGNED_URL_EXPIRY.toString(),
-                        // Every job of a test is the run's key's ("local-run"): the per-owner defaults (20 active,
-                        // 120 a minute) would refuse the bursts some tests submit; quotas stay on, out of the way.
-                        // Environment variables: a gateway without quotas ignores them (a -D would stop it).
-                        "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
-                        "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000")),
+        // A loaded CI machine can take more than the default 5 s for the storage adapter's first signature.
+        Map<String, String> gateway = new HashMap<>(Map.of("t2i.gateway.sse-heartbeat", "PT2S",
+                "quarkus.rest-client.storage-adapter.read-timeout", "30000",
+                "t2i.gateway.signed-url-expiry", SIGNED_URL_EXPIRY.toString(),
+                // Every job of a test is the run's key's ("local-run"): the per-owner defaults (20 active,
+                // 120 a minute) would refuse the bursts some tests submit; quotas stay on, out of the way.
+                // Environment variables: a gateway without quotas ignores them (a -D would stop it).
+                "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
+                "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000"));
+        gateway.putAll(moreProperties.getOrDefault(ServiceKind.GATEWAY, Map.of()));
+        Map<ServiceKind, Map<String, String>> properties = new EnumMap<>(ServiceKind.class);
+        properties.putAll(moreProperties);
+        properties.put(ServiceKind.GATEWAY, gateway);
+        LocalStack.Options options = TestStacks.options(REPO_ROOT, dataDir, "e2e", runId, properties,
                 TestStacks.SERVICE_JVM_OPTIONS);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }
@@ -96,6 +107,11 @@ final class E2eStack implements AutoCloseable {
         instances.put("gateway-a", ServiceKind.GATEWAY);
         instances.put("gateway-b", ServiceKind.GATEWAY);
         return start(instances);
+    }
+
+    /** The folder of {@code bucket} in the embedded S3Proxy (filesystem backend: one file per object key). */
+    Path embeddedBucketFolder(String bucket) {
+        return stack.options().dataDir().resolve("s3").resolve(bucket);
     }
 
     Endpoints.Amqp amqp() {

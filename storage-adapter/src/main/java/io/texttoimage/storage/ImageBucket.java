@@ -13,6 +13,8 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -96,6 +98,24 @@ public class ImageBucket {
             }
             throw e;
         }
+    }
+
+    /**
+     * What went wrong with an S3 call, in words for a job's reason: unreachable (no connection, reset, timed out)
+     * or refused (an S3 error response, with its code).
+     */
+    public static String describe(Exception failure) {
+        if (failure instanceof ErrorResponseException refused) {
+            return "S3 refused the request (" + refused.errorResponse().code() + ": " + refused.errorResponse().message()
+                    + ")";
+        }
+        if (failure instanceof SocketTimeoutException) {
+            return "S3 did not answer in time (" + failure.getMessage() + ")";
+        }
+        if (failure instanceof IOException) {
+            return "S3 unreachable (" + failure.getMessage() + ")";
+        }
+        return "S3 request failed (" + failure.getClass().getSimpleName() + ": " + failure.getMessage() + ")";
     }
 
     /** Empty when the object does not exist; other S3 failures propagate. */

@@ -20,15 +20,25 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Consumes the shared durable {@code <prefix>.image-store} queue: writes each PNG to the bucket, then publishes
  * {@link ImageStored} on the fanout {@code <prefix>.image-stored} exchange, and acknowledges only once the object is
  * written and the broker has confirmed the notification. A crash in between means redelivery, which overwrites the
- * same key (no duplicate) and notifies again; generators ignore notifications they no longer wait for.
+ * same key (no duplicate) and notifies again; generators ignore notifications they no longer wait for. A failing S3
+ * write is retried on the same delivery within {@link StoreRetries}' window, then announced as failed: an outage
+ * shorter than the window delays the job, a longer one fails it with a reason, and no notification says "stored"
+ * for an object that is not in the bucket.
  */
 @ApplicationScoped
 public class ImageStoreConsumer {
@@ -42,7 +52,14 @@ public class ImageStoreConsumer {
     private final ObjectMapper json;
     private final Counter stored;
     private final Counter rejected;
+    /** One per failed attempt that is retried. */
     private final Counter retried;
+    /** Images whose retry window ended: announced with the error, the job fails. */
+    private final Counter gaveUp;
+    /** Images being retried right now: above 0 while S3 fails. */
+    private final AtomicInteger retrying = new AtomicInteger();
+    private final StoreRetries retries;
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private final List<Channel> channels = new ArrayList<>();
 
     public ImageStoreConsumer(BrokerConnection broker, Topology topology, StorageConfig storage,
@@ -52,9 +69,12 @@ public class ImageStoreConsumer {
         this.storage = storage;
         this.bucket = bucket;
         this.json = json;
+        this.retries = StoreRetries.of(storage);
         this.stored = registry.counter("t2i.storage.images", "outcome", "stored");
         this.rejected = registry.counter("t2i.storage.images", "outcome", "rejected");
         this.retried = registry.counter("t2i.storage.images", "outcome", "retried");
+        this.gaveUp = registry.counter("t2i.storage.images", "outcome", "gave-up");
+        registry.gauge("t2i.storage.images.retrying", retrying);
     }
 
     /** Declares the adapter's topology before consuming, on the shared connection (recovered with it). */
@@ -75,6 +95,8 @@ public class ImageStoreConsumer {
     }
 
     void onStop(@Observes @Priority(1) ShutdownEvent event) {
+        // Wake stores that are waiting to retry: they leave their message unacknowledged.
+        stopping.countDown();
         // Stop taking messages first; an unacknowledged one goes back to the queue when the connection closes.
         for (Channel channel : channels) {
             try {
@@ -114,20 +136,78 @@ public class ImageStoreConsumer {
                 rejected.increment();
                 return;
             }
+            store(message, props == null ? null : props.getTimestamp(), deliveryTag);
+        }
+
+        /**
+         * Writes the image, retrying on this delivery while S3 fails, within {@link StoreRetries}' window; then
+         * announces it and acknowledges. Past the window it announces the failure instead (the job fails with the
+         * reason) and acknowledges too: the image is given up, not requeued forever. Shutting down or losing the
+         * channel in between leaves the message unacknowledged, so the broker hands it to another consumer.
+         */
+        private void store(StoreImageMessage message, Date published, long deliveryTag) throws IOException {
+            Instant windowStart = StoreRetries.windowStart(published, Instant.now());
+            int failures = 0;
+            boolean waiting = false;
             try {
-                bucket.putPng(message.key(), message.png(), message.jobId(), message.index());
-            } catch (Exception e) {
-                // S3 down or refusing: hand the message back after a pause instead of losing the image.
-                LOG.warnf("Storing %s failed, requeueing: %s", message.key(), e.getMessage());
-                retried.increment();
-                pause();
-                getChannel().basicNack(deliveryTag, false, true);
-                return;
+                while (true) {
+                    try {
+                        bucket.putPng(message.key(), message.png(), message.jobId(), message.index());
+                        break;
+                    } catch (Exception e) {
+                        failures++;
+                        Optional<Duration> pause = retries.nextPause(windowStart, failures, Instant.now());
+                        if (pause.isEmpty()) {
+                            giveUp(message, failures, windowStart, e, deliveryTag);
+                            return;
+                        }
+                        if (!waiting) {
+                            waiting = true;
+                            retrying.incrementAndGet();
+                        }
+                        retried.increment();
+                        logRetry(message, failures, windowStart, e);
+                        if (!pause(pause.get())) {
+                            return;
+                        }
+                    }
+                }
+            } finally {
+                if (waiting) {
+                    retrying.decrementAndGet();
+                }
+            }
+            stored.increment();
+            if (failures > 0) {
+                LOG.infof("Stored %s after %d attempts over %d s", message.key(), failures + 1,
+                        Duration.between(windowStart, Instant.now()).toSeconds());
+            } else {
+                LOG.debugf("Stored %s (%d bytes)", message.key(), message.png().length);
             }
             notifyThenAck(new ImageStored(ImageStored.SCHEMA_VERSION, message.jobId(), message.index(),
                     message.key(), message.png().length, null), deliveryTag);
-            stored.increment();
-            LOG.debugf("Stored %s (%d bytes)", message.key(), message.png().length);
+        }
+
+        /** One line when a store starts failing, the attempts after it only at DEBUG: no log flood in an outage. */
+        private void logRetry(StoreImageMessage message, int failures, Instant windowStart, Exception e) {
+            if (failures == 1) {
+                LOG.warnf("Storing %s failed, retrying for up to %d s: %s", message.key(),
+                        Duration.between(Instant.now(), windowStart.plus(retries.window())).toSeconds(),
+                        ImageBucket.describe(e));
+            } else {
+                LOG.debugf("Storing %s failed (attempt %d): %s", message.key(), failures, ImageBucket.describe(e));
+            }
+        }
+
+        private void giveUp(StoreImageMessage message, int attempts, Instant windowStart, Exception last,
+                            long deliveryTag) throws IOException {
+            long seconds = Duration.between(windowStart, Instant.now()).toSeconds();
+            String reason = "Gave up after " + attempts + (attempts == 1 ? " attempt" : " attempts") + " over "
+                    + seconds + " s: " + ImageBucket.describe(last) + ".";
+            LOG.warnf("Storing %s: %s", message.key(), reason);
+            gaveUp.increment();
+            notifyThenAck(new ImageStored(ImageStored.SCHEMA_VERSION, message.jobId(), message.index(),
+                    message.key(), 0, reason), deliveryTag);
         }
 
         private void notifyThenAck(ImageStored notification, long deliveryTag) throws IOException {
@@ -143,20 +223,27 @@ public class ImageStoreConsumer {
                     throw new IOException("the broker refused (nack) the notification");
                 }
             } catch (Exception e) {
+                // Broker trouble, not S3's: the redelivery writes the same key again and notifies again.
                 LOG.warnf("ImageStored for job %s not confirmed, requeueing: %s", notification.jobId(), e.getMessage());
-                pause();
-                getChannel().basicNack(deliveryTag, false, true);
+                if (pause(retries.firstBackoff())) {
+                    getChannel().basicNack(deliveryTag, false, true);
+                }
                 return;
             }
             getChannel().basicAck(deliveryTag, false);
         }
 
-        private void pause() {
+        /** Waits; false when the adapter is stopping or the channel closed meanwhile (then nothing is to be settled). */
+        private boolean pause(Duration pause) {
             try {
-                Thread.sleep(storage.retryBackoff().toMillis());
+                if (stopping.await(pause.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return false;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return false;
             }
+            return getChannel().isOpen();
         }
     }
 }

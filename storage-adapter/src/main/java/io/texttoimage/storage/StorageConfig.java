@@ -50,7 +50,23 @@ public interface StorageConfig {
     @WithDefault("2")
     int consumers();
 
-    /** Pause before a message whose S3 write failed (server down) is handed back to the queue. */
+    /**
+     * Pause after the first failed S3 write of an image; it doubles after each further failure, up to
+     * {@link #retryBackoffMax()}. The adapter keeps the message (unacknowledged) while it waits ({@link StoreRetries}).
+     */
     @WithDefault("PT1S")
     Duration retryBackoff();
+
+    /** Longest pause between two attempts to write one image. */
+    @WithDefault("PT10S")
+    Duration retryBackoffMax();
+
+    /**
+     * How long an image is retried, counted from when the generator published it: past it, the adapter gives up and
+     * announces an {@code ImageStored} with the reason, so the job fails instead of waiting. Rides out an S3 outage
+     * shorter than this; keep it below the generator's {@code t2i.generator.store-timeout}, so the job fails with
+     * this reason rather than with the generator's timeout.
+     */
+    @WithDefault("PT2M")
+    Duration retryWindow();
 }

@@ -1,11 +1,6 @@
 package io.texttoimage.storage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.GetResponse;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
@@ -17,7 +12,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.texttoimage.broker.StoreImageHeaders;
-import io.texttoimage.broker.Topology;
 import io.texttoimage.contracts.ImageStored;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -26,11 +20,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -39,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The storage side of the job flow against the real RabbitMQ and an in-process S3Proxy. */
 @QuarkusTest
@@ -53,28 +44,19 @@ class ImageStoreConsumerTest {
     @Inject
     ObjectMapper json;
 
-    private Connection connection;
-    private Channel channel;
-    private String storedQueue;
+    private GeneratorSide generator;
     private MinioClient s3;
 
     @BeforeEach
     void connect() throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost("127.0.0.1");
-        connection = factory.newConnection("storage-adapter-test");
-        channel = connection.createChannel();
-        channel.confirmSelect();
-        // Act as a generator: own auto-delete queue on the fanout exchange of notifications.
-        storedQueue = channel.queueDeclare().getQueue();
-        channel.queueBind(storedQueue, StorageTestResource.topology.imageStoredExchange(), "");
+        generator = new GeneratorSide(json);
         s3 = MinioClient.builder().endpoint(StorageTestResource.s3.endpoint())
                 .credentials(StorageTestResource.s3.accessKey(), StorageTestResource.s3.secretKey()).build();
     }
 
     @AfterEach
     void disconnect() throws Exception {
-        connection.close();
+        generator.close();
     }
 
     @Test
@@ -82,9 +64,9 @@ class ImageStoreConsumerTest {
         UUID jobId = UUID.randomUUID();
         byte[] png = TestImages.png(16, 8, 1);
 
-        publish(headers(jobId, 0, 1), png);
+        generator.publish(jobId, 0, 1, png);
 
-        ImageStored stored = awaitStored(jobId);
+        ImageStored stored = generator.awaitStored(jobId);
         assertNull(stored.error());
         assertEquals(ImageStored.keyOf(jobId, 0), stored.key());
         assertEquals(0, stored.index());
@@ -99,7 +81,7 @@ class ImageStoreConsumerTest {
                 .bucket(StorageTestResource.BUCKET).object(stored.key()).build())) {
             assertArrayEquals(png, in.readAllBytes());
         }
-        assertQueueDrained();
+        generator.assertQueueDrained();
     }
 
     @Test
@@ -108,10 +90,10 @@ class ImageStoreConsumerTest {
         byte[] first = TestImages.png(8, 8, 2);
         byte[] retry = TestImages.png(8, 8, 3);
 
-        publish(headers(jobId, 1, 2), first);
-        assertNull(awaitStored(jobId).error());
-        publish(headers(jobId, 1, 2), retry);
-        ImageStored again = awaitStored(jobId);
+        generator.publish(jobId, 1, 2, first);
+        assertNull(generator.awaitStored(jobId).error());
+        generator.publish(jobId, 1, 2, retry);
+        ImageStored again = generator.awaitStored(jobId);
         assertNull(again.error());
 
         List<String> keys = new ArrayList<>();
@@ -129,28 +111,28 @@ class ImageStoreConsumerTest {
     @Test
     void bodyThatIsNotAPngIsRejectedWithAReasonAndNotRequeued() throws Exception {
         UUID jobId = UUID.randomUUID();
-        publish(headers(jobId, 0, 1), "{\"not\":\"an image\"}".getBytes());
+        generator.publish(jobId, 0, 1, "{\"not\":\"an image\"}".getBytes());
 
-        ImageStored stored = awaitStored(jobId);
+        ImageStored stored = generator.awaitStored(jobId);
         assertNotNull(stored.error());
         assertTrue(stored.error().contains("not a PNG"), stored.error());
         assertEquals(0, stored.sizeBytes());
-        assertQueueDrained();
-        assertNoFurtherNotification(jobId);
+        generator.assertQueueDrained();
+        generator.assertNoFurtherNotification(jobId);
         given().auth().oauth2(StorageTestResource.GATEWAY_TOKEN).queryParam("key", ImageStored.keyOf(jobId, 0)).get("/signed-urls").then().statusCode(404);
     }
 
     @Test
     void missingHeaderIsRejectedWithAReason() throws Exception {
         UUID jobId = UUID.randomUUID();
-        Map<String, Object> headers = headers(jobId, 0, 1);
+        Map<String, Object> headers = GeneratorSide.headers(jobId, 0, 1);
         headers.remove(StoreImageHeaders.IMAGE_INDEX);
-        publish(headers, TestImages.png(8, 8, 4));
+        generator.publish(headers, TestImages.png(8, 8, 4));
 
-        ImageStored stored = awaitStored(jobId);
+        ImageStored stored = generator.awaitStored(jobId);
         assertEquals("Header " + StoreImageHeaders.IMAGE_INDEX + " is missing.", stored.error());
-        assertQueueDrained();
-        assertNoFurtherNotification(jobId);
+        generator.assertQueueDrained();
+        generator.assertNoFurtherNotification(jobId);
     }
 
     @Test
@@ -165,16 +147,16 @@ class ImageStoreConsumerTest {
         UUID jobId = UUID.randomUUID();
         byte[] png = TestImages.png(8, 8, 5);
 
-        publish(headers(jobId, 0, 1), png);
+        generator.publish(jobId, 0, 1, png);
 
-        ImageStored stored = awaitStored(jobId);
+        ImageStored stored = generator.awaitStored(jobId);
         assertNull(stored.error(), "a transient S3 failure is retried, not reported as an error");
         try (InputStream in = s3.getObject(GetObjectArgs.builder()
                 .bucket(StorageTestResource.BUCKET).object(stored.key()).build())) {
             assertArrayEquals(png, in.readAllBytes());
         }
-        assertQueueDrained();
-        assertNoFurtherNotification(jobId);
+        generator.assertQueueDrained();
+        generator.assertNoFurtherNotification(jobId);
     }
 
     @Test
@@ -184,77 +166,5 @@ class ImageStoreConsumerTest {
         given().port(management.getPort()).get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 's3' }.data.bucket", equalTo(StorageTestResource.BUCKET));
-    }
-
-    private static Map<String, Object> headers(UUID jobId, int index, int count) {
-        Map<String, Object> headers = new HashMap<>();
-        headers.put(StoreImageHeaders.JOB_ID, jobId.toString());
-        headers.put(StoreImageHeaders.IMAGE_INDEX, index);
-        headers.put(StoreImageHeaders.IMAGE_COUNT, count);
-        headers.put(StoreImageHeaders.SCHEMA, 1);
-        return headers;
-    }
-
-    private void publish(Map<String, Object> headers, byte[] body) throws Exception {
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                .contentType("image/png").deliveryMode(2).headers(headers).build();
-        channel.basicPublish(StorageTestResource.topology.imageStoreExchange(), Topology.STORE_IMAGE_ROUTING_KEY, true,
-                props, body);
-        channel.waitForConfirmsOrDie(5_000);
-    }
-
-    /** Next notification for this job; notifications of other tests' jobs are skipped. */
-    private ImageStored awaitStored(UUID jobId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            GetResponse response = channel.basicGet(storedQueue, true);
-            if (response == null) {
-                Thread.sleep(20);
-                continue;
-            }
-            ImageStored stored = json.readValue(response.getBody(), ImageStored.class);
-            if (jobId.equals(stored.jobId())) {
-                return stored;
-            }
-        }
-        return fail("No ImageStored for job " + jobId + " within 20 s");
-    }
-
-    private void assertQueueDrained() throws Exception {
-        String queue = StorageTestResource.topology.imageStoreQueue();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        long count;
-        do {
-            count = channel.queueDeclarePassive(queue).getMessageCount();
-            if (count == 0) {
-                return;
-            }
-            Thread.sleep(20);
-        } while (System.nanoTime() < deadline);
-        fail(count + " message(s) left in " + queue);
-    }
-
-    /**
-     * A requeued message would be processed again and notify again. It goes back to the head of the queue, and the
-     * test's single consumer takes the queue in order: had it been requeued, its second notification would come
-     * before the one of an image published now.
-     */
-    private void assertNoFurtherNotification(UUID jobId) throws Exception {
-        UUID later = UUID.randomUUID();
-        publish(headers(later, 0, 1), TestImages.png(8, 8, 6));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            GetResponse response = channel.basicGet(storedQueue, true);
-            if (response == null) {
-                Thread.sleep(20);
-                continue;
-            }
-            ImageStored stored = json.readValue(response.getBody(), ImageStored.class);
-            assertTrue(!jobId.equals(stored.jobId()), "unexpected second notification " + stored);
-            if (later.equals(stored.jobId())) {
-                return;
-            }
-        }
-        fail("No ImageStored for job " + later + " within 20 s");
     }
 }

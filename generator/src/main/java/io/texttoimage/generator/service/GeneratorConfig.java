@@ -25,8 +25,12 @@ public interface GeneratorConfig {
     @WithDefault("PT0S")
     Duration progressInterval();
 
-    /** How long to wait for the storage adapter's ImageStored notifications of one job. */
-    @WithDefault("PT60S")
+    /**
+     * How long to wait for the storage adapter's ImageStored notifications of one job. Longer than the adapter's
+     * {@code t2i.storage.retry-window} (2 minutes), so that a job whose image S3 does not take ends with the
+     * adapter's reason, not with this timeout.
+     */
+    @WithDefault("PT3M")
     Duration storeTimeout();
 
     /**

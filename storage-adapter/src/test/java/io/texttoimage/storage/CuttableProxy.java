@@ -1,0 +1,107 @@
+package io.texttoimage.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP relay on a loopback port in front of a real server, which a test can cut (every open connection reset,
+ * new ones refused: the server seems gone, as when its host or network fails) and restore on the same port.
+ * The server behind it is never touched, so tests on shared servers can make them disappear safely. The same relay
+ * as the gateway tests' (gateway/src/test/.../CuttableProxy.java): test code is not shared between modules.
+ */
+final class CuttableProxy implements AutoCloseable {
+    private final int port;
+    private final InetSocketAddress target;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile ServerSocket listener;
+
+    CuttableProxy(String targetHost, int targetPort) throws IOException {
+        this.target = new InetSocketAddress(targetHost, targetPort);
+        ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.port = first.getLocalPort();
+        listen(first);
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Resets every relayed connection and stops listening: connecting is refused until {@link #restore()}. */
+    synchronized void cut() throws IOException {
+        listener.close();
+        for (Socket socket : open) {
+            try {
+                socket.setSoLinger(true, 0); // RST, as a vanished peer would look
+            } catch (IOException alreadyClosed) {
+                // its other side went away meanwhile, and its pump closed it
+            }
+            closeQuietly(socket);
+        }
+        open.clear();
+    }
+
+    synchronized void restore() throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        listen(socket);
+    }
+
+    private void listen(ServerSocket socket) {
+        listener = socket;
+        Thread.ofPlatform().daemon().name("proxy-accept-" + port).start(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    Socket client = socket.accept();
+                    Socket server = new Socket(target.getAddress(), target.getPort());
+                    open.add(client);
+                    open.add(server);
+                    pump(client, server);
+                    pump(server, client);
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private void pump(Socket from, Socket to) {
+        Thread.ofVirtual().start(() -> {
+            byte[] buffer = new byte[16384];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException ignored) {
+                // one side went away: close both
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                open.remove(from);
+                open.remove(to);
+            }
+        });
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        cut();
+    }
+}
