@@ -199,6 +199,21 @@ public final class RabbitNode implements AutoCloseable {
         return start();
     }
 
+    /**
+     * Deletes the stopped node's data (queues, messages, users stay at their defaults): the next start is a broker
+     * that lost its disk, as a replaced pod without a persistent volume would be.
+     */
+    public synchronized void wipeData() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("stop " + nodeName + " before wiping its data");
+        }
+        try (var paths = Files.walk(dir.resolve("mnesia"))) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public synchronized void close() {
         stop();
