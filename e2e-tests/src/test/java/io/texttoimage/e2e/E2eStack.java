@@ -38,6 +38,13 @@ final class E2eStack implements AutoCloseable {
     }
 
     static E2eStack startInfrastructure() throws Exception {
+        return startInfrastructure(Map.of());
+    }
+
+    /** The same, with these environment variables overriding this process's (e.g. another broker's endpoint). */
+    static E2eStack startInfrastructure(Map<String, String> environment) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.putAll(environment);
         Optional<String> missing = TestStacks.missingJar(REPO_ROOT);
         assumeTrue(missing.isEmpty(), missing.orElse(""));
         String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -52,7 +59,7 @@ final class E2eStack implements AutoCloseable {
                         // Environment variables: a gateway without quotas ignores them (a -D would stop it).
                         "T2I_GATEWAY_QUOTAS_MAX_ACTIVE_JOBS", "10000",
                         "T2I_GATEWAY_QUOTAS_SUBMISSIONS_PER_MINUTE", "100000")),
-                TestStacks.SERVICE_JVM_OPTIONS);
+                TestStacks.SERVICE_JVM_OPTIONS, env);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }
 
