@@ -152,11 +152,11 @@ class BrokerOutageE2eTest {
         assertDownloadable(afterRestart);
         awaitSucceeded(queued);
         awaitSucceeded(running);
+        // The gateway stores a job before it publishes it: a refused one keeps its row, failed, and the 503 names it.
         String refusedId = refusedJobId(refused);
-        if (refusedId != null) {
-            assertEquals("failed", gateway.get(refusedId).get("status").asText(),
-                    "the refused submission's row, named in the 503, is failed, not queued");
-        }
+        assertTrue(refusedId != null, "the 503 names the job it refused: " + refused.body());
+        assertEquals("failed", gateway.get(refusedId).get("status").asText(),
+                "the refused submission's row is failed, not queued");
 
         Map<ServiceProcess, long[]> lines = linesSince(logOffsets);
         System.out.printf("[broker-outage] kill -9 for %d s: readiness DOWN after %d ms; after the restart: broker "
