@@ -40,11 +40,17 @@ final class E2eStack implements AutoCloseable {
     }
 
     static E2eStack startInfrastructure() throws Exception {
-        return startInfrastructure(Map.of());
+        return startInfrastructure(Map.of(), Map.of());
     }
 
-    /** The same, with more settings for some kinds of service (the gateway's are added to the ones above). */
-    static E2eStack startInfrastructure(Map<ServiceKind, Map<String, String>> moreProperties) throws Exception {
+    /**
+     * The same, with more settings for some kinds of service (the gateway's are added to the ones above) and these
+     * environment variables overriding this process's for the services (e.g. another broker's endpoint).
+     */
+    static E2eStack startInfrastructure(Map<ServiceKind, Map<String, String>> moreProperties,
+                                        Map<String, String> environment) throws Exception {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(environment);
         Optional<String> missing = TestStacks.missingJar(REPO_ROOT);
         assumeTrue(missing.isEmpty(), missing.orElse(""));
         String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -63,7 +69,7 @@ final class E2eStack implements AutoCloseable {
         properties.putAll(moreProperties);
         properties.put(ServiceKind.GATEWAY, gateway);
         LocalStack.Options options = TestStacks.options(REPO_ROOT, dataDir, "e2e", runId, properties,
-                TestStacks.SERVICE_JVM_OPTIONS);
+                TestStacks.SERVICE_JVM_OPTIONS, env);
         return new E2eStack(LocalStack.startInfrastructure(options, line -> System.out.println("[e2e] " + line)));
     }
 

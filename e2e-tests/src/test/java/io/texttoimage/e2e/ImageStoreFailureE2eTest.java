@@ -41,7 +41,7 @@ class ImageStoreFailureE2eTest {
         e2e = E2eStack.startInfrastructure(Map.of(ServiceKind.STORAGE_ADAPTER, Map.of(
                 "t2i.storage.retry-window", "PT5S",
                 "t2i.storage.retry-backoff", "PT0.2S",
-                "t2i.storage.retry-backoff-max", "PT1S")));
+                "t2i.storage.retry-backoff-max", "PT1S")), Map.of());
         Map<String, ServiceKind> instances = new LinkedHashMap<>();
         instances.put("storage-adapter", ServiceKind.STORAGE_ADAPTER);
         instances.put("generator", ServiceKind.GENERATOR);

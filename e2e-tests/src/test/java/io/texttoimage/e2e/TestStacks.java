@@ -44,9 +44,19 @@ public final class TestStacks {
     public static LocalStack.Options options(Path repoRoot, Path dataDir, String name, String runId,
                                              Map<ServiceKind, Map<String, String>> extraProperties,
                                              List<String> jvmOptions) {
+        return options(repoRoot, dataDir, name, runId, extraProperties, jvmOptions, System.getenv());
+    }
+
+    /**
+     * The same, with the servers' endpoints taken from {@code env} instead of this process's environment (a test
+     * that runs a broker of its own passes its {@code RABBITMQ_HOST}/{@code RABBITMQ_PORT}).
+     */
+    public static LocalStack.Options options(Path repoRoot, Path dataDir, String name, String runId,
+                                             Map<ServiceKind, Map<String, String>> extraProperties,
+                                             List<String> jvmOptions, Map<String, String> env) {
         Set<Infrastructure.Server> embedded = EnumSet.of(Infrastructure.Server.S3);
         embedded.addAll(Infrastructure.Options.parseForced(System.getenv("T2I_EMBEDDED")));
-        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, System.getenv(),
+        Infrastructure.Options infrastructure = new Infrastructure.Options(dataDir, env,
                 "t2i_" + name.replace('-', '_') + "_" + runId, embedded, 0);
         return new LocalStack.Options(repoRoot, dataDir, infrastructure, "t2i-" + name + "-" + runId,
                 repoRoot.resolve("testdata/sd-reference/model").toString(), "main", false, extraProperties,

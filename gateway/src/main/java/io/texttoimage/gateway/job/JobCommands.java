@@ -16,4 +16,14 @@ public interface JobCommands {
 
     /** Tells every generator running now to skip or stop the job; completes once the broker has taken it. */
     Uni<Void> requestCancel(UUID jobId);
+
+    /**
+     * The failure of a command refused at once because the broker is known to be unreachable: the outage is logged
+     * where it is noticed (once), so the refused commands need not be, one line each.
+     */
+    final class BrokerUnreachable extends IllegalStateException {
+        public BrokerUnreachable(String message) {
+            super(message);
+        }
+    }
 }

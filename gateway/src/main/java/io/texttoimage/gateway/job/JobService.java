@@ -231,7 +231,12 @@ public class JobService {
         unqueued.increment();
         String reason = "The job could not be queued: the message broker did not accept it ("
                 + failure.getMessage() + ").";
-        LOG.errorf("Job %s could not be queued: %s", job.id, failure.getMessage());
+        if (failure instanceof JobCommands.BrokerUnreachable) {
+            // a known outage, logged once by the publisher with the count of refusals: not one line per request
+            LOG.debugf("Job %s could not be queued: %s", job.id, failure.getMessage());
+        } else {
+            LOG.errorf("Job %s could not be queued: %s", job.id, failure.getMessage());
+        }
         Uni<Void> release = key.map(k -> store.releaseIdempotencyKey(k, job.id)).orElse(Uni.createFrom().voidItem());
         return store.markUnqueued(job.id, reason)
                 .chain(() -> release)

@@ -9,6 +9,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.texttoimage.broker.BrokerSettings;
+import io.texttoimage.gateway.job.JobCommands;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -35,7 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * itself confirms in 1–2 ms. This class keeps the broker's latency.
  *
  * <p>The connection is opened at start and reopened every 2 s while it is lost; while it is down every publish
- * fails at once (the submission gets 503) instead of waiting for the confirm timeout, and readiness says so.
+ * fails at once (the submission gets 503) instead of waiting for the confirm timeout, and readiness says so. An
+ * outage is logged twice, whatever its length: one WARN when it starts and one INFO with its figures when the
+ * publisher is connected again ({@link Outage}; before, a WARN every 2 s).
  */
 @ApplicationScoped
 public class ConfirmingPublisher {
@@ -53,6 +56,7 @@ public class ConfirmingPublisher {
     private volatile Channel channel;
     private volatile boolean stopping;
     private Thread publisherThread;
+    private final Outage outage = new Outage();
 
     public ConfirmingPublisher(BrokerSettings broker) {
         this.broker = broker;
@@ -96,8 +100,9 @@ public class ConfirmingPublisher {
         if (stopping) {
             pending.result.completeExceptionally(new IllegalStateException("the gateway is shutting down"));
         } else if (!isConnected()) {
-            pending.result.completeExceptionally(new IllegalStateException(
-                    "not connected to RabbitMQ at " + broker.address()));
+            outage.refused();
+            pending.result.completeExceptionally(
+                    new JobCommands.BrokerUnreachable("not connected to RabbitMQ at " + broker.address()));
         } else {
             toPublish.add(pending);
         }
@@ -189,11 +194,15 @@ public class ConfirmingPublisher {
             });
             opened.addShutdownListener(cause -> onChannelLost(opened, cause));
             channel = opened;
+            outage.restored().ifPresent(figures -> LOG.infof("Publisher connected to RabbitMQ at %s again: %s",
+                    broker.address(), figures));
             return true;
         } catch (Exception e) {
-            if (!stopping) {
-                LOG.warnf("Publisher cannot reach RabbitMQ at %s (%s); retrying every %d s", broker.address(),
-                        e.getMessage(), RECONNECT_MILLIS / 1000);
+            if (!stopping && outage.attemptFailed()) {
+                LOG.warnf("Publisher cannot reach RabbitMQ at %s (%s); submissions are refused with 503 until it is "
+                        + "back, retrying every %d s", broker.address(), e.getMessage(), RECONNECT_MILLIS / 1000);
+            } else {
+                LOG.debugf("Publisher still cannot reach RabbitMQ: %s", e.getMessage());
             }
             closeQuietly();
             return false;
@@ -230,8 +239,9 @@ public class ConfirmingPublisher {
         if (channel == closed) {
             channel = null; // the publishing thread opens a new one (and a new connection if that is gone too)
         }
-        if (!stopping) {
-            LOG.warnf("Publisher channel closed: %s", cause.getMessage());
+        if (!stopping && outage.lost()) {
+            LOG.warnf("Publisher lost RabbitMQ at %s (%s); submissions are refused with 503 until it is back, "
+                    + "reconnecting every %d s", broker.address(), cause.getMessage(), RECONNECT_MILLIS / 1000);
         }
         failAll(new IllegalStateException("the connection to RabbitMQ was lost before the broker confirmed ("
                 + cause.getMessage() + ")"));
@@ -273,6 +283,52 @@ public class ConfirmingPublisher {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * One outage of the publisher's connection, for its two log lines: whether a failure is the first of an outage
+     * (log it), and on reconnection how long it lasted, how many connection attempts failed and how many publishes
+     * were refused meanwhile. Thread-safe: the channel's shutdown listener, the publishing thread and callers meet here.
+     */
+    static final class Outage {
+        private long startNanos = -1;
+        private long failedAttempts;
+        private long refusedPublishes;
+
+        /** The connection was lost; true if this starts an outage (rather than continuing one). */
+        synchronized boolean lost() {
+            if (startNanos >= 0) {
+                return false;
+            }
+            startNanos = System.nanoTime();
+            return true;
+        }
+
+        /** A connection attempt failed; true if this starts an outage (the broker was down at start). */
+        synchronized boolean attemptFailed() {
+            boolean first = lost();
+            failedAttempts++;
+            return first;
+        }
+
+        synchronized void refused() {
+            if (startNanos >= 0) {
+                refusedPublishes++;
+            }
+        }
+
+        /** Connected: the outage's figures if one was under way (and it is over now), else empty. */
+        synchronized java.util.Optional<String> restored() {
+            if (startNanos < 0) {
+                return java.util.Optional.empty();
+            }
+            String figures = String.format("down for %.1f s, %d failed connection attempt(s), %d publish(es) refused",
+                    (System.nanoTime() - startNanos) / 1e9, failedAttempts, refusedPublishes);
+            startNanos = -1;
+            failedAttempts = 0;
+            refusedPublishes = 0;
+            return java.util.Optional.of(figures);
         }
     }
 

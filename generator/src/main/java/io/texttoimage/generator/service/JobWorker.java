@@ -6,6 +6,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -205,8 +206,14 @@ public class JobWorker {
             outcome = execute(job, events);
             publisher.awaitConfirms(CONFIRM_TIMEOUT);
         } catch (Exception e) {
-            // Events could not be published (broker trouble): let another attempt report properly.
-            LOG.errorf(e, "Job %s: could not report its outcome; requeueing", job.jobId());
+            // Events could not be published (broker trouble): let another attempt report properly. One line, no
+            // stack trace when the broker is simply gone: the connection's recovery logs the outage itself.
+            if (lostTheBroker(e)) {
+                LOG.warnf("Job %s: could not report its outcome, the broker connection was lost (%s); it goes back "
+                        + "to the queue", job.jobId(), rootMessage(e));
+            } else {
+                LOG.errorf(e, "Job %s: could not report its outcome; requeueing", job.jobId());
+            }
             outcome = Outcome.REQUEUED;
         } finally {
             activity.finished();
@@ -284,6 +291,12 @@ public class JobWorker {
         } catch (UncheckedIOException e) {
             throw e.getCause(); // a PROGRESS event could not be published: broker trouble, not the job's fault
         } catch (RuntimeException e) {
+            if (lostTheBroker(e)) {
+                // A PROGRESS event met a closed connection (the client throws AlreadyClosedException, unchecked):
+                // not the job's fault either. Before, it was reported as "Generation failed" — two ERRORs with
+                // stack traces, and a job failed for good had the failed event got through.
+                throw new IOException("the broker connection was lost while the job ran", e);
+            }
             // An ONNX Runtime or model error would fail again on any worker: report it instead of looping.
             LOG.errorf(e, "Job %s failed", jobId);
             events.failed(progress.lastStep(), progress.totalSteps(evaluations),
@@ -328,6 +341,24 @@ public class JobWorker {
     private boolean shouldStop(UUID jobId) {
         return cancelled.contains(jobId)
                 || shuttingDown && config.onShutdown() == GeneratorConfig.ShutdownMode.REQUEUE;
+    }
+
+    /** Whether the failure, or one of its causes, is the broker connection or channel going away. */
+    static boolean lostTheBroker(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ShutdownSignalException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 
     private void settle(long deliveryTag, Outcome outcome) {
