@@ -58,10 +58,14 @@ final class ChaosChecks {
     void evaluate() throws Exception {
         readRows();
         List<Submission> accepted = run.submissions.stream().filter(s -> s.jobId != null).toList();
-        figures.put("jobs submitted", run.submissions.size() + " (" + (run.submissions.size() - 1) + " + 1 poison)");
+        long extra = run.submissions.stream().filter(s -> s.index >= 10_000).count();
+        figures.put("jobs submitted", run.submissions.size() + " (" + run.scenario.jobs() + " load + 1 poison + " + extra
+                + " probes and long jobs for the faults)");
         figures.put("jobs accepted", accepted.size());
         figures.put("faults injected", run.faults.size());
-        figures.put("generator self-exits (poison)", run.selfExits.get());
+        figures.put("generator exits on the poison job (137)", run.selfExits.get());
+        figures.put("generator exits at start (status 1, e.g. broker down), restarted", run.failedStarts.get());
+        add("every fault was injected and healed", run.faultErrors.isEmpty(), String.join("; ", run.faultErrors));
         terminalStates(accepted);
         lostAndDuplicated(accepted);
         objects();
@@ -136,10 +140,16 @@ final class ChaosChecks {
         Map<String, List<Row>> byPrompt = rows.values().stream().collect(Collectors.groupingBy(Row::prompt));
         List<String> duplicated = new ArrayList<>();
         List<String> unacknowledged = new ArrayList<>();
+        int refused = 0;
         for (Submission submission : run.submissions) {
-            List<Row> jobs = byPrompt.getOrDefault(submission.prompt(), List.of());
+            List<Row> all = byPrompt.getOrDefault(submission.prompt(), List.of());
+            // A refused submission's row (its id in the 503, failed, never queued) is documented, not a duplicate.
+            List<Row> jobs = all.stream().filter(r -> !(submission.refusedIds.contains(r.id()) && "FAILED".equals(r.status())))
+                    .toList();
+            refused += all.size() - jobs.size();
             if (jobs.size() > 1) {
-                duplicated.add("submission " + submission.index + ": " + jobs.stream().map(Row::id).toList());
+                duplicated.add("submission " + submission.index + ": " + jobs.stream().map(r -> r.id() + " "
+                        + r.status() + (submission.refusedIds.contains(r.id()) ? " (named in a 503)" : "")).toList());
             }
             if (submission.jobId == null && !jobs.isEmpty()) {
                 unacknowledged.add("submission " + submission.index + ": " + jobs.get(0).id());
@@ -151,6 +161,7 @@ final class ChaosChecks {
                 .map(s -> "submission " + s.index + " after " + s.tries + " tries").toList();
         figures.put("lost", lost.size());
         figures.put("duplicated", duplicated.size());
+        figures.put("refused submissions kept as failed rows (id in the 503, retried as a new job)", refused);
         add("lost 0 (every accepted job has its row)", lost.isEmpty(), lost.isEmpty() ? "" : "no row for " + lost);
         add("duplicated 0 (one job per submission and idempotency key)", duplicated.isEmpty() && strangers.isEmpty(),
                 duplicated.isEmpty() && strangers.isEmpty() ? "" : "duplicated " + duplicated + "; rows of no submission " + strangers);
@@ -326,18 +337,24 @@ final class ChaosChecks {
                         + (differing.isEmpty() ? "" : "; differing " + differing));
     }
 
-    /** Per fault: how long it held, then the first accepted submission and the first succeeded job after it healed. */
+    /**
+     * Per fault: how long it held, then from the moment it was healed: the probe's submission accepted, the first job
+     * of the run that succeeded, the probe job done.
+     */
     List<String[]> recoveryRows() {
         List<String[]> table = new ArrayList<>();
         for (Fault fault : run.faults) {
             Instant healed = fault.healedAt == null ? fault.injectedAt : fault.healedAt;
-            Duration submit = run.submissions.stream().map(s -> s.acceptedAt).filter(t -> t != null && !t.isBefore(healed))
-                    .min(Instant::compareTo).map(t -> Duration.between(healed, t)).orElse(null);
+            Submission probe = fault.probe;
+            Duration submit = probe == null || probe.acceptedAt == null ? null : Duration.between(healed, probe.acceptedAt);
+            Duration probeDone = probe == null || probe.terminalAt == null ? null : Duration.between(healed, probe.terminalAt);
             Duration finished = run.submissions.stream().filter(s -> "succeeded".equals(s.terminalEvent))
                     .map(s -> s.terminalAt).filter(t -> t != null && !t.isBefore(healed))
                     .min(Instant::compareTo).map(t -> Duration.between(healed, t)).orElse(null);
             table.add(new String[]{fault.name, fault.detail + (fault.hit.isEmpty() ? "" : "; " + fault.hit),
-                    seconds(fault.outage()), seconds(submit), seconds(finished)});
+                    seconds(fault.outage()), seconds(submit) + (probe == null ? "" : " (" + probe.tries + " tries)"),
+                    seconds(finished), seconds(probeDone) + (probe == null || probe.terminalEvent == null ? ""
+                    : " " + probe.terminalEvent)});
         }
         return table;
     }

@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ChaosClient {
     static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile(
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     /** One answer (or connection failure: status 0) to one request. */
     record Answer(Instant at, String what, String gateway, int status, boolean retryAfter, String detail) {
@@ -47,6 +49,8 @@ final class ChaosClient {
         volatile Instant terminalAt;
         volatile int reconnects;
         volatile String streamError;
+        /** Jobs a 503 said were stored as failed, not queued (docs/gateway-api.md: the retry makes a new job). */
+        final Set<String> refusedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Submission(int index, Map<String, Object> request) {
             this.index = index;
@@ -99,6 +103,12 @@ final class ChaosClient {
                     submission.jobId = JSON.readTree(response.body()).path("id").asText();
                     submission.acceptedAt = Instant.now();
                     return true;
+                }
+                if (status == 503) {
+                    java.util.regex.Matcher ids = JOB_ID.matcher(response.body());
+                    while (ids.find()) {
+                        submission.refusedIds.add(ids.group());
+                    }
                 }
                 if (status != 503 && status < 500) {
                     return false; // refused for good: recorded, not retried

@@ -25,11 +25,12 @@ public final class ChaosMain {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out));
+        Path repoRoot = Path.of(System.getProperty("t2i.repo-root", "..")).toAbsolutePath().normalize();
+        System.exit(run(args, repoRoot, System.out));
     }
 
     /** The whole run; returns the exit status. Used by {@code ChaosE2eTest} too. */
-    public static int run(String[] args, PrintStream out) {
+    static int run(String[] args, Path repoRoot, PrintStream out) {
         boolean shortRun = false;
         Integer jobs = null;
         long seed = System.nanoTime();
@@ -45,7 +46,6 @@ public final class ChaosMain {
             }
         }
         Scenario scenario = shortRun ? Scenario.shortRun(jobs == null ? 24 : jobs) : Scenario.full(jobs == null ? 110 : jobs);
-        Path repoRoot = Path.of(System.getProperty("t2i.repo-root", "..")).toAbsolutePath().normalize();
         Optional<String> missing = whatIsMissing(repoRoot);
         if (missing.isPresent()) {
             out.println("chaos: cannot run: " + missing.get());
@@ -80,7 +80,8 @@ public final class ChaosMain {
         }
     }
 
-    private static Optional<String> whatIsMissing(Path repoRoot) {
+    /** Empty when the suite can run here, else why not. */
+    static Optional<String> whatIsMissing(Path repoRoot) {
         Optional<String> jar = TestStacks.missingJar(repoRoot);
         if (jar.isPresent()) {
             return jar;
@@ -116,9 +117,9 @@ public final class ChaosMain {
         for (Map.Entry<String, Object> figure : checks.figures.entrySet()) {
             text.append("| ").append(figure.getKey()).append(" | ").append(figure.getValue()).append(" |\n");
         }
-        text.append("\nrecovery per fault (from the moment it was healed):\n")
-                .append("| fault | where / what it hit | held | first accepted submit after | first job succeeded after |\n")
-                .append("| --- | --- | --- | --- | --- |\n");
+        text.append("\nrecovery per fault (from the moment it was healed; the probe is a 4-step job submitted then):\n")
+                .append("| fault | where / what it hit | held | probe accepted after | first job succeeded after | probe done after |\n")
+                .append("| --- | --- | --- | --- | --- | --- |\n");
         for (String[] row : checks.recoveryRows()) {
             text.append("| ").append(String.join(" | ", row)).append(" |\n");
         }

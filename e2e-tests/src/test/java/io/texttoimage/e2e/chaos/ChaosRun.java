@@ -36,10 +36,15 @@ final class ChaosRun {
     final ChaosStack stack;
     final Scenario scenario;
     final ChaosClient client;
-    final List<Submission> submissions = new ArrayList<>();
+    /** Every submission: the load's, the poison job, and the probes and long jobs the faults add. */
+    final List<Submission> submissions = new CopyOnWriteArrayList<>();
     final List<Fault> faults = new CopyOnWriteArrayList<>();
     final Submission poison;
+    /** Generators that died on the poison job (exit 137 without our kill). */
     final AtomicInteger selfExits = new AtomicInteger();
+    /** Generator starts that failed (e.g. while the broker was down: a generator exits when it cannot connect). */
+    final AtomicInteger failedStarts = new AtomicInteger();
+    final List<String> faultErrors = new CopyOnWriteArrayList<>();
     Instant startedAt;
     Instant loadEndedAt;
     Instant settledAt;
@@ -50,6 +55,8 @@ final class ChaosRun {
     /** Services a fault is holding down: the supervisor leaves them alone. */
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
+    private volatile boolean faultsDone;
+    private final AtomicInteger extraJobs = new AtomicInteger();
 
     ChaosRun(ChaosStack stack, Scenario scenario, long seed, Consumer<String> log) {
         this.stack = stack;
@@ -86,9 +93,21 @@ final class ChaosRun {
             // Let the load reach a steady state before the first fault.
             Thread.sleep(Math.min(15_000, scenario.loadDuration().toMillis() / 8));
             for (FaultKind kind : scenario.faults()) {
-                inject(kind);
+                try {
+                    inject(kind);
+                    Fault last = faults.isEmpty() ? null : faults.get(faults.size() - 1);
+                    if (last != null && last.probe == null) {
+                        // what a new client sees right after the heal: its submission, then its (short) job
+                        last.probe = extraJob("probe after " + last.name, 4);
+                    }
+                } catch (Exception e) {
+                    // recorded, judged by the checks: the run goes on with what is left
+                    log.accept("fault " + kind + " could not be injected or healed: " + e);
+                    faultErrors.add(kind + ": " + e.getMessage());
+                }
                 Thread.sleep(scenario.pauseBetweenFaults().toMillis());
             }
+            faultsDone = true;
             load.join();
             loadEndedAt = Instant.now();
             log.accept("all " + submissions.size() + " submissions dispatched; waiting for their jobs to end");
@@ -120,6 +139,20 @@ final class ChaosRun {
         }
     }
 
+    /** A job of the run's kind with {@code steps} steps, added to the run (and to its checks), dispatched now. */
+    private Submission extraJob(String what, int steps) {
+        Map<String, Object> request = new LinkedHashMap<>(submissions.get(0).request);
+        int index = extraJobs.incrementAndGet();
+        request.put("prompt", "chaos " + stack.runId + " " + what + " " + index);
+        request.put("num_steps", steps);
+        request.put("num_images", 1);
+        request.put("seed", (long) random.nextInt(1_000_000));
+        Submission submission = new Submission(10_000 + index, request);
+        submissions.add(submission);
+        dispatch(submission);
+        return submission;
+    }
+
     private void dispatch(Submission submission) {
         clients.add(Thread.ofVirtual().name("client-" + submission.index).start(() -> {
             try {
@@ -139,10 +172,14 @@ final class ChaosRun {
                 Thread.sleep(500);
                 for (HostedService generator : stack.generators()) {
                     if (!held.contains(generator.name()) && !generator.isAlive()) {
-                        selfExits.incrementAndGet();
-                        log.accept(generator.name() + " exited by itself (status " + generator.exitStatus()
-                                + "); starting it again");
-                        restart(generator);
+                        Integer status = generator.exitStatus();
+                        (status != null && status == 137 ? selfExits : failedStarts).incrementAndGet();
+                        log.accept(generator.name() + " exited by itself (status " + status + "); starting it again");
+                        try {
+                            restart(generator);
+                        } catch (IOException e) {
+                            log.accept(generator.name() + " did not come up: " + e.getMessage().lines().findFirst().orElse(""));
+                        }
                     }
                 }
             } catch (InterruptedException e) {
@@ -169,7 +206,8 @@ final class ChaosRun {
                 Fault fault = record(new Fault("RabbitMQ kill -9", "node " + stack.rabbit.nodeName()));
                 stack.rabbit.kill9();
                 Thread.sleep(3_000);
-                stack.rabbit.restart();
+                // Recovering its queues takes RabbitMQ well over a minute on a loaded 2-core machine.
+                stack.rabbit.start(Duration.ofMinutes(4));
                 fault.healed();
             }
             case POSTGRES_RESTART -> {
@@ -199,7 +237,7 @@ final class ChaosRun {
     private void killGeneratorMidJob() throws Exception {
         List<HostedService> generators = stack.generators();
         HostedService preferred = generators.get(random.nextInt(generators.size()));
-        RunningJob job = awaitRunningJob(preferred, Duration.ofSeconds(60));
+        RunningJob job = ensureRunningJob(preferred);
         HostedService victim = job == null ? preferred : stack.service(job.worker());
         held.add(victim.name());
         try {
@@ -207,7 +245,15 @@ final class ChaosRun {
             fault.hit = job == null ? "no job was running" : "job " + job.id() + " at step " + job.step() + "/" + job.total();
             victim.kill9();
             Thread.sleep(2_000);
-            restart(victim);
+            try {
+                restart(victim);
+            } catch (IOException e) {
+                if (!Integer.valueOf(137).equals(victim.exitStatus())) {
+                    throw e;
+                }
+                // It took the poison job as soon as it was up: the supervisor starts it again (and counts it).
+                log.accept(victim.name() + " took the poison job while starting; the supervisor takes over");
+            }
             fault.healed();
         } finally {
             held.remove(victim.name());
@@ -246,7 +292,7 @@ final class ChaosRun {
     private void partition() throws Exception {
         List<HostedService> generators = stack.generators();
         HostedService preferred = generators.get(random.nextInt(generators.size()));
-        RunningJob job = awaitRunningJob(preferred, Duration.ofSeconds(60));
+        RunningJob job = ensureRunningJob(preferred);
         HostedService victim = job == null ? preferred : stack.service(job.worker());
         held.add(victim.name());
         try {
@@ -262,6 +308,16 @@ final class ChaosRun {
     }
 
     record RunningJob(String id, String worker, int step, int total) {
+    }
+
+    /** A job running mid-way, from the load if there is one; else a long job of its own is submitted for the fault. */
+    private RunningJob ensureRunningJob(HostedService preferred) throws InterruptedException {
+        RunningJob job = awaitRunningJob(preferred, Duration.ofSeconds(20));
+        if (job == null) {
+            extraJob("long job for a fault", 200);
+            job = awaitRunningJob(preferred, Duration.ofSeconds(60));
+        }
+        return job;
     }
 
     /**

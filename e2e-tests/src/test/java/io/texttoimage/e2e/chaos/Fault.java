@@ -13,6 +13,8 @@ final class Fault {
     final Instant injectedAt;
     volatile Instant healedAt;
     volatile String hit = "";
+    /** The short job submitted right after the heal: when it was accepted and when it finished. */
+    volatile ChaosClient.Submission probe;
 
     Fault(String name, String detail) {
         this.name = name;
