@@ -26,7 +26,7 @@ class ChaosE2eTest {
     static final long CI_SEED = 20261201L;
 
     @Test
-    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void theShortScenarioLosesDuplicatesAndStrandsNothing() {
         Optional<String> missing = ChaosMain.whatIsMissing(REPO_ROOT);
         assumeTrue(missing.isEmpty(), () -> "the chaos suite cannot run here: " + missing.orElse(""));
