@@ -63,7 +63,7 @@ final class ChaosChecks {
                 + " probes and long jobs for the faults)");
         figures.put("jobs accepted", accepted.size());
         figures.put("faults injected", run.faults.size());
-        figures.put("generator exits on the poison job (137)", run.selfExits.get());
+        figures.put("generator exits by themselves with 137 (the poison job), as the supervisor saw them", run.selfExits.get());
         figures.put("generator exits at start (status 1, e.g. broker down), restarted", run.failedStarts.get());
         add("every fault was injected and healed", run.faultErrors.isEmpty(), String.join("; ", run.faultErrors));
         terminalStates(accepted);
@@ -158,7 +158,7 @@ final class ChaosChecks {
         Set<String> prompts = run.submissions.stream().map(Submission::prompt).collect(Collectors.toSet());
         List<String> strangers = rows.values().stream().filter(r -> !prompts.contains(r.prompt())).map(Row::id).toList();
         List<String> notAccepted = run.submissions.stream().filter(s -> s.jobId == null)
-                .map(s -> "submission " + s.index + " after " + s.tries + " tries").toList();
+                .map(s -> "submission " + s.index + " after " + s.tries + " tries, last answer " + s.lastAnswer).toList();
         figures.put("lost", lost.size());
         figures.put("duplicated", duplicated.size());
         figures.put("refused submissions kept as failed rows (id in the 503, retried as a new job)", refused);

@@ -49,6 +49,8 @@ final class ChaosClient {
         volatile Instant terminalAt;
         volatile int reconnects;
         volatile String streamError;
+        /** The last answer to its submission (status and problem type/detail), for a report. */
+        volatile String lastAnswer = "";
         /** Jobs a 503 said were stored as failed, not queued (docs/gateway-api.md: the retry makes a new job). */
         final Set<String> refusedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -99,6 +101,7 @@ final class ChaosClient {
                 int status = response.statusCode();
                 boolean retryAfter = response.headers().firstValue("Retry-After").isPresent();
                 answers.add(new Answer(Instant.now(), "submit", gateway.getHost(), status, retryAfter, detail(response.body())));
+                submission.lastAnswer = status + " " + detail(response.body());
                 if (status == 201 || status == 200) {
                     submission.jobId = JSON.readTree(response.body()).path("id").asText();
                     submission.acceptedAt = Instant.now();
@@ -115,6 +118,7 @@ final class ChaosClient {
                 }
             } catch (IOException e) {
                 answers.add(new Answer(Instant.now(), "submit", gateway.getHost(), 0, false, e.toString()));
+                submission.lastAnswer = e.toString();
             }
             Thread.sleep(1000);
         }
@@ -158,21 +162,6 @@ final class ChaosClient {
             submission.reconnects++;
             Thread.sleep(1000);
         }
-    }
-
-    /** GET /generated-images/{id} on the first gateway that answers 200. */
-    JsonNode read(String jobId) throws IOException, InterruptedException {
-        IOException last = null;
-        for (int round = 0; round < 10; round++) {
-            URI gateway = nextGateway();
-            try {
-                return new GatewayClient(gateway, apiKey).get(jobId);
-            } catch (IOException e) {
-                last = e;
-                Thread.sleep(500);
-            }
-        }
-        throw last;
     }
 
     /** The job's images through the gateway's signed URLs, downloaded from S3. */

@@ -314,7 +314,7 @@ final class ChaosRun {
     private RunningJob ensureRunningJob(HostedService preferred) throws InterruptedException {
         RunningJob job = awaitRunningJob(preferred, Duration.ofSeconds(20));
         if (job == null) {
-            extraJob("long job for a fault", 200);
+            extraJob("long job for a fault", 150); // the most a request may ask for
             job = awaitRunningJob(preferred, Duration.ofSeconds(60));
         }
         return job;
