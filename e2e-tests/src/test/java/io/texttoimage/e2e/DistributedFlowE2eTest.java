@@ -2,7 +2,6 @@ package io.texttoimage.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -536,30 +535,6 @@ class DistributedFlowE2eTest {
 
     /** The same parameters and seed through the standalone command line (bin/sd-generate): one PNG per image. */
     private static List<byte[]> commandLinePngs(Map<String, Object> request) throws Exception {
-        Path output = Files.createTempFile(Path.of("target"), "sd-generate-", ".png").toAbsolutePath();
-        int images = (Integer) request.getOrDefault("num_images", 1);
-        List<String> command = List.of(E2eStack.REPO_ROOT.resolve("bin/sd-generate").toString(),
-                "--model", E2eStack.TINY_MODEL.toString(),
-                "--prompt", request.get("prompt").toString(),
-                "--steps", request.get("num_steps").toString(),
-                "--guidance", request.get("guidance_scale").toString(),
-                "--width", request.get("width").toString(),
-                "--height", request.get("height").toString(),
-                "--scheduler", request.get("scheduler").toString(),
-                "--seed", request.get("seed").toString(),
-                "--num-images", String.valueOf(images),
-                "--output", output.toString(), "--quiet");
-        Path log = output.resolveSibling(output.getFileName() + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "bin/sd-generate took more than 5 minutes");
-        assertEquals(0, process.exitValue(), "bin/sd-generate failed: " + Files.readString(log));
-        List<byte[]> pngs = new ArrayList<>();
-        for (int index = 0; index < images; index++) {
-            // FILE.png, then FILE-1.png, FILE-2.png, ...
-            Path png = index == 0 ? output : output.resolveSibling(output.getFileName().toString().replace(".png", "-" + index + ".png"));
-            assertNotEquals(0, Files.size(png));
-            pngs.add(Files.readAllBytes(png));
-        }
-        return pngs;
+        return SdGenerate.pngs(E2eStack.REPO_ROOT, request, Path.of("target").toAbsolutePath());
     }
 }

@@ -13,11 +13,11 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 /** Decodes PNGs and compares them pixel by pixel (PNG bytes may differ in compression, pixels may not). */
-final class Pngs {
+public final class Pngs {
     private Pngs() {
     }
 
-    static BufferedImage decode(byte[] png) throws IOException {
+    public static BufferedImage decode(byte[] png) throws IOException {
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
         if (image == null) {
             throw new AssertionError("not a decodable PNG (" + png.length + " bytes)");
@@ -64,7 +64,7 @@ final class Pngs {
         throw new AssertionError("malformed PNG text chunk: no NUL separator");
     }
 
-    static void assertSamePixels(BufferedImage expected, BufferedImage actual) {
+    public static void assertSamePixels(BufferedImage expected, BufferedImage actual) {
         assertEquals(expected.getWidth(), actual.getWidth(), "width");
         assertEquals(expected.getHeight(), actual.getHeight(), "height");
         int differing = 0;

@@ -27,6 +27,14 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     public static EmbeddedS3 start(Path baseDir, int port, String accessKey, String secretKey) throws Exception {
+        return start(baseDir, "127.0.0.1", port, accessKey, secretKey);
+    }
+
+    /**
+     * The same on {@code host} (an address of this machine: the chaos suite serves its network namespaces from a
+     * bridge address); started again on the same folder and port after {@link #close()}, it serves what it stored.
+     */
+    public static EmbeddedS3 start(Path baseDir, String host, int port, String accessKey, String secretKey) throws Exception {
         Files.createDirectories(baseDir);
         Properties overrides = new Properties();
         overrides.setProperty("jclouds.filesystem.basedir", baseDir.toAbsolutePath().toString());
@@ -34,7 +42,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .credentials(accessKey, secretKey)
                 .overrides(overrides)
                 .buildView(BlobStoreContext.class);
-        URI uri = URI.create("http://127.0.0.1:" + port);
+        URI uri = URI.create("http://" + host + ":" + port);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
                 .endpoint(uri)
@@ -47,7 +55,7 @@ public final class EmbeddedS3 implements AutoCloseable {
             context.close();
             throw e;
         }
-        URI actual = URI.create("http://127.0.0.1:" + proxy.getPort());
+        URI actual = URI.create("http://" + host + ":" + proxy.getPort());
         return new EmbeddedS3(proxy, context, new Endpoints.S3(actual, accessKey, secretKey, "us-east-1", "embedded S3Proxy"));
     }
 
