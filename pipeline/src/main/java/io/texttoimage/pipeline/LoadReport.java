@@ -19,7 +19,7 @@ public record LoadReport(Duration total, boolean parallel, List<ComponentLoad> c
          * stores it for the next start
          */
         OPTIMISED_TO_STORE,
-        /** the model's graph, optimised now (no cache, or the cache could not be written) */
+        /** the model's graph, optimised now (no cache, or one it does not serve: the CUDA provider, level DISABLE) */
         OPTIMISED
     }
 

@@ -48,10 +48,6 @@ final class SessionLoader {
     record GraphToStore(Part part, OrtGraphCacheKey key) {
     }
 
-    /** What {@link #store} did for one component. */
-    record Stored(String component, Duration took, boolean stored) {
-    }
-
     private final OrtEnvironment env;
     private final OrtSettings settings;
     private final OrtGraphCache cache;
@@ -141,19 +137,21 @@ final class SessionLoader {
      * Writes each missing optimised graph into the cache, one component after another, each by creating a
      * throw-away session that saves its optimised graph (ONNX Runtime offers no other way to get it): the same CPU
      * time and about the same memory again as the component's own session, for a few tens of seconds per node type.
-     * Never throws: a graph that cannot be stored is logged and left for the next start.
+     * Never throws: a graph that cannot be stored is logged and left for the next start. Returns the components
+     * stored.
      */
-    List<Stored> store(List<GraphToStore> graphs) {
-        List<Stored> results = new ArrayList<>();
+    List<String> store(List<GraphToStore> graphs) {
+        List<String> stored = new ArrayList<>();
         for (GraphToStore graph : graphs) {
             long start = System.nanoTime();
-            boolean stored = storeOne(graph);
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            LOG.log(Level.INFO, "{0} the optimised {1} graph in {2} ms", stored ? "Stored" : "Did not store",
-                    graph.part().component(), took.toMillis());
-            results.add(new Stored(graph.part().component(), took, stored));
+            boolean done = storeOne(graph);
+            LOG.log(Level.INFO, "{0} the optimised {1} graph in {2} ms", done ? "Stored" : "Did not store",
+                    graph.part().component(), Duration.ofNanos(System.nanoTime() - start).toMillis());
+            if (done) {
+                stored.add(graph.part().component());
+            }
         }
-        return results;
+        return stored;
     }
 
     private boolean storeOne(GraphToStore graph) {

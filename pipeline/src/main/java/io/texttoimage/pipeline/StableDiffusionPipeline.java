@@ -76,14 +76,9 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         ModelFolder folder = ModelFolder.open(modelDir);
         SchedulerConfig schedulerConfig = loadSchedulerConfig(folder);
         String defaultScheduler = defaultScheduler(schedulerConfig);
-        CompletableFuture<ClipTokenizer> tokenizer = new CompletableFuture<>();
-        Thread.ofPlatform().name("t2i-tokenizer-loader").daemon().start(() -> {
-            try {
-                tokenizer.complete(ClipTokenizer.load(folder.tokenizerDir()));
-            } catch (Throwable e) {
-                tokenizer.completeExceptionally(e);
-            }
-        });
+        CompletableFuture<ClipTokenizer> tokenizer = CompletableFuture.supplyAsync(
+                () -> ClipTokenizer.load(folder.tokenizerDir()),
+                task -> Thread.ofPlatform().name("t2i-tokenizer-loader").daemon().start(task));
         OrtEnvironment env = OrtSessionFactory.environment();
         SessionLoader loader = new SessionLoader(env, settings == null ? OrtSettings.cpu() : settings);
         SessionLoader.Loaded loaded = loader.load(List.of(
@@ -129,8 +124,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     public synchronized List<String> storeOptimisedGraphs() {
         List<SessionLoader.GraphToStore> pending = graphsToStore;
         graphsToStore = List.of();
-        return loader.store(pending).stream().filter(SessionLoader.Stored::stored)
-                .map(SessionLoader.Stored::component).toList();
+        return loader.store(pending);
     }
 
     private static SchedulerConfig loadSchedulerConfig(ModelFolder folder) {

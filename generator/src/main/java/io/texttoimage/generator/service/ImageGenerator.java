@@ -7,6 +7,8 @@ import io.texttoimage.pipeline.ModelInfo;
 import io.texttoimage.pipeline.ProgressListener;
 import io.texttoimage.pipeline.PromptLengths;
 
+import java.util.List;
+
 /** What the worker needs from a loaded model: the pipeline's own API, as an interface the service can hold. */
 public interface ImageGenerator extends AutoCloseable {
 
@@ -25,18 +27,18 @@ public interface ImageGenerator extends AutoCloseable {
     GenerationResult generate(GenerationRequest request, ProgressListener listener, CancellationToken cancel);
 
     /** How the model's sessions were created (per component, time and cache use), for the startup log line. */
+    default String loadSummary() {
+        return "";
+    }
+
     /** Whether the model's optimised graphs are still to be stored in the graph cache (it lacked them at load). */
     default boolean hasOptimisedGraphsToStore() {
         return false;
     }
 
     /** Stores them (tens of seconds of CPU for a full-size model); returns the components stored. */
-    default java.util.List<String> storeOptimisedGraphs() {
-        return java.util.List.of();
-    }
-
-    default String loadSummary() {
-        return "";
+    default List<String> storeOptimisedGraphs() {
+        return List.of();
     }
 
     @Override
