@@ -30,7 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ConnectionLimitTest {
     /** Low, so that a test can reach it; production has 2000 (docs/gateway-api.md, "Limits"). */
     private static final int MAX_CONNECTIONS = 24;
-    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * Long enough that no held connection is closed by the idle timer while the test runs, however loaded the machine:
+     * a CI run once saw the extra connection served because the idle timer had already freed held ones.
+     */
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** A close by the limit is immediate; this only bounds the wait when the limit fails to close it. */
+    private static final Duration EXTRA_READ_TIMEOUT = Duration.ofSeconds(5);
 
     public static class LowLimit implements QuarkusTestProfile {
         @Override
@@ -54,10 +60,11 @@ class ConnectionLimitTest {
                         .getBytes(StandardCharsets.US_ASCII));
                 held.add(socket);
             }
-            Thread.sleep(200); // accepted and counted by the server
+            Thread.sleep(500); // accepted and counted by the server
+            assertAllOpen(held, "before the extra connection");
             try (Socket extra = new Socket(api.getHost(), api.getPort())) {
                 // well under the idle timeout: a close by then is the limit's, not the idle timer's
-                extra.setSoTimeout((int) IDLE_TIMEOUT.toMillis() / 2);
+                extra.setSoTimeout((int) EXTRA_READ_TIMEOUT.toMillis());
                 extra.getOutputStream().write("GET /capabilities HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 int read;
@@ -71,6 +78,7 @@ class ConnectionLimitTest {
                 }
                 assertEquals(-1, read, "a connection beyond the limit of " + MAX_CONNECTIONS + " was served");
             }
+            assertAllOpen(held, "after the extra connection was refused"); // the limit closed the newcomer, not them
         } finally {
             for (Socket socket : held) {
                 socket.close();
@@ -79,6 +87,21 @@ class ConnectionLimitTest {
         // The slow clients gone, the gateway serves new connections again (the count drops as they close).
         Eventually.await(Duration.ofSeconds(10), "the gateway serves again",
                 () -> given().get("/capabilities").then().extract().statusCode() == 200);
+    }
+
+    /** Each held connection is still open: a read waits (times out) instead of seeing the server's close. */
+    private static void assertAllOpen(List<Socket> held, String when) throws Exception {
+        for (int i = 0; i < held.size(); i++) {
+            Socket socket = held.get(i);
+            socket.setSoTimeout(20);
+            try {
+                int read = socket.getInputStream().read();
+                throw new AssertionError("held connection " + i + " of " + held.size() + " was "
+                        + (read == -1 ? "closed" : "answered") + " " + when);
+            } catch (SocketTimeoutException stillOpen) {
+                // what a connection half-way through its headers should do
+            }
+        }
     }
 
 }
