@@ -36,6 +36,7 @@ public class JobService {
     private final Counter replayed;
     private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
+    private final Timer markPublishedTime;
     private final WorkerRegistry workers;
     private final WebhookDeliveries webhookDeliveries;
     private final QueueEstimates estimates;
@@ -52,6 +53,8 @@ public class JobService {
         this.replayed = registry.counter("t2i.gateway.jobs.replayed");
         this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
+        // what the outbox adds to a submission: recording the broker's confirm on the row
+        this.markPublishedTime = registry.timer("t2i.gateway.db.mark-published");
         this.workers = workers;
         this.webhookDeliveries = webhookDeliveries;
         this.estimates = estimates;
@@ -77,25 +80,28 @@ public class JobService {
                                   Caller caller) {
         Job job = newJob(request, deadlines, caller.owner());
         if (quota.enforced()) {
-            return timedInsert(store.insertQueued(job, key, idempotencyKeyLifetime, quota, caller))
+            return timed(insertTime, store.insertQueued(job, key, idempotencyKeyLifetime, quota, caller))
                     .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request, deadlines, caller));
         }
         if (key.isEmpty()) {
-            return timedInsert(store.insertQueued(job).replaceWith(true)).flatMap(ignored -> publish(job, key));
+            return timed(insertTime, store.insertQueued(job).replaceWith(true)).flatMap(ignored -> publish(job, key));
         }
-        return timedInsert(store.insertQueued(job, key.get(), idempotencyKeyLifetime))
+        return timed(insertTime, store.insertQueued(job, key.get(), idempotencyKeyLifetime))
                 .flatMap(inserted -> inserted ? publish(job, key) : replay(key.get(), request, deadlines, caller));
     }
 
-    private Uni<Boolean> timedInsert(Uni<Boolean> insert) {
-        long start = System.nanoTime();
-        return insert.invoke(() -> insertTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    /** Times {@code operation} from subscription (a Uni starts when subscribed) to its item. */
+    private static <T> Uni<T> timed(Timer timer, Uni<T> operation) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            return operation.invoke(() -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+        });
     }
 
     private Uni<Submission> publish(Job job, Optional<IdempotencyKey> key) {
         return generators.requestGeneration(job.toGenerationRequested())
                 .onFailure().recoverWithUni(failure -> markUnqueued(job, key, failure).replaceWithVoid())
-                .chain(() -> store.markPublished(List.of(job.id))
+                .chain(() -> timed(markPublishedTime, store.markPublished(List.of(job.id)))
                         .onFailure().invoke(e -> LOG.warnf("Job %s is queued, but its publish could not be recorded "
                                 + "(%s); the outbox will publish it again", job.id, e.getMessage()))
                         .onFailure().recoverWithNull())
