@@ -36,7 +36,7 @@ public class JobService {
     private final Counter replayed;
     private final Duration idempotencyKeyLifetime;
     private final Timer insertTime;
-    private final Timer markPublishedTime;
+    private final PublishConfirmations confirmations;
     private final WorkerRegistry workers;
     private final WebhookDeliveries webhookDeliveries;
     private final QueueEstimates estimates;
@@ -45,7 +45,7 @@ public class JobService {
     public JobService(JobCommands generators, JobStore store, MeterRegistry registry,
                       @ConfigProperty(name = "t2i.gateway.idempotency-key-lifetime", defaultValue = "PT24H")
                       Duration idempotencyKeyLifetime, WorkerRegistry workers, WebhookDeliveries webhookDeliveries,
-                      QueueEstimates estimates, SubmissionQuota quota) {
+                      QueueEstimates estimates, SubmissionQuota quota, PublishConfirmations confirmations) {
         this.generators = generators;
         this.store = store;
         this.submitted = registry.counter("t2i.gateway.jobs.submitted");
@@ -53,23 +53,24 @@ public class JobService {
         this.replayed = registry.counter("t2i.gateway.jobs.replayed");
         this.idempotencyKeyLifetime = idempotencyKeyLifetime;
         this.insertTime = registry.timer("t2i.gateway.db.insert");
-        // what the outbox adds to a submission: recording the broker's confirm on the row
-        this.markPublishedTime = registry.timer("t2i.gateway.db.mark-published");
         this.workers = workers;
         this.webhookDeliveries = webhookDeliveries;
         this.estimates = estimates;
         this.quota = quota;
+        this.confirmations = confirmations;
     }
 
     /**
      * Stores the job as queued, then publishes it, and answers once both are durable (the INSERT committed, the
-     * broker's publisher confirm received and recorded). Storing first means nothing is published that could not
+     * broker's publisher confirm received; {@link PublishConfirmations} records the confirm on the row without
+     * holding up the answer). Storing first means nothing is published that could not
      * be stored (the client gets the error, and no generator ever sees the job); the row is the outbox entry:
      * <ul>
      * <li>not confirmed: the row is marked failed ("could not be queued"), a cancel is broadcast in case the broker
      * took the message after all, and the caller gets 503 naming the job;</li>
-     * <li>confirmed but the gateway died before recording it: the row stays queued without {@code published_at},
-     * and {@link JobOutbox} on any replica republishes it (a generator may then see it twice: at least once).</li>
+     * <li>confirmed but never recorded (the gateway died first, or the write failed): the row stays queued without
+     * {@code published_at}, and {@code JobOutboxRelay} on any replica republishes it (a generator may then see it
+     * twice: at least once).</li>
      * </ul>
      * With an idempotency key (the caller's own: keys are scoped per owner), a key held by a job of the same request
      * replays that job instead (see {@link Submission#replayed()}); held for another request, it is refused. The job
@@ -101,10 +102,7 @@ public class JobService {
     private Uni<Submission> publish(Job job, Optional<IdempotencyKey> key) {
         return generators.requestGeneration(job.toGenerationRequested())
                 .onFailure().recoverWithUni(failure -> markUnqueued(job, key, failure).replaceWithVoid())
-                .chain(() -> timed(markPublishedTime, store.markPublished(List.of(job.id)))
-                        .onFailure().invoke(e -> LOG.warnf("Job %s is queued, but its publish could not be recorded "
-                                + "(%s); the outbox will publish it again", job.id, e.getMessage()))
-                        .onFailure().recoverWithNull())
+                .invoke(() -> confirmations.record(job.id))
                 .flatMap(ignored -> {
                     submitted.increment();
                     return estimates.submitted(job).map(annotated -> new Submission(annotated, false));
