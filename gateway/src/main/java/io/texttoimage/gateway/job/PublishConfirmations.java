@@ -3,9 +3,12 @@ package io.texttoimage.gateway.job;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -24,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class PublishConfirmations {
     private static final Logger LOG = Logger.getLogger(PublishConfirmations.class);
+    /** How long a stopping gateway waits for the confirms it has not written yet. */
+    private static final Duration FLUSH_AT_SHUTDOWN = Duration.ofSeconds(2);
 
     private final JobStore store;
     private final Timer writeTime;
@@ -56,6 +61,7 @@ public class PublishConfirmations {
         synchronized (lock) {
             if (pending.isEmpty()) {
                 writing = false;
+                lock.notifyAll(); // a shutdown waiting in flush
                 return;
             }
             batch = pending;
@@ -71,6 +77,20 @@ public class PublishConfirmations {
             failed(batch.size(), failure);
             writeNext();
         });
+    }
+
+    /**
+     * A stopping gateway (a rollout, a scale-in) writes what it holds first, so that the relay does not republish
+     * the last jobs it submitted (a generator would run them twice). Before the pool closes: Quarkus fires
+     * ShutdownEvent before its shutdown tasks.
+     */
+    void flush(@Observes ShutdownEvent event) throws InterruptedException {
+        long deadline = System.nanoTime() + FLUSH_AT_SHUTDOWN.toNanos();
+        synchronized (lock) {
+            while ((writing || !pending.isEmpty()) && System.nanoTime() < deadline) {
+                lock.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+        }
     }
 
     /** One WARN per run of failures (a PostgreSQL outage fails every write), one INFO with the count at the end. */
