@@ -40,6 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * after it (vertx-sql-client's timers for the requests refused meanwhile fire 30 s later), every request during it
  * got its 503 problem+json with Retry-After (none hangs), readiness went DOWN and UP again, and submissions work
  * afterwards without a restart.
+ * <p>
+ * The database goes away by the relay's cut (connections reset, new ones refused), or, where
+ * {@code -Dt2i.test.pg-ctl-data} names the data folder of the PostgreSQL behind it ({@code -Dt2i.test.pg-host}: a
+ * cluster of the tester's own, never the machine's shared one), by a real {@code pg_ctl stop -m fast} and
+ * {@code start}, as the chaos suite does ({@code -Dt2i.test.pg-ctl}: the binary, Debian's PostgreSQL 15 by default).
  */
 @QuarkusTest
 @WithTestResource(DatabaseOutageTestResources.class)
@@ -79,13 +84,13 @@ class DatabaseOutageLogTest {
                 "before the outage: " + load.statuses());
 
         Load duringOutage = new Load(id);
-        DatabaseOutageTestResources.database.cut();
+        takeTheDatabaseAway();
         boolean readinessWentDown;
         try {
             duringOutage.run(OUTAGE);
             readinessWentDown = readiness() == 503;
         } finally {
-            DatabaseOutageTestResources.database.restore();
+            giveTheDatabaseBack();
         }
         assertTrue(readinessWentDown, "readiness DOWN during the outage");
         assertTrue(duringOutage.statuses().containsKey(503), "requests during the outage: " + duringOutage.statuses());
@@ -124,6 +129,36 @@ class DatabaseOutageLogTest {
     private static boolean isReadinessProbe(LogRecord line) {
         return line.getLoggerName().startsWith("io.smallrye.health")
                 || line.getLoggerName().equals("io.quarkus.reactive.datasource.runtime.ReactiveDatasourceHealthCheck");
+    }
+
+    private static final String PG_CTL_DATA = System.getProperty("t2i.test.pg-ctl-data");
+    private static final String PG_CTL = System.getProperty("t2i.test.pg-ctl", "/usr/lib/postgresql/15/bin/pg_ctl");
+
+    private static void takeTheDatabaseAway() throws Exception {
+        if (PG_CTL_DATA == null) {
+            DatabaseOutageTestResources.database.cut();
+        } else {
+            pgCtl("stop", "-m", "fast", "-w");
+        }
+    }
+
+    private static void giveTheDatabaseBack() throws Exception {
+        if (PG_CTL_DATA == null) {
+            DatabaseOutageTestResources.database.restore();
+        } else {
+            pgCtl("start", "-w", "-l", PG_CTL_DATA + "/../server.log");
+        }
+    }
+
+    /** As the postgres user (PostgreSQL refuses root). */
+    private static void pgCtl(String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(System.getProperty("user.name").equals("root")
+                ? List.of("runuser", "-u", "postgres", "--") : List.of());
+        command.addAll(List.of(PG_CTL, "-D", PG_CTL_DATA));
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + output);
     }
 
     private int readiness() {
