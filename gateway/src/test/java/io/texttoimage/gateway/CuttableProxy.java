@@ -57,15 +57,20 @@ final class CuttableProxy implements AutoCloseable {
         listener = socket;
         Thread.ofPlatform().daemon().name("proxy-accept-" + port).start(() -> {
             while (!socket.isClosed()) {
+                Socket client;
                 try {
-                    Socket client = socket.accept();
+                    client = socket.accept();
+                } catch (IOException closed) {
+                    return;
+                }
+                try {
                     Socket server = new Socket(target.getAddress(), target.getPort());
                     open.add(client);
                     open.add(server);
                     pump(client, server);
                     pump(server, client);
-                } catch (IOException closed) {
-                    return;
+                } catch (IOException serverDown) { // the server itself is down (a test stopped it): end the client at once
+                    closeQuietly(client);
                 }
             }
         });

@@ -10,9 +10,10 @@ import java.util.Set;
 /**
  * Tells a failure that means "PostgreSQL cannot be reached now" (refused or lost connections, a server shutting down
  * or not accepting connections yet) from a gateway bug, so that the API answers 503 with Retry-After instead of
- * 500. Decided by exception type and SQL state, never by message text. A refused or timed-out connection is taken
- * for the database's: the other dependencies' failures reach the API as their own exceptions (the broker's as
- * {@code JobException.NotQueued}, the storage adapter's as {@code SigningException}), never as a bare one.
+ * 500. Decided by exception type and SQL state, not by message text (one exception: {@link #isClosedAtSchedule}).
+ * A refused or timed-out connection is taken for the database's: the other dependencies' failures reach the API as
+ * their own exceptions (the broker's as {@code JobException.NotQueued}, the storage adapter's as
+ * {@code SigningException}), never as a bare one.
  */
 final class DatabaseOutage {
     private DatabaseOutage() {
@@ -22,6 +23,9 @@ final class DatabaseOutage {
         Set<Throwable> seen = new HashSet<>();
         for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
             if (cause.getClass().getName().equals("io.vertx.sqlclient.ClosedConnectionException")) {
+                return true;
+            }
+            if (isClosedAtSchedule(cause)) {
                 return true;
             }
             if (cause instanceof io.vertx.pgclient.PgException pg && isOutageState(pg.getSqlState())) {
@@ -41,6 +45,16 @@ final class DatabaseOutage {
     /** Class 08: connection exception; 57P01..57P03: admin/crash shutdown, cannot connect now. */
     private static boolean isOutageState(String sqlState) {
         return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("57P0"));
+    }
+
+    /**
+     * A query given to a pooled connection that PostgreSQL dropped between its acquisition and the query (seen under
+     * load at a cut): vertx-sql-client fails it with a bare {@code NoStackTraceThrowable} (SocketConnectionBase), a
+     * type it uses for many failures, so its message is what tells it.
+     */
+    private static boolean isClosedAtSchedule(Throwable cause) {
+        return cause.getClass().getName().equals("io.vertx.core.impl.NoStackTraceThrowable")
+                && cause.getMessage() != null && cause.getMessage().startsWith("Connection is not active now");
     }
 
     private static boolean isNettyConnectTimeout(Throwable cause) {
