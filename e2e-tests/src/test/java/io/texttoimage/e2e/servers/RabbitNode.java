@@ -317,9 +317,9 @@ public final class RabbitNode implements AutoCloseable {
     }
 
     /**
-     * This node's Erlang VM while it runs: the {@code beam.smp} among the descendants of the script this object
-     * started, or else any whose environment names this node (its name is random), as when a start timed out before
-     * the VM was known and the script is gone. Never another node's.
+     * This node's Erlang VM while it runs: a {@code beam.smp} whose environment names this node (a random name, so
+     * never another node's), looked for by the known pid, among the descendants of the script this object started,
+     * then among all processes (as when a start timed out before the VM was known and the script is gone).
      */
     private Optional<ProcessHandle> ownBeam() {
         Stream<ProcessHandle> known = ProcessHandle.of(beamPid).stream();
