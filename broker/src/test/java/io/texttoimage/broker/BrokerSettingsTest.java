@@ -30,13 +30,14 @@ class BrokerSettingsTest {
         assertEquals(5672, factory.getPort());
         assertEquals("/", factory.getVirtualHost());
         assertEquals("amqp://localhost:5672", settings.address());
+        assertEquals(5, factory.getRequestedHeartbeat(), "a heartbeat that notices a cut link within seconds");
     }
 
     @Test
     void everyKeyIsRead() {
         BrokerSettings settings = read(Map.of(BrokerSettings.HOST, "rabbitmq.internal", BrokerSettings.PORT, "5673",
                 BrokerSettings.USERNAME, "t2i", BrokerSettings.PASSWORD, "s3cret", BrokerSettings.VIRTUAL_HOST, "images",
-                BrokerSettings.SSL, "false"));
+                BrokerSettings.SSL, "false", BrokerSettings.REQUESTED_HEARTBEAT, "15"));
         ConnectionFactory factory = settings.connectionFactory();
         assertEquals("rabbitmq.internal", factory.getHost());
         assertEquals(5673, factory.getPort());
@@ -44,6 +45,7 @@ class BrokerSettingsTest {
         assertEquals("s3cret", factory.getPassword());
         assertEquals("images", factory.getVirtualHost());
         assertFalse(factory.isSSL());
+        assertEquals(15, factory.getRequestedHeartbeat());
     }
 
     @Test
@@ -98,6 +100,10 @@ class BrokerSettingsTest {
         assertRefused(Map.of(BrokerSettings.SSL, "yes"), "rabbitmq-ssl must be true or false, not 'yes'.");
         assertRefused(Map.of(BrokerSettings.SSL, "true", BrokerSettings.SSL_VERIFY_HOSTNAME, "off"),
                 "rabbitmq-ssl-verify-hostname must be true or false, not 'off'.");
+        assertRefused(Map.of(BrokerSettings.REQUESTED_HEARTBEAT, "0"),
+                "rabbitmq-requested-heartbeat must be a whole number of seconds (1 to 65535), not '0'.");
+        assertRefused(Map.of(BrokerSettings.REQUESTED_HEARTBEAT, "10s"),
+                "rabbitmq-requested-heartbeat must be a whole number of seconds (1 to 65535), not '10s'.");
         // A trust store without TLS means the operator meant AMQPS and would silently get plain AMQP.
         assertRefused(Map.of(BrokerSettings.TRUST_STORE_PATH, "/etc/rabbitmq/ca.p12"),
                 "rabbitmq-trust-store-path is set but rabbitmq-ssl is not true.");

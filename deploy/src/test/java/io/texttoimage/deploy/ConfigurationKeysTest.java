@@ -39,7 +39,8 @@ class ConfigurationKeysTest {
     /** Every broker setting docs/deployment.md offers; the messaging ConfigMap goes to all three services. */
     static final List<String> BROKER_VARIABLES = List.of("RABBITMQ_HOST", "RABBITMQ_PORT", "RABBITMQ_USERNAME",
             "RABBITMQ_PASSWORD", "RABBITMQ_VIRTUAL_HOST", "RABBITMQ_SSL", "RABBITMQ_TRUST_STORE_PATH",
-            "RABBITMQ_TRUST_STORE_PASSWORD", "RABBITMQ_SSL_VERIFY_HOSTNAME", "T2I_MESSAGING_PREFIX");
+            "RABBITMQ_TRUST_STORE_PASSWORD", "RABBITMQ_SSL_VERIFY_HOSTNAME", "RABBITMQ_REQUESTED_HEARTBEAT",
+            "T2I_MESSAGING_PREFIX");
     static final Pattern KEY = Pattern.compile("(?<![A-Za-z0-9_.-])([a-z][a-z0-9-]*(?:\\.[a-z0-9-]+)+|rabbitmq-[a-z-]+)(?=\\s*[=/:]|\\s|$)");
 
     static List<String> overlays() {

@@ -1,5 +1,7 @@
 package io.texttoimage.gateway;
 
+import io.texttoimage.broker.testing.CuttableProxy;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;

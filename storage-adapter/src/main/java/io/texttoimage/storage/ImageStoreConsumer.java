@@ -3,6 +3,7 @@ package io.texttoimage.storage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.micrometer.core.instrument.Counter;
@@ -77,13 +78,21 @@ public class ImageStoreConsumer {
         registry.gauge("t2i.storage.images.retrying", retrying);
     }
 
-    /** Declares the adapter's topology before consuming, on the shared connection (recovered with it). */
+    /**
+     * Declares the adapter's topology before consuming, on the shared connection (recovered with it). A broker that
+     * is not there yet is waited for, with readiness DOWN.
+     */
     void onStart(@Observes StartupEvent event) throws IOException {
+        broker.start(this::consume);
+    }
+
+    private synchronized void consume(Connection connection) throws IOException {
         String queue = topology.imageStoreQueue();
-        TopologyDeclarer.declare(broker.get(), topology.startupOf(Role.STORAGE_ADAPTER));
+        TopologyDeclarer.declare(connection, topology.startupOf(Role.STORAGE_ADAPTER));
+        channels.clear(); // those of a start-up that failed halfway, closed with their connection
         for (int i = 0; i < Math.max(1, storage.consumers()); i++) {
-            Channel consume = broker.get().createChannel();
-            Channel publish = broker.get().createChannel();
+            Channel consume = connection.createChannel();
+            Channel publish = connection.createChannel();
             publish.confirmSelect();
             // One unacknowledged message per channel: parallelism comes from the number of channels.
             consume.basicQos(1);
@@ -94,7 +103,7 @@ public class ImageStoreConsumer {
         LOG.infof("Consuming %s with %d consumer(s)", queue, storage.consumers());
     }
 
-    void onStop(@Observes @Priority(1) ShutdownEvent event) {
+    synchronized void onStop(@Observes @Priority(1) ShutdownEvent event) {
         // Wake stores that are waiting to retry: they leave their message unacknowledged.
         stopping.countDown();
         // Stop taking messages first; an unacknowledged one goes back to the queue when the connection closes.

@@ -6,6 +6,7 @@ import io.texttoimage.broker.BrokerSettings;
 import io.texttoimage.broker.Role;
 import io.texttoimage.broker.Topology;
 import io.texttoimage.broker.TopologyDeclarer;
+import io.texttoimage.broker.testing.CuttableProxy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

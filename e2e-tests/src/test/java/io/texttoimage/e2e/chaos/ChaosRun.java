@@ -42,7 +42,7 @@ final class ChaosRun {
     final Submission poison;
     /** Generators that died on the poison job (exit 137 without our kill). */
     final AtomicInteger selfExits = new AtomicInteger();
-    /** Generator starts that failed (e.g. while the broker was down: a generator exits when it cannot connect). */
+    /** Generator starts that failed (status 1; one started while the broker is down waits for it, not counted). */
     final AtomicInteger failedStarts = new AtomicInteger();
     final List<String> faultErrors = new CopyOnWriteArrayList<>();
     Instant startedAt;

@@ -7,15 +7,17 @@ import io.texttoimage.localstack.infra.Ports;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A private RabbitMQ node of its own, started from the machine's Debian binaries ({@code rabbitmq-server} 3.10 on
@@ -46,6 +48,8 @@ public final class RabbitNode implements AutoCloseable {
     private final String nodeName;
     private Process process;
     private long beamPid = -1;
+    /** The last start ended with the node answering (not timed out). */
+    private boolean started;
     private Thread shutdownHook;
 
     private RabbitNode(Path dir, String listenAddress, int port, int distPort, String nodeName) {
@@ -89,7 +93,7 @@ public final class RabbitNode implements AutoCloseable {
 
     /** The pid of the running Erlang VM ({@code beam.smp}), or -1 when it is not running. */
     public long beamPid() {
-        return process != null && process.isAlive() ? beamPid : -1;
+        return ownBeam().map(ProcessHandle::pid).orElse(-1L);
     }
 
     /** The endpoint as the launcher passes it to the services (guest/guest). */
@@ -130,6 +134,8 @@ public final class RabbitNode implements AutoCloseable {
             Map<String, String> env = builder.environment();
             env.keySet().removeIf(name -> name.startsWith("RABBITMQ_") || name.startsWith("ERL_"));
             env.putAll(environment());
+            beamPid = -1; // the last run's, which the system may have given to another process since
+            started = false;
             process = builder.start();
             if (shutdownHook == null) {
                 // a test JVM that exits without close() must not leave a node behind
@@ -140,7 +146,8 @@ public final class RabbitNode implements AutoCloseable {
             throw new UncheckedIOException("could not start RabbitMQ node " + nodeName, e);
         }
         waitUntilReady(readyWithin);
-        beamPid = findBeamPid().orElseThrow(() -> failure("the node answers but its beam.smp process was not found"));
+        ownBeam().orElseThrow(() -> failure("the node answers but its beam.smp process was not found"));
+        started = true;
         return this;
     }
 
@@ -166,13 +173,13 @@ public final class RabbitNode implements AutoCloseable {
 
     /** SIGKILLs the node's Erlang VM — this node's own pid, nothing found by name — and waits until it is gone. */
     public synchronized void kill9() {
-        if (process == null || !process.isAlive()) {
+        if (!isRunning()) {
             return;
         }
-        long pid = beamPid > 0 ? beamPid : findBeamPid().orElse(-1L);
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        ownBeam().ifPresent(ProcessHandle::destroyForcibly);
         // the rabbitmq-server script waiting on the VM reaps it and exits; killed only if it does not
         if (!awaitExit(Duration.ofSeconds(15))) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // a VM found too late, a subshell
             process.destroyForcibly();
             awaitExit(Duration.ofSeconds(5));
         }
@@ -181,10 +188,17 @@ public final class RabbitNode implements AutoCloseable {
 
     /** A clean shutdown (SIGTERM to the VM, which stops RabbitMQ in order), waiting up to 60 s, else SIGKILL. */
     public synchronized void stop() {
-        if (process == null || !process.isAlive()) {
+        if (!isRunning()) {
             return;
         }
-        ProcessHandle.of(beamPid).ifPresent(ProcessHandle::destroy);
+        Optional<ProcessHandle> beam = started ? ownBeam() : Optional.empty();
+        if (beam.isEmpty()) {
+            // A start that timed out: nothing to stop in order (a SIGTERM to a VM still booting took 120 s here
+            // to end it, the two 60 s waits of awaitExit)
+            kill9();
+            return;
+        }
+        beam.get().destroy();
         if (!awaitExit(Duration.ofSeconds(60))) {
             kill9();
         }
@@ -193,7 +207,7 @@ public final class RabbitNode implements AutoCloseable {
 
     /** Starts the node again with the same name and data folder (after {@link #kill9()} or {@link #stop()}). */
     public synchronized RabbitNode restart() {
-        if (process != null && process.isAlive()) {
+        if (isRunning()) {
             stop();
         }
         return start();
@@ -204,7 +218,7 @@ public final class RabbitNode implements AutoCloseable {
      * that lost its disk, as a replaced pod without a persistent volume would be.
      */
     public synchronized void wipeData() {
-        if (process != null && process.isAlive()) {
+        if (isRunning()) {
             throw new IllegalStateException("stop " + nodeName + " before wiping its data");
         }
         try (var paths = Files.walk(dir.resolve("mnesia"))) {
@@ -228,9 +242,10 @@ public final class RabbitNode implements AutoCloseable {
     }
 
     private void killQuietly() {
+        ownBeam().ifPresent(ProcessHandle::destroyForcibly);
         Process running = process;
         if (running != null && running.isAlive()) {
-            ProcessHandle.of(beamPid).ifPresent(ProcessHandle::destroyForcibly);
+            running.descendants().forEach(ProcessHandle::destroyForcibly); // a subshell that had not exec'd erl yet
             running.destroyForcibly();
         }
     }
@@ -296,18 +311,37 @@ public final class RabbitNode implements AutoCloseable {
         Files.writeString(dir.resolve("rabbitmq-env.conf"), "# this node's settings are all in its environment\n");
     }
 
-    /** The {@code beam.smp} among the descendants of the script this object started. */
-    private Optional<Long> findBeamPid() {
-        if (process == null) {
-            return Optional.empty();
+    /** The script this object started, or a VM of this node that outlived it, is still there. */
+    private boolean isRunning() {
+        return process != null && process.isAlive() || ownBeam().isPresent();
+    }
+
+    /**
+     * This node's Erlang VM while it runs: a {@code beam.smp} whose environment names this node (a random name, so
+     * never another node's), looked for by the known pid, among the descendants of the script this object started,
+     * then among all processes (as when a start timed out before the VM was known and the script is gone).
+     */
+    private Optional<ProcessHandle> ownBeam() {
+        Stream<ProcessHandle> known = ProcessHandle.of(beamPid).stream();
+        Stream<ProcessHandle> started = process == null ? Stream.empty()
+                : Stream.concat(Stream.of(process.toHandle()), process.descendants());
+        Optional<ProcessHandle> beam = Stream.of(known, started, ProcessHandle.allProcesses())
+                .flatMap(candidates -> candidates).filter(this::isOwnBeam).findFirst();
+        beam.ifPresent(handle -> beamPid = handle.pid());
+        return beam;
+    }
+
+    private boolean isOwnBeam(ProcessHandle handle) {
+        if (!handle.isAlive() || !handle.info().command().map(c -> c.endsWith("beam.smp")).orElse(false)) {
+            return false;
         }
-        List<ProcessHandle> beams = new ArrayList<>();
-        process.descendants().filter(handle -> handle.info().command().map(c -> c.endsWith("beam.smp")).orElse(false))
-                .forEach(beams::add);
-        if (process.info().command().map(c -> c.endsWith("beam.smp")).orElse(false)) {
-            beams.add(process.toHandle());
+        try {
+            String environment = new String(Files.readAllBytes(Path.of("/proc", Long.toString(handle.pid()),
+                    "environ")), StandardCharsets.ISO_8859_1);
+            return Arrays.asList(environment.split("\0")).contains("RABBITMQ_NODENAME=" + nodeName);
+        } catch (IOException | UncheckedIOException e) {
+            return false; // gone meanwhile, or not readable: not ours
         }
-        return beams.stream().map(ProcessHandle::pid).findFirst();
     }
 
     private boolean awaitExit(Duration within) {

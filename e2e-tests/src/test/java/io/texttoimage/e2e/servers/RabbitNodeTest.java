@@ -11,15 +11,43 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A private node keeps a durable quorum queue and its persistent message through a SIGKILL and a restart. */
+/**
+ * A private node keeps a durable quorum queue and its persistent message through a SIGKILL and a restart, and one
+ * whose start timed out is still found and killed by close.
+ */
 class RabbitNodeTest {
+
+    @Test
+    void closeKillsTheNodeOfAStartThatTimedOut(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(RabbitNode.available(), "no Debian rabbitmq-server on this machine");
+        RabbitNode node = RabbitNode.onLoopback(dir);
+        long pid = -1;
+        try {
+            // no node answers at once: the start times out before it has learnt the VM's pid
+            assertThrows(IllegalStateException.class, () -> node.start(Duration.ZERO));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while ((pid = node.beamPid()) <= 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(pid > 0, "the VM of the timed-out start is found by its node name");
+        } finally {
+            long closing = System.nanoTime();
+            node.close();
+            System.out.printf("close took %d ms%n", Duration.ofNanos(System.nanoTime() - closing).toMillis());
+        }
+        long killed = pid;
+        assertFalse(ProcessHandle.of(killed).map(ProcessHandle::isAlive).orElse(false), "close killed the VM");
+        assertEquals(-1, node.beamPid());
+    }
 
     @Test
     void durableQueueAndPersistentMessageSurviveKill9AndRestart(@TempDir Path dir) throws Exception {

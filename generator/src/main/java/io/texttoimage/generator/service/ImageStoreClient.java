@@ -61,8 +61,8 @@ public class ImageStoreClient {
      * generator's start-up declaration).
      */
     synchronized void start() throws IOException {
-        if (notifications != null) {
-            return;
+        if (notifications != null && notifications.isOpen()) {
+            return; // a start-up that failed later on is tried again on a new connection
         }
         Channel channel = broker.get().createChannel();
         String queue = TopologyDeclarer.declareQueue(channel, topology.imageStoredQueue());

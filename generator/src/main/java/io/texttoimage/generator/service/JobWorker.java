@@ -104,12 +104,17 @@ public class JobWorker {
         return !shuttingDown && channel != null && channel.isOpen();
     }
 
-    /** Cancels are heard from the start (jobs cancelled while the model loads are remembered); jobs wait for the model. */
+    /**
+     * Cancels are heard from the start (jobs cancelled while the model loads are remembered); jobs wait for the model.
+     * A broker that is not there yet is waited for (readiness stays DOWN), the model loads meanwhile.
+     */
     void onStart(@Observes StartupEvent event) throws IOException {
-        TopologyDeclarer.declare(broker.get(), topology.startupOf(Role.GENERATOR));
-        listenForCancels();
-        imageStore.start();
-        model.whenLoaded().thenRun(this::startConsumingJobs);
+        broker.start(connection -> {
+            TopologyDeclarer.declare(connection, topology.startupOf(Role.GENERATOR));
+            listenForCancels();
+            imageStore.start();
+            model.whenLoaded().thenRun(this::startConsumingJobs);
+        });
     }
 
     private void listenForCancels() throws IOException {
