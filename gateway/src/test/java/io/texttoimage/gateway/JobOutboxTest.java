@@ -144,18 +144,6 @@ class JobOutboxTest extends WithFakeGenerator {
         assertTrue(seen.stream().noneMatch(request -> request.prompt().contains("\u0000")), "published: " + seen);
     }
 
-    /**
-     * Recording the confirm is an UPDATE by primary key on every submission; with a generic plan cached while the
-     * table was small it stayed a sequential scan, and a submission's cost grew with the table (docs/gateway-api.md,
-     * "Benchmarks"). The gateway's connections therefore plan each statement for the table as it is.
-     */
-    @Test
-    void theGatewaysConnectionsPlanEachStatementForTheTableAsItIs() {
-        String mode = pool.query("SHOW plan_cache_mode").execute().await().atMost(Duration.ofSeconds(10))
-                .iterator().next().getString(0);
-        assertEquals("force_custom_plan", mode);
-    }
-
     @Test
     void confirmsThatArriveWhileOneIsWrittenAreRecordedTogether() throws Exception {
         List<UUID> jobs = new java.util.ArrayList<>();

@@ -151,6 +151,14 @@ public class JobStore {
 
     private static final String MARK_PUBLISHED = """
             UPDATE generated_images SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL""";
+    /**
+     * One job per execution, by key equality: a plan PostgreSQL caches for it looks the row up by its primary key
+     * whatever the table's size when it was planned. The {@code = ANY($1)} form above, planned once for a table still
+     * small (a generic plan assumes ten array elements, costed against ten pages), stayed a sequential scan when no
+     * ANALYZE came to replace it (autovacuum off, as on the development machine): every submission scanned the table.
+     */
+    private static final String MARK_ONE_PUBLISHED = """
+            UPDATE generated_images SET published_at = now() WHERE id = $1 AND published_at IS NULL""";
 
     /**
      * Queued jobs whose publish was never confirmed, between $1 and $3 seconds old, oldest first; locked so that one
@@ -329,9 +337,13 @@ public class JobStore {
                 .map(RowSet::rowCount);
     }
 
-    /** Records that the broker confirmed these jobs' messages. */
+    /**
+     * Records that the broker confirmed these jobs' messages: one statement per job, sent together in one round trip
+     * and committed together ({@link #MARK_ONE_PUBLISHED} says why not one statement for all).
+     */
     public Uni<Void> markPublished(List<UUID> jobIds) {
-        return pool.preparedQuery(MARK_PUBLISHED).execute(Tuple.of(jobIds.toArray(UUID[]::new))).replaceWithVoid();
+        return pool.preparedQuery(MARK_ONE_PUBLISHED).executeBatch(jobIds.stream().map(Tuple::of).toList())
+                .replaceWithVoid();
     }
 
     /**
