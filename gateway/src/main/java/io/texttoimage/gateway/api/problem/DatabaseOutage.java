@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * Tells a failure that means "PostgreSQL cannot be reached now" (refused or lost connections, a server shutting down
  * or not accepting connections yet) from a gateway bug, so that the API answers 503 with Retry-After instead of
- * 500. Decided by exception type and SQL state, not by message text (one exception: {@link #isClosedAtSchedule}).
+ * 500. Decided by exception type and SQL state, not by message text (two exceptions: {@link #isClosedAtSchedule},
+ * {@link #isPoolWaitTimeout}).
  * A refused or timed-out connection is taken for the database's: the other dependencies' failures reach the API as
  * their own exceptions (the broker's as {@code JobException.NotQueued}, the storage adapter's as
  * {@code SigningException}), never as a bare one.
@@ -25,7 +26,7 @@ final class DatabaseOutage {
             if (cause.getClass().getName().equals("io.vertx.sqlclient.ClosedConnectionException")) {
                 return true;
             }
-            if (isClosedAtSchedule(cause)) {
+            if (isClosedAtSchedule(cause) || isPoolWaitTimeout(cause)) {
                 return true;
             }
             if (cause instanceof io.vertx.pgclient.PgException pg && isOutageState(pg.getSqlState())) {
@@ -55,6 +56,16 @@ final class DatabaseOutage {
     private static boolean isClosedAtSchedule(Throwable cause) {
         return cause.getClass().getName().equals("io.vertx.core.impl.NoStackTraceThrowable")
                 && cause.getMessage() != null && cause.getMessage().startsWith("Connection is not active now");
+    }
+
+    /**
+     * Every pooled connection stayed busy for the pool's whole wait (30 s): PostgreSQL is too slow or hung, or the
+     * gateway has more work than connections. Not the client's mistake nor a gateway bug: 503, retry later.
+     * vertx-sql-client fails the query with one shared {@code VertxException}, told by its message.
+     */
+    private static boolean isPoolWaitTimeout(Throwable cause) {
+        return cause.getClass().getName().equals("io.vertx.core.VertxException")
+                && "Timeout waiting for connection".equals(cause.getMessage());
     }
 
     private static boolean isNettyConnectTimeout(Throwable cause) {

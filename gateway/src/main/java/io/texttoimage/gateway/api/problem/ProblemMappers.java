@@ -107,7 +107,7 @@ public class ProblemMappers {
         if (DatabaseOutage.isCause(e)) {
             LOG.debugf("PostgreSQL unreachable on %s %s: %s", request.method(), request.path(), e);
             return respond(new Problem(Problem.TYPE_BASE + "database-unavailable", "Database unavailable", 503,
-                    "PostgreSQL, where the gateway keeps the jobs, cannot be reached right now; nothing was stored "
+                    "PostgreSQL, where the gateway keeps the jobs, cannot be reached or is too busy right now; nothing was stored "
                             + "or changed by this request. Please retry later.", request.path(), null));
         }
         LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());

@@ -19,4 +19,12 @@ class DatabaseOutageCauseTest {
         assertFalse(DatabaseOutage.isCause(new IllegalStateException("Connection is not active now")),
                 "the message alone is not enough");
     }
+
+    @Test
+    void aQueryThatWaitedThePoolsWholeWaitForAConnectionIsAnOutage() {
+        // what vertx-sql-client's pool fails a query with when no connection was free for 30 s
+        assertTrue(DatabaseOutage.isCause(new io.vertx.core.VertxException("Timeout waiting for connection", true)));
+        assertFalse(DatabaseOutage.isCause(new io.vertx.core.VertxException("Timeout waiting for a reply", true)),
+                "another Vert.x timeout is not");
+    }
 }
