@@ -57,8 +57,7 @@ class BrokerConnectionStartTest {
 
     @Test
     void aBrokerThatComesLaterIsWaitedForAndSetUpOnceItIsThere() throws Exception {
-        try (CuttableProxy link = new CuttableProxy("127.0.0.1", 5672)) {
-            link.cut();
+        try (CuttableProxy link = CuttableProxy.toUnreachableTestBroker()) {
             BrokerConnection broker = new BrokerConnection(BrokerSettings.plain("127.0.0.1", link.port(), "guest",
                     "guest"), "start-test");
             try (broker) {
@@ -111,8 +110,7 @@ class BrokerConnectionStartTest {
 
     @Test
     void closingStopsTheWait() throws Exception {
-        try (CuttableProxy link = new CuttableProxy("127.0.0.1", 5672)) {
-            link.cut();
+        try (CuttableProxy link = CuttableProxy.toUnreachableTestBroker()) {
             BrokerConnection broker = new BrokerConnection(BrokerSettings.plain("127.0.0.1", link.port(), "guest",
                     "guest"), "start-test");
             CompletableFuture<Connection> setUp = new CompletableFuture<>();

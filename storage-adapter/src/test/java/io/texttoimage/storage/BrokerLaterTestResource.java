@@ -5,7 +5,6 @@ import io.texttoimage.broker.BrokerSettings;
 import io.texttoimage.broker.testing.CuttableProxy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
@@ -17,12 +16,7 @@ public class BrokerLaterTestResource implements QuarkusTestResourceLifecycleMana
 
     @Override
     public Map<String, String> start() {
-        try {
-            link = new CuttableProxy("127.0.0.1", 5672);
-            link.cut();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        link = CuttableProxy.toUnreachableTestBroker();
         return Map.of(BrokerSettings.HOST, "127.0.0.1", BrokerSettings.PORT, String.valueOf(link.port()));
     }
 

@@ -3,6 +3,7 @@ package io.texttoimage.broker.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -30,6 +31,20 @@ public final class CuttableProxy implements AutoCloseable {
         ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.port = first.getLocalPort();
         listen(first);
+    }
+
+    /**
+     * A relay to the tests' RabbitMQ (127.0.0.1:5672), cut from the start: a service or client pointed at it starts
+     * while the broker cannot be reached, until the test calls {@link #restore()}.
+     */
+    public static CuttableProxy toUnreachableTestBroker() {
+        try {
+            CuttableProxy link = new CuttableProxy("127.0.0.1", 5672);
+            link.cut();
+            return link;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public int port() {

@@ -235,14 +235,12 @@ final class ChaosRun {
 
     /** Kills the generator that is running a job once its record says it passed a random step, then restarts it. */
     private void killGeneratorMidJob() throws Exception {
-        List<HostedService> generators = stack.generators();
-        HostedService preferred = generators.get(random.nextInt(generators.size()));
-        RunningJob job = ensureRunningJob(preferred);
-        HostedService victim = job == null ? preferred : stack.service(job.worker());
+        MidJob target = generatorMidJob();
+        HostedService victim = target.generator();
         held.add(victim.name());
         try {
             Fault fault = record(new Fault("generator SIGKILL", victim.name()));
-            fault.hit = job == null ? "no job was running" : "job " + job.id() + " at step " + job.step() + "/" + job.total();
+            fault.hit = target.hit();
             victim.kill9();
             Thread.sleep(2_000);
             try {
@@ -271,12 +269,7 @@ final class ChaosRun {
         }
         burst.forEach(this::dispatch);
         Thread.sleep(100 + random.nextInt(300));
-        Fault fault = record(new Fault("gateway SIGKILL in a burst", gateway.name()));
-        fault.hit = burst.size() + " submissions in flight";
-        gateway.kill9();
-        Thread.sleep(3_000);
-        restart(gateway);
-        fault.healed();
+        killAndRestart(gateway, "gateway SIGKILL in a burst", burst.size() + " submissions in flight");
     }
 
     private void killAndRestart(HostedService service, String name, String hit) throws Exception {
@@ -290,14 +283,12 @@ final class ChaosRun {
 
     /** Cuts a generator off while it runs a job: the broker may hand the job to the other one. */
     private void partition() throws Exception {
-        List<HostedService> generators = stack.generators();
-        HostedService preferred = generators.get(random.nextInt(generators.size()));
-        RunningJob job = ensureRunningJob(preferred);
-        HostedService victim = job == null ? preferred : stack.service(job.worker());
+        MidJob target = generatorMidJob();
+        HostedService victim = target.generator();
         held.add(victim.name());
         try {
             Fault fault = record(new Fault("partition 20 s", victim.name() + " link " + victim.host().outerLink() + " down"));
-            fault.hit = job == null ? "no job was running" : "job " + job.id() + " at step " + job.step() + "/" + job.total();
+            fault.hit = target.hit();
             stack.network.cut(victim.host());
             Thread.sleep(20_000);
             stack.network.heal(victim.host());
@@ -308,6 +299,20 @@ final class ChaosRun {
     }
 
     record RunningJob(String id, String worker, int step, int total) {
+    }
+
+    /** The generator a mid-job fault strikes and what it hit there. */
+    private record MidJob(HostedService generator, String hit) {
+    }
+
+    /** A generator running a job (a random one preferred), for the faults that strike in the middle of one. */
+    private MidJob generatorMidJob() throws Exception {
+        List<HostedService> generators = stack.generators();
+        HostedService preferred = generators.get(random.nextInt(generators.size()));
+        RunningJob job = ensureRunningJob(preferred);
+        return job == null ? new MidJob(preferred, "no job was running")
+                : new MidJob(stack.service(job.worker()),
+                        "job " + job.id() + " at step " + job.step() + "/" + job.total());
     }
 
     /** A job running mid-way, from the load if there is one; else a long job of its own is submitted for the fault. */

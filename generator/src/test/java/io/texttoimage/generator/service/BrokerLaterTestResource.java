@@ -4,7 +4,6 @@ import io.texttoimage.broker.BrokerSettings;
 import io.texttoimage.broker.testing.CuttableProxy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,12 +16,7 @@ public class BrokerLaterTestResource extends GeneratorTestResource {
 
     @Override
     public Map<String, String> start() {
-        try {
-            link = new CuttableProxy("127.0.0.1", 5672);
-            link.cut();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        link = CuttableProxy.toUnreachableTestBroker();
         Map<String, String> config = new HashMap<>(super.start());
         config.put(BrokerSettings.PORT, String.valueOf(link.port()));
         return config;
